@@ -1,0 +1,1185 @@
+/* spoord's configuration: one schema table (config_keys[]) drives loading,
+ * validation and its errors, `spoord --check` (config_print_summary) and
+ * `spoord --config-reference` (config_print_reference).
+ *
+ * Decisions:
+ *   - Every default is YAML text in the table and goes through the same
+ *     setter as a value from a file, so the reference output is exactly what
+ *     the loader accepts (the unit tests load it back).
+ *   - A key whose value is null (`limits:` with every child commented out,
+ *     `log_level:`) keeps its default.  A required key that is null is
+ *     missing.
+ *   - Giving `listen` replaces the built-in listener list entirely;
+ *     `listen: []` means no stream listener (HTTP ingest only).
+ *   - An empty file (or one holding only comments, or a lone null document)
+ *     is an error "empty config": a truncated deploy should not silently
+ *     start with defaults.  `{}` says "all defaults" explicitly.
+ *   - Several documents in one file, or a top level that is not a mapping,
+ *     are errors.
+ *   - Strings must be YAML strings: `dir: 2024` is an integer and rejected
+ *     (quote it).  Sizes and durations accept a plain number (bytes,
+ *     seconds) or a string with units.
+ *   - Rule paths are not checked for existence here: rules are loaded later.
+ *   - Errors read "file:line:column: key: problem", at the offending value
+ *     when it has a position, else at its key.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/config.h"
+#include "spoor/framing.h"
+#include "spoor/timefmt.h"
+#include "spoor/yaml.h"
+
+enum config_type {
+        CONFIG_SECTION,         /* a mapping of the keys below it */
+        CONFIG_MAP_LIST,        /* a list of mappings (listen[]) */
+        CONFIG_STRING,
+        CONFIG_BOOL,
+        CONFIG_UINT,
+        CONFIG_SIZE,            /* bytes: 262144, "256KiB", "16MiB", "1KB" */
+        CONFIG_DURATION,        /* seconds: 900, "15m", "1h30m", "7d" */
+        CONFIG_ENUM,            /* stored as a string */
+        CONFIG_FRAMING,         /* stored as enum framing_mode */
+        CONFIG_ADDRESS,         /* "host:port", "[v6]:port" */
+        CONFIG_TIMEZONE,        /* name stored at offset, zone at aux */
+        CONFIG_STRING_LIST,     /* char *[max] at offset, size_t count at aux */
+        _CONFIG_TYPE_MAX,
+};
+
+enum config_base {
+        CONFIG_BASE_CONFIG,     /* offset into struct config */
+        CONFIG_BASE_LISTEN,     /* offset into struct listen_conf */
+};
+
+struct config_key {
+        const char *path;       /* "limits.max_frame_bytes", "listen[].address" */
+        enum config_type type;
+        enum config_base base;
+        size_t offset;
+        size_t aux;             /* list count / timezone zone offset */
+        size_t elem_size;       /* map list: size of one element */
+        const char *def;        /* YAML text; NULL: no default */
+        const char *def_user;   /* default when not running as root; NULL: def */
+        const char *example;    /* reference value of a required key */
+        uint64_t min, max;      /* numeric bounds; lists: max entries */
+        const char *const *values;      /* enum */
+        bool required;
+        bool reloadable;
+        const char *doc;
+};
+
+static const char *const config_framings[] = { "auto", "lf", "octet", NULL };
+static const char *const config_log_levels[] = { "debug", "info", "notice", "warning", "error", NULL };
+
+#define KiB 1024ull
+#define MiB (1024ull * 1024ull)
+#define C_OFF(f) CONFIG_BASE_CONFIG, offsetof(struct config, f)
+#define L_OFF(f) CONFIG_BASE_LISTEN, offsetof(struct listen_conf, f)
+
+static const struct config_key config_keys[] = {
+        { .path = "listen", .type = CONFIG_MAP_LIST, C_OFF(listen),
+          .aux = offsetof(struct config, nlisten), .elem_size = sizeof(struct listen_conf),
+          .def = "[{address: \"127.0.0.1:1514\"}]", .max = CONFIG_MAX_LISTEN,
+          .doc = "Stream listeners for forwarders; giving this list replaces the default one" },
+        { .path = "listen[].address", .type = CONFIG_ADDRESS, L_OFF(address),
+          .example = "127.0.0.1:1514", .required = true,
+          .doc = "host:port to listen on; [::1]:1514 for IPv6, port 0 picks a free port" },
+        { .path = "listen[].framing", .type = CONFIG_FRAMING, L_OFF(framing),
+          .def = "auto", .values = config_framings,
+          .doc = "How frames are delimited: auto-detected per frame, LF-terminated lines, or RFC 6587 octet counting" },
+        { .path = "listen[].timezone", .type = CONFIG_TIMEZONE, L_OFF(timezone),
+          .aux = offsetof(struct listen_conf, zone), .def = "UTC",
+          .doc = "Zone of zone-less timestamps (NXLog CE EventTime): UTC, +02:00, or an IANA name" },
+        { .path = "http", .type = CONFIG_SECTION,
+          .doc = "HTTP endpoint: /metrics, /healthz, /v1/status, POST /v1/events, POST /v1/reload" },
+        { .path = "http.enabled", .type = CONFIG_BOOL, C_OFF(http_enabled), .def = "true",
+          .doc = "Serve HTTP at all" },
+        { .path = "http.address", .type = CONFIG_ADDRESS, C_OFF(http_address),
+          .def = "127.0.0.1:8514", .doc = "host:port of the HTTP endpoint" },
+        { .path = "spool", .type = CONFIG_SECTION, .doc = "Where leads and gaps are written" },
+        { .path = "spool.dir", .type = CONFIG_STRING, C_OFF(spool_dir),
+          .def = "/var/spool/spoor", .def_user = "./spool",
+          .doc = "Spool directory (leads.jsonl, gaps.jsonl, coverage.json)" },
+        { .path = "state_dir", .type = CONFIG_STRING, C_OFF(state_dir),
+          .def = "/var/lib/spoor", .def_user = "./state",
+          .doc = "Directory for state kept across restarts" },
+        { .path = "rules", .type = CONFIG_STRING_LIST, C_OFF(rules),
+          .aux = offsetof(struct config, nrules), .def = "[]", .max = CONFIG_MAX_RULE_PATHS,
+          .reloadable = true,
+          .doc = "Rule files or directories (searched recursively); e.g. [/etc/spoor/leads.d]" },
+        { .path = "log_level", .type = CONFIG_ENUM, C_OFF(log_level), .def = "info",
+          .values = config_log_levels, .reloadable = true,
+          .doc = "Lowest priority that is logged" },
+        { .path = "limits", .type = CONFIG_SECTION, .reloadable = true,
+          .doc = "Bounds on what peers can make spoord hold" },
+        { .path = "limits.max_frame_bytes", .type = CONFIG_SIZE, C_OFF(limits.max_frame_bytes),
+          .def = "256KiB", .min = 1 * KiB, .max = 16 * MiB, .reloadable = true,
+          .doc = "Largest frame (one event); longer ones are rejected" },
+        { .path = "limits.max_connections", .type = CONFIG_UINT, C_OFF(limits.max_connections),
+          .def = "1024", .min = 1, .max = 65536, .reloadable = true,
+          .doc = "Concurrent stream connections, all peers together" },
+        { .path = "limits.max_connections_per_peer", .type = CONFIG_UINT,
+          C_OFF(limits.max_connections_per_peer), .def = "64", .min = 1, .max = 65536,
+          .reloadable = true, .doc = "Concurrent stream connections from one peer address" },
+        { .path = "limits.idle_timeout", .type = CONFIG_DURATION, C_OFF(limits.idle_timeout_s),
+          .def = "15m", .min = 1, .max = 7 * 86400, .reloadable = true,
+          .doc = "Close a connection that sent nothing for this long" },
+        { .path = "limits.max_json_depth", .type = CONFIG_UINT, C_OFF(limits.max_json_depth),
+          .def = "16", .min = 4, .max = 64, .reloadable = true,
+          .doc = "Deepest nesting accepted in a JSON event" },
+};
+
+/* ---- errors --------------------------------------------------------- */
+
+struct config_ctx {
+        const char *file;
+        struct config *cfg;
+        struct config_error *err;
+};
+
+/* Where a value came from. */
+struct config_at {
+        struct json_object *map;        /* the mapping holding key (NULL for defaults) */
+        const char *key;
+        struct json_object *value;
+        const char *shown;              /* "listen[0].address" */
+};
+
+static int config_fail(struct config_ctx *ctx, const struct config_at *at, struct json_object *node,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Blame `node` if it has a position, else the value, else the key. */
+static int config_fail(struct config_ctx *ctx, const struct config_at *at, struct json_object *node,
+                       const char *fmt, ...)
+{
+        char why[512];
+        unsigned line = 0, column = 0;
+        int n = 0;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+
+        if (yaml_node_mark(node, &line, &column) < 0 &&
+            yaml_node_mark(at ? at->value : NULL, &line, &column) < 0 &&
+            (!at || yaml_key_mark(at->map, at->key, &line, &column) < 0))
+                line = 0;
+        if (line)
+                n = snprintf(ctx->err->msg, sizeof(ctx->err->msg), "%s:%u:%u: ", ctx->file, line, column);
+        else
+                n = snprintf(ctx->err->msg, sizeof(ctx->err->msg), "%s: ", ctx->file);
+        if (n < 0 || (size_t)n >= sizeof(ctx->err->msg))
+                return -EINVAL;
+        if (at && at->shown && at->shown[0])
+                snprintf(ctx->err->msg + n, sizeof(ctx->err->msg) - (size_t)n, "%s: %s", at->shown, why);
+        else
+                snprintf(ctx->err->msg + n, sizeof(ctx->err->msg) - (size_t)n, "%s", why);
+        return -EINVAL;
+}
+
+static const char *config_json_type(struct json_object *v)
+{
+        switch (json_object_get_type(v)) {
+        case json_type_null:
+                return "null";
+        case json_type_boolean:
+                return "a boolean";
+        case json_type_int:
+                return "an integer";
+        case json_type_double:
+                return "a number";
+        case json_type_string:
+                return "a string";
+        case json_type_array:
+                return "a list";
+        case json_type_object:
+                return "a mapping";
+        }
+        return "?";
+}
+
+/* ---- units ---------------------------------------------------------- */
+
+static const struct {
+        const char *name;
+        uint64_t mult;
+} config_size_units[] = {
+        { "TiB", 1024ull * 1024 * 1024 * 1024 }, { "GiB", 1024ull * 1024 * 1024 },
+        { "MiB", 1024ull * 1024 }, { "KiB", 1024ull },
+        { "TB", 1000ull * 1000 * 1000 * 1000 }, { "GB", 1000ull * 1000 * 1000 },
+        { "MB", 1000ull * 1000 }, { "KB", 1000ull }, { "B", 1 },
+}, config_duration_units[] = {
+        { "w", 7 * 86400 }, { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 },
+};
+
+/* "256KiB", "16 MiB", "1KB", "4096" → bytes.  0 or -EINVAL / -ERANGE. */
+static int config_parse_size(const char *s, uint64_t *out)
+{
+        uint64_t v = 0;
+        const char *p = s;
+
+        if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+        for (; isdigit((unsigned char)*p); p++)
+                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+                        return -ERANGE;
+        while (*p == ' ')
+                p++;
+        if (*p == '\0') {
+                *out = v;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(config_size_units); i++)
+                if (strcmp(p, config_size_units[i].name) == 0) {
+                        if (__builtin_mul_overflow(v, config_size_units[i].mult, out))
+                                return -ERANGE;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* "900", "15m", "1h30m", "7d" → seconds.  0 or -EINVAL / -ERANGE. */
+static int config_parse_duration(const char *s, uint64_t *out)
+{
+        uint64_t total = 0;
+        const char *p = s;
+
+        if (!*p)
+                return -EINVAL;
+        while (*p) {
+                uint64_t v = 0, mult = 0;
+                size_t i;
+
+                if (!isdigit((unsigned char)*p))
+                        return -EINVAL;
+                for (; isdigit((unsigned char)*p); p++)
+                        if (__builtin_mul_overflow(v, 10, &v) ||
+                            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+                                return -ERANGE;
+                if (*p == '\0' && p - s == (ptrdiff_t)strlen(s)) {
+                        *out = v;       /* a plain number of seconds */
+                        return 0;
+                }
+                for (i = 0; i < ELEMENTSOF(config_duration_units); i++)
+                        if (*p == config_duration_units[i].name[0]) {
+                                mult = config_duration_units[i].mult;
+                                break;
+                        }
+                if (!mult)
+                        return -EINVAL;
+                p++;
+                if (__builtin_mul_overflow(v, mult, &v) || __builtin_add_overflow(total, v, &total))
+                        return -ERANGE;
+        }
+        *out = total;
+        return 0;
+}
+
+static void config_format_size(uint64_t v, char *buf, size_t len)
+{
+        for (size_t i = 0; v && i < ELEMENTSOF(config_size_units) - 1; i++)
+                if (v % config_size_units[i].mult == 0) {
+                        snprintf(buf, len, "%" PRIu64 "%s", v / config_size_units[i].mult,
+                                 config_size_units[i].name);
+                        return;
+                }
+        snprintf(buf, len, "%" PRIu64, v);
+}
+
+static void config_format_duration(uint64_t v, char *buf, size_t len)
+{
+        size_t n = 0;
+
+        if (v == 0) {
+                snprintf(buf, len, "0s");
+                return;
+        }
+        buf[0] = '\0';
+        /* days and below: "7d" reads better than "1w" */
+        for (size_t i = 1; i < ELEMENTSOF(config_duration_units) && n < len; i++) {
+                uint64_t m = config_duration_units[i].mult;
+
+                if (v >= m) {
+                        int w = snprintf(buf + n, len - n, "%" PRIu64 "%s", v / m,
+                                         config_duration_units[i].name);
+
+                        if (w < 0)
+                                return;
+                        n += (size_t)w;
+                        v %= m;
+                }
+        }
+}
+
+static void config_format_uint(uint64_t v, char *buf, size_t len)
+{
+        snprintf(buf, len, "%" PRIu64, v);
+}
+
+/* ---- address -------------------------------------------------------- */
+
+int config_split_address(const char *addr, char *host, size_t host_len, unsigned *port)
+{
+        const char *h, *he, *p;
+        unsigned long v = 0;
+        size_t hl, i;
+
+        if (!addr)
+                return -EINVAL;
+        if (addr[0] == '[') {
+                char tmp[INET6_ADDRSTRLEN + 1];
+                struct in6_addr a6;
+                const char *pct;
+
+                h = addr + 1;
+                he = strchr(h, ']');
+                if (!he || he == h || he[1] != ':')
+                        return -EINVAL;
+                p = he + 2;
+                pct = memchr(h, '%', (size_t)(he - h));         /* fe80::1%eth0 */
+                hl = (size_t)((pct ? pct : he) - h);
+                if (hl >= sizeof(tmp) || (pct && pct + 1 == he))
+                        return -EINVAL;
+                memcpy(tmp, h, hl);
+                tmp[hl] = '\0';
+                if (inet_pton(AF_INET6, tmp, &a6) != 1)
+                        return -EINVAL;
+        } else {
+                bool numeric = true;
+                struct in_addr a4;
+
+                h = addr;
+                he = strrchr(addr, ':');
+                if (!he || he == addr || memchr(h, ':', (size_t)(he - h)))
+                        return -EINVAL;         /* no port, no host, or IPv6 without brackets */
+                p = he + 1;
+                for (const char *c = h; c < he; c++) {
+                        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
+                                return -EINVAL;
+                        if (!isdigit((unsigned char)*c) && *c != '.')
+                                numeric = false;
+                }
+                if (numeric) {
+                        char tmp[INET_ADDRSTRLEN + 1];
+
+                        if ((size_t)(he - h) >= sizeof(tmp))
+                                return -EINVAL;
+                        memcpy(tmp, h, (size_t)(he - h));
+                        tmp[he - h] = '\0';
+                        if (inet_pton(AF_INET, tmp, &a4) != 1)
+                                return -EINVAL;
+                }
+        }
+        hl = (size_t)(he - h);
+        for (i = 0; p[i]; i++) {
+                if (i >= 5 || !isdigit((unsigned char)p[i]))
+                        return -EINVAL;
+                v = v * 10 + (unsigned long)(p[i] - '0');
+        }
+        if (i == 0 || v > 65535)
+                return -EINVAL;
+        if (host) {
+                if (hl >= host_len)
+                        return -EINVAL;
+                memcpy(host, h, hl);
+                host[hl] = '\0';
+        }
+        if (port)
+                *port = (unsigned)v;
+        return 0;
+}
+
+/* ---- setters -------------------------------------------------------- */
+
+static void *config_field(const struct config_key *k, void *base)
+{
+        return (char *)base + k->offset;
+}
+
+static int config_need(struct config_ctx *ctx, const struct config_at *at, enum json_type t,
+                       const char *what)
+{
+        if (json_object_is_type(at->value, t))
+                return 0;
+        return config_fail(ctx, at, NULL, "expected %s, got %s", what, config_json_type(at->value));
+}
+
+static int config_store_string(struct config_ctx *ctx, char **field, const char *s)
+{
+        char *d = strdup(s);
+
+        if (!d) {
+                snprintf(ctx->err->msg, sizeof(ctx->err->msg), "out of memory");
+                return -ENOMEM;
+        }
+        free(*field);
+        *field = d;
+        return 0;
+}
+
+static int config_check_bounds(struct config_ctx *ctx, const struct config_at *at,
+                               const struct config_key *k, uint64_t v,
+                               void (*fmt)(uint64_t, char *, size_t))
+{
+        char a[32], b[32], c[32];
+
+        if (v >= k->min && v <= k->max)
+                return 0;
+        fmt(v, a, sizeof(a));
+        fmt(k->min, b, sizeof(b));
+        fmt(k->max, c, sizeof(c));
+        return config_fail(ctx, at, NULL, "%s is out of range (%s..%s)", a, b, c);
+}
+
+static int config_set_string(struct config_ctx *ctx, const struct config_key *k, void *base,
+                             const struct config_at *at)
+{
+        int r = config_need(ctx, at, json_type_string, "a string");
+
+        if (r < 0)
+                return r;
+        if (!json_object_get_string_len(at->value))
+                return config_fail(ctx, at, NULL, "must not be empty");
+        return config_store_string(ctx, config_field(k, base), json_object_get_string(at->value));
+}
+
+static int config_set_bool(struct config_ctx *ctx, const struct config_key *k, void *base,
+                           const struct config_at *at)
+{
+        int r = config_need(ctx, at, json_type_boolean, "true or false");
+
+        if (r < 0)
+                return r;
+        *(bool *)config_field(k, base) = json_object_get_boolean(at->value);
+        return 0;
+}
+
+static int config_set_uint(struct config_ctx *ctx, const struct config_key *k, void *base,
+                           const struct config_at *at)
+{
+        int64_t v;
+        int r = config_need(ctx, at, json_type_int, "a whole number");
+
+        if (r < 0)
+                return r;
+        v = json_object_get_int64(at->value);
+        if (v < 0)
+                return config_fail(ctx, at, NULL, "%" PRId64 " is out of range (%" PRIu64 "..%" PRIu64 ")",
+                                   v, k->min, k->max);
+        r = config_check_bounds(ctx, at, k, (uint64_t)v, config_format_uint);
+        if (r < 0)
+                return r;
+        *(uint64_t *)config_field(k, base) = (uint64_t)v;
+        return 0;
+}
+
+/* Sizes and durations: a plain non-negative integer, or a string with units. */
+static int config_set_units(struct config_ctx *ctx, const struct config_key *k, void *base,
+                            const struct config_at *at, int (*parse)(const char *, uint64_t *),
+                            void (*fmt)(uint64_t, char *, size_t), const char *expect)
+{
+        uint64_t v;
+        int r;
+
+        if (json_object_is_type(at->value, json_type_int)) {
+                int64_t i = json_object_get_int64(at->value);
+
+                if (i < 0)
+                        return config_fail(ctx, at, NULL, "must not be negative");
+                v = (uint64_t)i;
+        } else if (json_object_is_type(at->value, json_type_string)) {
+                r = parse(json_object_get_string(at->value), &v);
+                if (r == -ERANGE)
+                        return config_fail(ctx, at, NULL, "'%s' is too large",
+                                           json_object_get_string(at->value));
+                if (r < 0)
+                        return config_fail(ctx, at, NULL, "'%s' is not %s",
+                                           json_object_get_string(at->value), expect);
+        } else {
+                return config_fail(ctx, at, NULL, "expected %s, got %s", expect,
+                                   config_json_type(at->value));
+        }
+        r = config_check_bounds(ctx, at, k, v, fmt);
+        if (r < 0)
+                return r;
+        *(uint64_t *)config_field(k, base) = v;
+        return 0;
+}
+
+static int config_set_size(struct config_ctx *ctx, const struct config_key *k, void *base,
+                           const struct config_at *at)
+{
+        return config_set_units(ctx, k, base, at, config_parse_size, config_format_size,
+                                "a size (bytes, or a number with KiB, MiB, GiB, KB, MB, GB)");
+}
+
+static int config_set_duration(struct config_ctx *ctx, const struct config_key *k, void *base,
+                               const struct config_at *at)
+{
+        return config_set_units(ctx, k, base, at, config_parse_duration, config_format_duration,
+                                "a duration (seconds, or like 30s, 15m, 1h30m, 7d)");
+}
+
+static void config_join_values(const char *const *values, char *buf, size_t len)
+{
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (; *values && n < len; values++) {
+                int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", *values);
+
+                if (w < 0)
+                        return;
+                n += (size_t)w;
+        }
+}
+
+static int config_check_enum(struct config_ctx *ctx, const struct config_key *k,
+                             const struct config_at *at)
+{
+        char allowed[256];
+        int r = config_need(ctx, at, json_type_string, "a string");
+
+        if (r < 0)
+                return r;
+        for (const char *const *v = k->values; *v; v++)
+                if (strcmp(*v, json_object_get_string(at->value)) == 0)
+                        return 0;
+        config_join_values(k->values, allowed, sizeof(allowed));
+        return config_fail(ctx, at, NULL, "'%s' is not one of: %s", json_object_get_string(at->value),
+                           allowed);
+}
+
+static int config_set_enum(struct config_ctx *ctx, const struct config_key *k, void *base,
+                           const struct config_at *at)
+{
+        int r = config_check_enum(ctx, k, at);
+
+        if (r < 0)
+                return r;
+        return config_store_string(ctx, config_field(k, base), json_object_get_string(at->value));
+}
+
+static int config_set_framing(struct config_ctx *ctx, const struct config_key *k, void *base,
+                              const struct config_at *at)
+{
+        enum framing_mode m;
+        int r = config_check_enum(ctx, k, at);
+
+        if (r < 0)
+                return r;
+        m = framing_mode_from_name(json_object_get_string(at->value));
+        if (m == _FRAMING_MODE_INVALID)
+                return config_fail(ctx, at, NULL, "framing '%s' is not supported",
+                                   json_object_get_string(at->value));
+        *(enum framing_mode *)config_field(k, base) = m;
+        return 0;
+}
+
+static int config_set_address(struct config_ctx *ctx, const struct config_key *k, void *base,
+                              const struct config_at *at)
+{
+        int r = config_need(ctx, at, json_type_string, "an address (host:port)");
+
+        if (r < 0)
+                return r;
+        if (config_split_address(json_object_get_string(at->value), NULL, 0, NULL) < 0)
+                return config_fail(ctx, at, NULL,
+                                   "bad address '%s': expected host:port or [IPv6]:port, port 0-65535",
+                                   json_object_get_string(at->value));
+        return config_store_string(ctx, config_field(k, base), json_object_get_string(at->value));
+}
+
+static int config_set_timezone(struct config_ctx *ctx, const struct config_key *k, void *base,
+                               const struct config_at *at)
+{
+        struct timefmt_zone z;
+        int r = config_need(ctx, at, json_type_string, "a time zone");
+
+        if (r < 0)
+                return r;
+        if (timefmt_zone_init(&z, json_object_get_string(at->value)) < 0)
+                return config_fail(ctx, at, NULL,
+                                   "unknown time zone '%s' (UTC, +02:00, or a name under /usr/share/zoneinfo)",
+                                   json_object_get_string(at->value));
+        r = config_store_string(ctx, config_field(k, base), json_object_get_string(at->value));
+        if (r < 0)
+                return r;
+        *(struct timefmt_zone *)((char *)base + k->aux) = z;
+        return 0;
+}
+
+static void config_release_string(const struct config_key *k, void *base)
+{
+        char **p = config_field(k, base);
+
+        free(*p);
+        *p = NULL;
+}
+
+static void config_release_string_list(const struct config_key *k, void *base)
+{
+        char **v = config_field(k, base);
+        size_t *n = (size_t *)((char *)base + k->aux);
+
+        for (size_t i = 0; i < *n; i++) {
+                free(v[i]);
+                v[i] = NULL;
+        }
+        *n = 0;
+}
+
+static int config_set_string_list(struct config_ctx *ctx, const struct config_key *k, void *base,
+                                  const struct config_at *at)
+{
+        char **v = config_field(k, base);
+        size_t *n = (size_t *)((char *)base + k->aux);
+        size_t len;
+        int r = config_need(ctx, at, json_type_array, "a list of strings");
+
+        if (r < 0)
+                return r;
+        len = json_object_array_length(at->value);
+        if (len > k->max)
+                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
+                                   "more than %" PRIu64 " entries", k->max);
+        for (size_t i = 0; i < len; i++) {
+                struct json_object *e = json_object_array_get_idx(at->value, i);
+
+                if (!json_object_is_type(e, json_type_string) || !json_object_get_string_len(e))
+                        return config_fail(ctx, at, e, "entry %zu: expected a non-empty string, got %s",
+                                           i + 1, config_json_type(e));
+        }
+        config_release_string_list(k, base);
+        for (size_t i = 0; i < len; i++) {
+                v[i] = strdup(json_object_get_string(json_object_array_get_idx(at->value, i)));
+                if (!v[i])
+                        return -ENOMEM;
+                *n = i + 1;
+        }
+        return 0;
+}
+
+static int config_set_map_list(struct config_ctx *ctx, const struct config_key *k, void *base,
+                               const struct config_at *at);
+static void config_release_map_list(const struct config_key *k, void *base);
+
+struct config_type_ops {
+        const char *name;
+        int (*set)(struct config_ctx *ctx, const struct config_key *k, void *base,
+                   const struct config_at *at);
+        void (*release)(const struct config_key *k, void *base);
+        void (*format_bound)(uint64_t v, char *buf, size_t len);       /* NULL: no bounds */
+};
+
+static const struct config_type_ops config_types[_CONFIG_TYPE_MAX] = {
+        [CONFIG_SECTION] = { "mapping", NULL, NULL, NULL },
+        [CONFIG_MAP_LIST] = { "list of mappings", config_set_map_list, config_release_map_list, NULL },
+        [CONFIG_STRING] = { "string", config_set_string, config_release_string, NULL },
+        [CONFIG_BOOL] = { "bool", config_set_bool, NULL, NULL },
+        [CONFIG_UINT] = { "integer", config_set_uint, NULL, config_format_uint },
+        [CONFIG_SIZE] = { "size", config_set_size, NULL, config_format_size },
+        [CONFIG_DURATION] = { "duration", config_set_duration, NULL, config_format_duration },
+        [CONFIG_ENUM] = { "enum", config_set_enum, config_release_string, NULL },
+        [CONFIG_FRAMING] = { "enum", config_set_framing, NULL, NULL },
+        [CONFIG_ADDRESS] = { "address", config_set_address, config_release_string, NULL },
+        [CONFIG_TIMEZONE] = { "time zone", config_set_timezone, config_release_string, NULL },
+        [CONFIG_STRING_LIST] = { "list of strings", config_set_string_list, config_release_string_list, NULL },
+};
+
+/* ---- table walking -------------------------------------------------- */
+
+static const struct config_key *config_key_find(const char *path)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (strcmp(config_keys[i].path, path) == 0)
+                        return &config_keys[i];
+        return NULL;
+}
+
+/* The last component of a path, and the length of what precedes it. */
+static const char *config_leaf(const char *path, size_t *parent_len)
+{
+        const char *dot = strrchr(path, '.');
+        const char *leaf = dot ? dot + 1 : path;
+
+        if (parent_len)
+                *parent_len = (size_t)(leaf - path);
+        return leaf;
+}
+
+static unsigned config_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        unsigned row[65];
+
+        if (la > 64 || lb > 64)
+                return 99;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (unsigned)j;
+        for (size_t i = 1; i <= la; i++) {
+                unsigned diag = row[0];
+
+                row[0] = (unsigned)i;
+                for (size_t j = 1; j <= lb; j++) {
+                        unsigned up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+                        if (up + 1 < best)
+                                best = up + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        diag = up;
+                        row[j] = best;
+                }
+        }
+        return row[lb];
+}
+
+/* The known key closest to `key` (given under `prefix`), or NULL. */
+static const struct config_key *config_suggest(const char *prefix, const char *key)
+{
+        const struct config_key *best = NULL;
+        unsigned best_d = 3;
+        char full[256];
+
+        snprintf(full, sizeof(full), "%s%s", prefix, key);
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const struct config_key *k = &config_keys[i];
+                size_t plen;
+                const char *leaf = config_leaf(k->path, &plen);
+                unsigned d;
+
+                if (plen == strlen(prefix) && strncmp(k->path, prefix, plen) == 0)
+                        d = config_distance(key, leaf);         /* a sibling */
+                else if (strcmp(key, leaf) == 0)
+                        d = 1;                                  /* right name, wrong place */
+                else
+                        d = config_distance(full, k->path);
+                if (d < best_d) {
+                        best = k;
+                        best_d = d;
+                }
+        }
+        return best;
+}
+
+static int config_apply_value(struct config_ctx *ctx, const struct config_key *k, void *listen_base,
+                              const struct config_at *at);
+
+/* Apply every key of `map`, whose table paths start with `prefix` and are
+ * shown to the user with `shown_prefix` ("listen[2]."). */
+static int config_apply_map(struct config_ctx *ctx, struct json_object *map, const char *prefix,
+                            const char *shown_prefix, void *listen_base)
+{
+        json_object_object_foreach(map, key, val) {
+                char path[256], shown[256];
+                struct config_at at = { .map = map, .key = key, .value = val, .shown = shown };
+                const struct config_key *k;
+                int r;
+
+                snprintf(path, sizeof(path), "%s%s", prefix, key);
+                snprintf(shown, sizeof(shown), "%s%s", shown_prefix, key);
+                k = config_key_find(path);
+                if (!k) {
+                        const struct config_key *s = config_suggest(prefix, key);
+
+                        if (s)
+                                return config_fail(ctx, &at, map, "unknown key (did you mean '%s'?)", s->path);
+                        return config_fail(ctx, &at, map, "unknown key");
+                }
+                if (!val)
+                        continue;       /* null keeps the default */
+                r = config_apply_value(ctx, k, listen_base, &at);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int config_apply_value(struct config_ctx *ctx, const struct config_key *k, void *listen_base,
+                              const struct config_at *at)
+{
+        void *base = k->base == CONFIG_BASE_LISTEN ? listen_base : (void *)ctx->cfg;
+
+        if (k->type == CONFIG_SECTION) {
+                char prefix[256], shown[256];
+                int r = config_need(ctx, at, json_type_object, "a mapping");
+
+                if (r < 0)
+                        return r;
+                snprintf(prefix, sizeof(prefix), "%s.", k->path);
+                snprintf(shown, sizeof(shown), "%s.", at->shown);
+                return config_apply_map(ctx, at->value, prefix, shown, listen_base);
+        }
+        return config_types[k->type].set(ctx, k, base, at);
+}
+
+/* Apply the default of every key of `base` under `prefix` ("" for the top). */
+static int config_apply_defaults(struct config_ctx *ctx, enum config_base b, const char *prefix,
+                                 void *base)
+{
+        bool root = geteuid() == 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const struct config_key *k = &config_keys[i];
+                const char *def = (!root && k->def_user) ? k->def_user : k->def;
+                _cleanup_json_ struct json_object *docs = NULL;
+                struct yaml_error yerr;
+                struct config_at at = { .key = k->path, .shown = k->path };
+                int r;
+
+                if (k->base != b || !def || k->type == CONFIG_SECTION ||
+                    strncmp(k->path, prefix, strlen(prefix)) != 0)
+                        continue;
+                r = yaml_load_buffer("<default>", def, strlen(def), &docs, &yerr);
+                if (r < 0)
+                        return config_fail(ctx, &at, NULL, "bad default '%s': %s", def, yerr.msg);
+                at.value = json_object_array_get_idx(docs, 0);
+                r = config_types[k->type].set(ctx, k, base, &at);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void config_release_base(enum config_base b, void *base)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const struct config_key *k = &config_keys[i];
+
+                if (k->base == b && config_types[k->type].release)
+                        config_types[k->type].release(k, base);
+        }
+}
+
+static void config_release_map_list(const struct config_key *k, void *base)
+{
+        size_t *n = (size_t *)((char *)base + k->aux);
+
+        for (size_t i = 0; i < *n; i++)
+                config_release_base(CONFIG_BASE_LISTEN, (char *)config_field(k, base) + i * k->elem_size);
+        *n = 0;
+}
+
+static int config_set_map_list(struct config_ctx *ctx, const struct config_key *k, void *base,
+                               const struct config_at *at)
+{
+        size_t *n = (size_t *)((char *)base + k->aux);
+        char prefix[128];
+        size_t len;
+        int r = config_need(ctx, at, json_type_array, "a list of mappings");
+
+        if (r < 0)
+                return r;
+        len = json_object_array_length(at->value);
+        if (len > k->max)
+                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
+                                   "more than %" PRIu64 " entries", k->max);
+        snprintf(prefix, sizeof(prefix), "%s[].", k->path);
+        config_release_map_list(k, base);
+        for (size_t i = 0; i < len; i++) {
+                struct json_object *e = json_object_array_get_idx(at->value, i);
+                void *elem = (char *)config_field(k, base) + i * k->elem_size;
+                char shown[256];
+                struct config_at eat = { .map = at->map, .key = at->key, .value = e, .shown = shown };
+
+                snprintf(shown, sizeof(shown), "%s[%zu]", at->shown, i);
+                if (!json_object_is_type(e, json_type_object))
+                        return config_fail(ctx, &eat, e, "expected a mapping, got %s", config_json_type(e));
+                memset(elem, 0, k->elem_size);
+                *n = i + 1;
+                r = config_apply_defaults(ctx, CONFIG_BASE_LISTEN, prefix, elem);
+                if (r < 0)
+                        return r;
+                snprintf(shown, sizeof(shown), "%s[%zu].", at->shown, i);
+                r = config_apply_map(ctx, e, prefix, shown, elem);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < ELEMENTSOF(config_keys); j++) {
+                        const struct config_key *c = &config_keys[j];
+                        const char *leaf = config_leaf(c->path, NULL);
+                        struct json_object *v = NULL;
+
+                        if (!c->required || strncmp(c->path, prefix, strlen(prefix)) != 0)
+                                continue;
+                        if (!json_object_object_get_ex(e, leaf, &v) || !v) {
+                                snprintf(shown, sizeof(shown), "%s[%zu].%s", at->shown, i, leaf);
+                                return config_fail(ctx, &eat, e, "required key missing");
+                        }
+                }
+        }
+        return 0;
+}
+
+/* ---- load ----------------------------------------------------------- */
+
+struct config *config_default(void)
+{
+        struct config_error err;
+        struct config *c = calloc(1, sizeof(*c));
+        struct config_ctx ctx = { .file = "<built-in default>", .cfg = c, .err = &err };
+
+        if (!c)
+                return NULL;
+        if (config_apply_defaults(&ctx, CONFIG_BASE_CONFIG, "", c) < 0) {
+                /* only ENOMEM, or a bad table (the unit tests catch that) */
+                config_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+void config_free(struct config *c)
+{
+        if (!c)
+                return;
+        config_release_base(CONFIG_BASE_CONFIG, c);
+        free(c->path);
+        free(c);
+}
+
+int config_load(const char *path, struct config **out, struct config_error *err)
+{
+        struct config_error dummy;
+        _cleanup_json_ struct json_object *docs = NULL;
+        struct config *c = NULL;
+        struct yaml_error yerr;
+        struct json_object *root;
+        struct config_ctx ctx;
+        size_t ndocs;
+        int r;
+
+        if (!err)
+                err = &dummy;
+        err->msg[0] = '\0';
+        ctx = (struct config_ctx) { .file = path, .err = err };
+        if (!path || !out) {
+                snprintf(err->msg, sizeof(err->msg), "no config path");
+                return -EINVAL;
+        }
+        r = yaml_load_file(path, &docs, &yerr);
+        if (r < 0) {
+                if (yerr.line)
+                        snprintf(err->msg, sizeof(err->msg), "%s:%u:%u: %s", path, yerr.line, yerr.column,
+                                 yerr.msg);
+                else
+                        snprintf(err->msg, sizeof(err->msg), "%s: %s", path, yerr.msg);
+                return r;
+        }
+        ndocs = json_object_array_length(docs);
+        if (ndocs > 1)
+                return config_fail(&ctx, NULL, json_object_array_get_idx(docs, 1),
+                                   "several YAML documents; the config is one document");
+        root = ndocs ? json_object_array_get_idx(docs, 0) : NULL;
+        if (!root) {
+                snprintf(err->msg, sizeof(err->msg),
+                         "%s:1:1: empty config (write {} to run with every default)", path);
+                return -EINVAL;
+        }
+        if (!json_object_is_type(root, json_type_object))
+                return config_fail(&ctx, NULL, root, "the top level must be a mapping of settings, not %s",
+                                   config_json_type(root));
+
+        c = config_default();
+        if (!c) {
+                snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+                return -ENOMEM;
+        }
+        ctx.cfg = c;
+        r = config_apply_map(&ctx, root, "", "", NULL);
+        if (r == 0) {
+                c->path = strdup(path);
+                if (!c->path)
+                        r = -ENOMEM;
+        }
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+                config_free(c);
+                return r;
+        }
+        *out = c;
+        return 0;
+}
+
+/* ---- output --------------------------------------------------------- */
+
+/* One value as text, for the summary. */
+static void config_format_value(const struct config_key *k, const void *base, char *buf, size_t len)
+{
+        const void *f = (const char *)base + k->offset;
+
+        switch (k->type) {
+        case CONFIG_BOOL:
+                snprintf(buf, len, "%s", *(const bool *)f ? "true" : "false");
+                break;
+        case CONFIG_UINT:
+        case CONFIG_SIZE:
+        case CONFIG_DURATION:
+                config_types[k->type].format_bound(*(const uint64_t *)f, buf, len);
+                break;
+        case CONFIG_FRAMING: {
+                const char *n = framing_mode_name(*(const enum framing_mode *)f);
+
+                snprintf(buf, len, "%s", n ? n : "?");
+                break;
+        }
+        case CONFIG_STRING:
+        case CONFIG_ENUM:
+        case CONFIG_ADDRESS:
+        case CONFIG_TIMEZONE: {
+                const char *s = *(char *const *)f;
+
+                snprintf(buf, len, "%s", s ? s : "(none)");
+                break;
+        }
+        default:
+                snprintf(buf, len, "?");
+                break;
+        }
+}
+
+#define CONFIG_SUMMARY_WIDTH 34
+
+void config_print_summary(const struct config *c, FILE *f)
+{
+        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, "config",
+                c->path ? c->path : "built-in default (no file)");
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const struct config_key *k = &config_keys[i];
+                char buf[512];
+
+                if (k->base != CONFIG_BASE_CONFIG || k->type == CONFIG_SECTION)
+                        continue;
+                if (k->type == CONFIG_MAP_LIST) {
+                        size_t n = *(const size_t *)((const char *)c + k->aux);
+                        char prefix[128];
+
+                        snprintf(prefix, sizeof(prefix), "%s[].", k->path);
+                        if (n == 0)
+                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+                        for (size_t e = 0; e < n; e++) {
+                                const void *elem = (const char *)c + k->offset + e * k->elem_size;
+                                char name[64];
+                                bool first = true;
+
+                                snprintf(name, sizeof(name), "%s[%zu]", k->path, e);
+                                fprintf(f, "%-*s", CONFIG_SUMMARY_WIDTH, name);
+                                for (size_t j = 0; j < ELEMENTSOF(config_keys); j++) {
+                                        const struct config_key *ck = &config_keys[j];
+
+                                        if (strncmp(ck->path, prefix, strlen(prefix)) != 0)
+                                                continue;
+                                        config_format_value(ck, elem, buf, sizeof(buf));
+                                        if (first)
+                                                fprintf(f, " %s", buf);
+                                        else
+                                                fprintf(f, "  %s %s", config_leaf(ck->path, NULL), buf);
+                                        first = false;
+                                }
+                                fputc('\n', f);
+                        }
+                } else if (k->type == CONFIG_STRING_LIST) {
+                        char *const *v = (char *const *)((const char *)c + k->offset);
+                        size_t n = *(const size_t *)((const char *)c + k->aux);
+
+                        if (n == 0)
+                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+                        for (size_t e = 0; e < n; e++)
+                                fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, e ? "" : k->path, v[e]);
+                } else {
+                        config_format_value(k, c, buf, sizeof(buf));
+                        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, k->path, buf);
+                }
+        }
+}
+
+/* "(size, default 256KiB, 1KiB..16MiB, reloadable: yes)" */
+static void config_describe(const struct config_key *k, char *buf, size_t len)
+{
+        const struct config_type_ops *t = &config_types[k->type];
+        size_t n = 0;
+        int w;
+
+#define APPEND(...)                                                     \
+        do {                                                            \
+                w = snprintf(buf + n, len - n, __VA_ARGS__);            \
+                if (w < 0 || (size_t)w >= len - n)                      \
+                        return;                                         \
+                n += (size_t)w;                                         \
+        } while (0)
+
+        APPEND("%s", t->name);
+        if (k->values) {
+                APPEND(":");
+                for (const char *const *v = k->values; *v; v++)
+                        APPEND("%s%s", v == k->values ? " " : " | ", *v);
+        }
+        if (k->required)
+                APPEND(", required");
+        if (k->def) {
+                APPEND(", default %s", k->def);
+                if (k->def_user)
+                        APPEND(" (%s when not root)", k->def_user);
+        }
+        if (t->format_bound) {
+                char a[32], b[32];
+
+                t->format_bound(k->min, a, sizeof(a));
+                t->format_bound(k->max, b, sizeof(b));
+                APPEND(", %s..%s", a, b);
+        } else if (k->max) {
+                APPEND(", at most %" PRIu64 " entries", k->max);
+        }
+        APPEND(", reloadable: %s", k->reloadable ? "yes" : "no");
+#undef APPEND
+}
+
+void config_print_reference(FILE *f)
+{
+        bool in_list = false, first_in_list = false;
+
+        fputs("# spoord configuration reference: every key with its default.\n"
+              "# Generated from the schema in daemon/config.c (`spoord --config-reference`);\n"
+              "# a key left out, or given as null, keeps its default.\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const struct config_key *k = &config_keys[i];
+                const char *leaf = config_leaf(k->path, NULL);
+                const char *value = k->def ? k->def : k->example;
+                char desc[512];
+                int indent = 0;
+
+                config_describe(k, desc, sizeof(desc));
+                if (k->base == CONFIG_BASE_LISTEN) {
+                        fprintf(f, "    # %s (%s)\n", k->doc, desc);
+                        fprintf(f, "%s%s: %s\n", first_in_list ? "  - " : "    ", leaf, value);
+                        first_in_list = false;
+                        continue;
+                }
+                for (const char *p = k->path; *p; p++)
+                        indent += *p == '.' ? 2 : 0;
+                if (indent == 0)
+                        fputc('\n', f);
+                in_list = k->type == CONFIG_MAP_LIST;
+                first_in_list = in_list;
+                fprintf(f, "%*s# %s (%s)\n", indent, "", k->doc, desc);
+                if (k->type == CONFIG_SECTION || k->type == CONFIG_MAP_LIST)
+                        fprintf(f, "%*s%s:\n", indent, "", leaf);
+                else
+                        fprintf(f, "%*s%s: %s\n", indent, "", leaf, value ? value : "");
+        }
+}

@@ -1,0 +1,510 @@
+/* Frame payload → struct event (decode.h).
+ *
+ * json-c parses (strict mode, bounded depth, one reused tokener); this file
+ * adds what json-c does not check:
+ *   - one value per frame: after the object only JSON whitespace may
+ *     follow.  A second object, array or complete JSON value is
+ *     REJ_MULTIPLE_OBJECTS, anything else REJ_TRAILING_GARBAGE (json-c
+ *     stops at a NUL byte, so "{}\0" is trailing garbage);
+ *   - no duplicate identifying key in one object (json-c keeps the last
+ *     one silently): a scan of the raw text, see decode_scan_duplicates();
+ *   - the identifying values, the same way for every dialect: EventID and
+ *     the record id are JSON integers, decimal strings or "0x" hex strings
+ *     (EventID 0..65535, record id 0..UINT64_MAX); channel and provider are
+ *     strings without control characters of at most EVENT_IDENT_MAX bytes;
+ *     the host goes through host_canonicalise().
+ * A missing or empty Channel is REJ_MISSING_CHANNEL unless the event names
+ * its provider: events of ETW / debug / analytic logs carry no channel
+ * (<Channel/> in their XML, no Channel key from NXLog).  Such an event is
+ * kept with ev->channel = "" and no Channel field, so a rule that needs the
+ * channel cannot evaluate rather than fails.
+ * Fallbacks: no host (absent, null or "") → ctx->fallback_host; no event
+ * time → ctx->fallback_time_us, else ctx->recv_us.  A zone-less event time
+ * is local time in ctx->zone (UTC when NULL), whatever the dialect.
+ *
+ * On success the event carries the dialect's fields (dialect.c) followed
+ * by the system fields EventID (decimal), Computer (the host as
+ * the event wrote it), Channel (when present), Provider_Name (when present) and EventRecordID
+ * (decimal, when present); a system field replaces a same-named field. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/decode.h"
+#include "spoor/host.h"
+#include "dialect.h"
+
+struct decoder {
+        struct json_tokener *tok;
+        int max_depth;
+        uint16_t *seen;         /* [max_depth + 1]: identifying keys seen per open object */
+};
+
+/* Keys that identify an event, and the containers that hold them: a
+ * second copy in the same object would let a sender smuggle one value past
+ * whoever reads the first. */
+static const struct {
+        const char *name;
+        size_t len;
+} decode_ident_keys[] = {
+#define K(s) { s, sizeof(s) - 1 }
+        K("EventID"), K("Channel"), K("Hostname"), K("Computer"),
+        K("event_id"), K("channel"), K("computer_name"),
+        K("winlog"), K("Event"), K("System"),
+#undef K
+};
+
+struct decoder *decoder_new(int max_depth)
+{
+        if (max_depth <= 0)
+                max_depth = DECODE_DEFAULT_MAX_DEPTH;
+
+        struct decoder *d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        d->max_depth = max_depth;
+        d->tok = json_tokener_new_ex(max_depth);
+        d->seen = calloc((size_t)max_depth + 1, sizeof(*d->seen));
+        if (!d->tok || !d->seen) {
+                decoder_free(d);
+                return NULL;
+        }
+        json_tokener_set_flags(d->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+        return d;
+}
+
+void decoder_free(struct decoder *d)
+{
+        if (!d)
+                return;
+        if (d->tok)
+                json_tokener_free(d->tok);
+        free(d->seen);
+        free(d);
+}
+
+/* Where a rejection goes: decode_event()'s *why and detail. */
+struct decode_fail {
+        enum reject_reason *why;
+        char *detail;
+        size_t detail_len;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int decode_reject(const struct decode_fail *f, enum reject_reason r, const char *fmt, ...)
+{
+        *f->why = r;
+        if (f->detail && f->detail_len) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(f->detail, f->detail_len, fmt, ap);
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+/* A printable, bounded rendering of untrusted text for a detail message. */
+static const char *decode_show(const char *s, size_t len, char buf[48])
+{
+        size_t n = 0, max = 40;
+
+        for (size_t i = 0; i < len && n < max; i++) {
+                unsigned char c = (unsigned char)s[i];
+                buf[n++] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+        }
+        if (len > max) {
+                memcpy(buf + n, "...", 3);
+                n += 3;
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+static const char *decode_show_value(struct json_object *v, char buf[48])
+{
+        char num[32];
+        size_t len;
+        const char *s = dialect_value_text(v, num, &len);
+
+        return decode_show(s ? s : "", s ? len : 0, buf);
+}
+
+/* Which identifying key the raw key text [s, s+n) is (escapes decoded), or -1. */
+static int decode_ident_index(const char *s, size_t n)
+{
+        char buf[16];
+        size_t len = 0;
+
+        if (memchr(s, '\\', n)) {
+                for (size_t i = 0; i < n; i++) {
+                        char c = s[i];
+                        if (c == '\\' && i + 1 < n) {
+                                c = s[++i];
+                                if (c == 'u') {
+                                        unsigned v = 0;
+                                        if (i + 4 >= n)
+                                                return -1;
+                                        for (int k = 1; k <= 4; k++) {
+                                                char h = s[i + k];
+                                                v = v * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0'
+                                                                        : (h | 0x20) >= 'a' && (h | 0x20) <= 'f' ? (h | 0x20) - 'a' + 10
+                                                                        : 99);
+                                        }
+                                        if (v >= 0x80)
+                                                return -1;
+                                        c = (char)v;
+                                        i += 4;
+                                }
+                        }
+                        if (len == sizeof(buf))
+                                return -1;
+                        buf[len++] = c;
+                }
+                s = buf;
+                n = len;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(decode_ident_keys); k++)
+                if (decode_ident_keys[k].len == n && memcmp(decode_ident_keys[k].name, s, n) == 0)
+                        return (int)k;
+        return -1;
+}
+
+/* Duplicate identifying keys in [json, json+len), which json-c has accepted
+ * (so the text is well-formed, single quotes included).  Tracks strings and
+ * escapes, and per open container a bitmask of identifying keys seen;
+ * containers deeper than max_depth cannot occur (json-c rejected them).
+ * Returns the index of the duplicate key, or -1. */
+static int decode_scan_duplicates(struct decoder *d, const char *json, size_t len)
+{
+        int depth = 0;
+        const char *str = NULL;         /* the last string, while a ':' may follow it */
+        size_t str_len = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = json[i];
+
+                switch (c) {
+                case '"':
+                case '\'': {
+                        size_t start = ++i;
+                        for (;;) {
+                                const char *q = memchr(json + i, c, len - i);
+                                if (!q)
+                                        return -1;
+                                i = (size_t)(q - json);
+                                size_t bs = 0;  /* an odd run of backslashes escapes it */
+                                while (i - bs > start && json[i - bs - 1] == '\\')
+                                        bs++;
+                                if (bs % 2 == 0)
+                                        break;
+                                i++;
+                        }
+                        str = json + start;
+                        str_len = i - start;
+                        break;
+                }
+                case '{':
+                case '[':
+                        depth++;
+                        if (depth <= d->max_depth)
+                                d->seen[depth] = 0;
+                        str = NULL;
+                        break;
+                case ':':
+                        /* the longest key, "computer_name", in \uXXXX escapes */
+                        if (str && str_len <= 13 * 6 && depth >= 1 && depth <= d->max_depth) {
+                                int key = decode_ident_index(str, str_len);
+                                if (key >= 0) {
+                                        uint16_t bit = (uint16_t)(1u << key);
+                                        if (d->seen[depth] & bit)
+                                                return key;
+                                        d->seen[depth] |= bit;
+                                }
+                        }
+                        str = NULL;
+                        break;
+                case ' ':
+                case '\t':
+                case '\r':
+                case '\n':
+                        break;
+                case '}':
+                case ']':
+                        depth--;
+                        /* fall through */
+                default:
+                        str = NULL;
+                        break;
+                }
+        }
+        return -1;
+}
+
+static bool decode_is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* After the object at [0, end): only whitespace may follow. */
+static int decode_check_trailing(struct decoder *d, const char *json, size_t len, size_t end,
+                                 const struct decode_fail *f)
+{
+        while (end < len && decode_is_ws(json[end]))
+                end++;
+        if (end == len)
+                return 0;
+
+        const char *rest = json + end;
+        size_t n = len - end;
+        bool another = rest[0] == '{' || rest[0] == '[';
+        if (!another && rest[0] != '\0') {
+                json_tokener_reset(d->tok);
+                struct json_object *o = json_tokener_parse_ex(d->tok, rest, (int)n);
+                another = json_tokener_get_error(d->tok) == json_tokener_success;
+                json_object_put(o);
+        }
+        if (another)
+                return decode_reject(f, REJ_MULTIPLE_OBJECTS, "another JSON value at byte %zu", end);
+        return decode_reject(f, REJ_TRAILING_GARBAGE, "garbage after the object at byte %zu", end);
+}
+
+/* A JSON integer, a decimal string or a "0x" hex string.  0; -EINVAL when
+ * it is not a number; -ERANGE when negative or above UINT64_MAX. */
+static int decode_number(struct json_object *v, uint64_t *out)
+{
+        switch (json_object_get_type(v)) {
+        case json_type_int: {
+                int64_t i = json_object_get_int64(v);
+                if (i < 0)
+                        return -ERANGE;
+                *out = i == INT64_MAX ? json_object_get_uint64(v) : (uint64_t)i;
+                return 0;
+        }
+        case json_type_string: {
+                const char *s = json_object_get_string(v);
+                size_t n = (size_t)json_object_get_string_len(v), i = 0;
+                unsigned base = 10;
+                uint64_t x = 0;
+                bool neg = false;
+
+                if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+                        base = 16;
+                        i = 2;
+                } else if (n > 1 && s[0] == '-') {
+                        neg = true;
+                        i = 1;
+                }
+                if (i == n)
+                        return -EINVAL;
+                for (; i < n; i++) {
+                        unsigned c = (unsigned char)s[i], dv;
+                        if (c >= '0' && c <= '9')
+                                dv = c - '0';
+                        else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+                                dv = (c | 0x20) - 'a' + 10;
+                        else
+                                return -EINVAL;
+                        if (x > (UINT64_MAX - dv) / base)
+                                return -ERANGE;
+                        x = x * base + dv;
+                }
+                if (neg && x != 0)
+                        return -ERANGE;
+                *out = x;
+                return 0;
+        }
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Channel / provider: a string, no control characters, bounded. */
+static int decode_ident(struct json_object *v, const char *what, enum reject_reason bad,
+                        const char **s, size_t *len, const struct decode_fail *f)
+{
+        char show[48];
+
+        if (!json_object_is_type(v, json_type_string))
+                return decode_reject(f, bad, "%s %s is not a string", what, decode_show_value(v, show));
+        *s = json_object_get_string(v);
+        *len = (size_t)json_object_get_string_len(v);
+        if (*len > EVENT_IDENT_MAX)
+                return decode_reject(f, bad, "%s longer than %d bytes", what, EVENT_IDENT_MAX);
+        for (size_t i = 0; i < *len; i++) {
+                unsigned char c = (unsigned char)(*s)[i];
+                if (c < 0x20 || c == 0x7f)
+                        return decode_reject(f, bad, "%s \"%s\" holds a control character", what,
+                                             decode_show(*s, *len, show));
+        }
+        return 0;
+}
+
+static int decode_parse(struct decoder *d, const char *json, size_t len,
+                        struct json_object **root, const struct decode_fail *f)
+{
+        if (len == 0)
+                return decode_reject(f, REJ_NOT_JSON, "empty frame");
+        if (len > INT_MAX)
+                return decode_reject(f, REJ_NOT_JSON, "frame too long for the JSON parser");
+
+        json_tokener_reset(d->tok);
+        *root = json_tokener_parse_ex(d->tok, json, (int)len);
+        enum json_tokener_error err = json_tokener_get_error(d->tok);
+        if (err == json_tokener_error_depth)
+                return decode_reject(f, REJ_TOO_DEEP, "JSON nested deeper than %d", d->max_depth);
+        if (err == json_tokener_continue)
+                return decode_reject(f, REJ_NOT_JSON, "incomplete JSON");
+        if (err != json_tokener_success)
+                return decode_reject(f, REJ_NOT_JSON, "%s at byte %zu", json_tokener_error_desc(err),
+                                     json_tokener_get_parse_end(d->tok));
+
+        size_t end = json_tokener_get_parse_end(d->tok);
+        int r = decode_check_trailing(d, json, len, end, f);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(*root, json_type_object))
+                return decode_reject(f, REJ_NOT_OBJECT, "JSON %s, not an object",
+                                     json_type_to_name(json_object_get_type(*root)));
+
+        int dup = decode_scan_duplicates(d, json, end);
+        if (dup >= 0)
+                return decode_reject(f, REJ_DUPLICATE_KEY, "duplicate key %s", decode_ident_keys[dup].name);
+        return 0;
+}
+
+static int decode_set(struct event *ev, const char *name, const char *v, size_t len, const char **out)
+{
+        int r = event_set_field(ev, name, strlen(name), v, len);
+
+        if (r < 0)
+                return r;
+        if (out)
+                *out = event_get(ev, name)->value;
+        return 0;
+}
+
+static int decode_map(const struct decode_ctx *ctx, struct json_object *root, struct event *ev,
+                      const struct decode_fail *f)
+{
+        struct dialect_system sys;
+        uint64_t id, rec = 0;
+        const char *channel = "", *provider = NULL, *host;
+        size_t channel_len = 0, provider_len = 0, host_len;
+        char show[48];
+        int r;
+
+        enum dialect dl = dialect_detect(root);
+        if (dl == _DIALECT_INVALID)
+                return decode_reject(f, REJ_UNKNOWN_DIALECT, "no known dialect (NXLog, Winlogbeat, EVTX)");
+        ev->dialect = dl;
+        dialect_system(dl, root, &sys);
+
+        /* EventID */
+        if (!sys.event_id)
+                return decode_reject(f, REJ_MISSING_EVENT_ID, "no EventID");
+        r = decode_number(sys.event_id, &id);
+        if (r == -EINVAL)
+                return decode_reject(f, REJ_BAD_EVENT_ID, "EventID \"%s\" is not a number",
+                                     decode_show_value(sys.event_id, show));
+        if (r < 0 || id > 65535)
+                return decode_reject(f, REJ_BAD_EVENT_ID, "EventID %s out of range",
+                                     decode_show_value(sys.event_id, show));
+        ev->event_id = (uint32_t)id;
+
+        /* host: the event's own, else the fallback */
+        if (sys.host && !json_object_is_type(sys.host, json_type_string))
+                return decode_reject(f, REJ_BAD_HOST, "host %s is not a string",
+                                     decode_show_value(sys.host, show));
+        if (sys.host && json_object_get_string_len(sys.host) > 0) {
+                host = json_object_get_string(sys.host);
+                host_len = (size_t)json_object_get_string_len(sys.host);
+        } else if (ctx->fallback_host && ctx->fallback_host_len) {
+                host = ctx->fallback_host;
+                host_len = ctx->fallback_host_len;
+        } else {
+                return decode_reject(f, REJ_MISSING_HOST, "no host in the event or the syslog header");
+        }
+        enum reject_reason host_why;
+        if (host_canonicalise(host, host_len, ev->host, &host_why) < 0)
+                return decode_reject(f, host_why, "bad host \"%s\"", decode_show(host, host_len, show));
+
+        /* channel, provider, record id */
+        if (sys.channel &&
+            (r = decode_ident(sys.channel, "Channel", REJ_BAD_CHANNEL, &channel, &channel_len, f)) < 0)
+                return r;
+        if (sys.provider &&
+            (r = decode_ident(sys.provider, "provider", REJ_BAD_PROVIDER, &provider, &provider_len, f)) < 0)
+                return r;
+        if (channel_len == 0 && provider_len == 0)
+                return decode_reject(f, REJ_MISSING_CHANNEL, "no Channel (and no provider)");
+        if (sys.record_id) {
+                if (decode_number(sys.record_id, &rec) < 0)
+                        return decode_reject(f, REJ_BAD_RECORD_ID, "record id \"%s\" is not a non-negative integer",
+                                             decode_show_value(sys.record_id, show));
+                ev->record_id = rec;
+                ev->has_record_id = true;
+        }
+
+        /* event time */
+        if (sys.time) {
+                if (!json_object_is_type(sys.time, json_type_string) ||
+                    timefmt_parse(json_object_get_string(sys.time),
+                                  (size_t)json_object_get_string_len(sys.time), ctx->zone, &ev->time_us) < 0)
+                        return decode_reject(f, REJ_BAD_TIME, "bad event time \"%s\"",
+                                             decode_show_value(sys.time, show));
+        } else {
+                ev->time_us = ctx->fallback_time_us ? ctx->fallback_time_us : ctx->recv_us;
+        }
+
+        /* fields, then the system fields over them */
+        char num[24];
+        if ((r = dialect_fields(dl, root, ev)) < 0 ||
+            (r = decode_set(ev, "EventID", num, (size_t)snprintf(num, sizeof(num), "%" PRIu32, ev->event_id), NULL)) < 0 ||
+            (r = decode_set(ev, "Computer", host, host_len, NULL)) < 0)
+                return r;
+        if (channel_len && (r = decode_set(ev, "Channel", channel, channel_len, &ev->channel)) < 0)
+                return r;
+        if (provider && (r = decode_set(ev, "Provider_Name", provider, provider_len, &ev->provider)) < 0)
+                return r;
+        if (ev->has_record_id &&
+            (r = decode_set(ev, "EventRecordID", num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, rec), NULL)) < 0)
+                return r;
+        return 0;
+}
+
+int decode_event(struct decoder *d, const char *json, size_t len,
+                 const struct decode_ctx *ctx, struct event *ev,
+                 enum reject_reason *why, char *detail, size_t detail_len)
+{
+        static const struct decode_ctx no_ctx;
+        _cleanup_json_ struct json_object *root = NULL;
+        enum reject_reason why_unused;
+        int r;
+
+        event_reset(ev);
+        if (!ctx)
+                ctx = &no_ctx;
+        if (!why)
+                why = &why_unused;
+        *why = REJ_NONE;
+        if (detail && detail_len)
+                detail[0] = '\0';
+        const struct decode_fail f = { .why = why, .detail = detail, .detail_len = detail_len };
+        ev->recv_us = ctx->recv_us;
+
+        r = decode_parse(d, json, len, &root, &f);
+        if (r == 0)
+                r = decode_map(ctx, root, ev, &f);
+        if (r == -ENOMEM) {
+                /* not the input's fault: no reason, no detail */
+                *why = REJ_NONE;
+        }
+        return r;
+}

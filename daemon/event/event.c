@@ -1,0 +1,196 @@
+/* struct event: an arena of never-moving blocks plus a field array.
+ *
+ * Strings handed out by event_strndup() are never moved, so field values
+ * stay valid while more fields are added.  event_reset() keeps the first
+ * block (and the field array) and frees the rest; when an event needed more
+ * than the first block, the first block is replaced by one big enough for
+ * it (up to EVENT_ARENA_KEEP_MAX), so a stream of large events settles at
+ * zero allocations per event too. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spoor/event.h"
+#include "spoor/intern.h"
+
+#define EVENT_ARENA_FIRST (16 * 1024)           /* first block */
+#define EVENT_ARENA_KEEP_MAX (1024 * 1024)      /* largest block kept by event_reset */
+#define EVENT_FIELDS_MIN 32
+
+struct event_arena_block {
+        struct event_arena_block *next;         /* older block */
+        size_t size;                            /* bytes in data[] */
+        size_t used;
+        char data[];
+};
+
+void event_init(struct event *ev)
+{
+        memset(ev, 0, sizeof(*ev));
+        ev->channel = "";
+        ev->provider = "";
+        ev->dialect = _DIALECT_INVALID;
+}
+
+static struct event_arena_block *event_block_new(size_t size)
+{
+        struct event_arena_block *b = malloc(sizeof(*b) + size);
+
+        if (!b)
+                return NULL;
+        b->next = NULL;
+        b->size = size;
+        b->used = 0;
+        return b;
+}
+
+/* The first (oldest) block is at the end of the list: ev->arena points at
+ * the newest block, where allocation happens. */
+void event_reset(struct event *ev)
+{
+        struct event_arena_block *b = ev->arena, *first = NULL;
+        size_t total = 0;
+
+        while (b) {
+                struct event_arena_block *next = b->next;
+                total += b->used;
+                if (next)
+                        free(b);
+                else
+                        first = b;
+                b = next;
+        }
+        if (first && total > first->size && first->size < EVENT_ARENA_KEEP_MAX) {
+                size_t want = first->size;
+                while (want < total && want < EVENT_ARENA_KEEP_MAX)
+                        want *= 2;
+                struct event_arena_block *bigger = event_block_new(want);
+                if (bigger) {
+                        free(first);
+                        first = bigger;
+                }
+        }
+        if (first)
+                first->used = 0;
+        ev->arena = first;
+
+        ev->time_us = 0;
+        ev->recv_us = 0;
+        ev->host[0] = '\0';
+        ev->channel = "";
+        ev->provider = "";
+        ev->event_id = 0;
+        ev->record_id = 0;
+        ev->has_record_id = false;
+        ev->dialect = _DIALECT_INVALID;
+        ev->nfields = 0;
+}
+
+void event_free(struct event *ev)
+{
+        struct event_arena_block *b = ev->arena;
+
+        while (b) {
+                struct event_arena_block *next = b->next;
+                free(b);
+                b = next;
+        }
+        free(ev->fields);
+        event_init(ev);
+}
+
+static void *event_alloc(struct event *ev, size_t n)
+{
+        struct event_arena_block *b = ev->arena;
+
+        if (!b || b->size - b->used < n) {
+                size_t size = b ? b->size * 2 : EVENT_ARENA_FIRST;
+                if (size > EVENT_ARENA_KEEP_MAX)
+                        size = EVENT_ARENA_KEEP_MAX;
+                if (size < n)
+                        size = n;
+                struct event_arena_block *nb = event_block_new(size);
+                if (!nb)
+                        return NULL;
+                nb->next = b;
+                ev->arena = nb;
+                b = nb;
+        }
+        void *p = b->data + b->used;
+        b->used += n;
+        return p;
+}
+
+char *event_strndup(struct event *ev, const char *s, size_t len)
+{
+        if (len == SIZE_MAX)
+                return NULL;
+        char *p = event_alloc(ev, len + 1);
+        if (!p)
+                return NULL;
+        if (len)
+                memcpy(p, s, len);
+        p[len] = '\0';
+        return p;
+}
+
+/* Names are interned whenever intern() can take them, and intern() fails
+ * (table full, name too long) for a name forever once it has failed for
+ * it: so an interned name equals another name exactly when the pointers
+ * are equal, and only a private copy needs strcmp. */
+static struct event_field *event_find(const struct event *ev, const char *name, bool interned)
+{
+        for (size_t i = 0; i < ev->nfields; i++) {
+                struct event_field *f = &ev->fields[i];
+                if (f->name == name || (!interned && strcmp(f->name, name) == 0))
+                        return f;
+        }
+        return NULL;
+}
+
+int event_set_field(struct event *ev, const char *name, size_t name_len,
+                    const char *value, size_t value_len)
+{
+        const char *n = intern(name, name_len);
+        bool interned = n != NULL;
+
+        if (!n) {
+                /* a transient failure would break event_find()'s rule */
+                if (name_len <= INTERN_MAX_LEN && !memchr(name, '\0', name_len) &&
+                    intern_count() < INTERN_MAX_NAMES)
+                        return -ENOMEM;
+                n = event_strndup(ev, name, name_len);
+                if (!n)
+                        return -ENOMEM;
+        }
+
+        char *v = event_strndup(ev, value, value_len);
+        if (!v)
+                return -ENOMEM;
+
+        struct event_field *f = event_find(ev, n, interned);
+        if (f) {
+                f->value = v;
+                f->len = value_len;
+                return 0;
+        }
+
+        if (ev->nfields == ev->fields_cap) {
+                size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
+                struct event_field *nf = realloc(ev->fields, cap * sizeof(*nf));
+                if (!nf)
+                        return -ENOMEM;
+                ev->fields = nf;
+                ev->fields_cap = cap;
+        }
+        ev->fields[ev->nfields++] = (struct event_field){ .name = n, .value = v, .len = value_len };
+        return 0;
+}
+
+const struct event_field *event_get(const struct event *ev, const char *name)
+{
+        for (size_t i = 0; i < ev->nfields; i++)
+                if (strcmp(ev->fields[i].name, name) == 0)
+                        return &ev->fields[i];
+        return NULL;
+}

@@ -1,0 +1,132 @@
+/* spoord: command line → one of the modes (serve, --check, --replay). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spoor/config.h"
+#include "spoor/log.h"
+#include "spoor/spoord.h"
+#include "spoor-config.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+"Usage: spoord [-c FILE]                       serve (foreground; systemd supervises)\n"
+"       spoord --check [-c FILE]               validate the configuration, print a summary\n"
+"       spoord --replay [--dump-events] [-c FILE] [--timezone TZ] FILE...\n"
+"                                              decode files (JSON lines or syslog lines; - = stdin)\n"
+"       spoord --config-reference              print every configuration key with its default\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE    configuration file (default %s if it exists,\n"
+"                       else the built-in default: listen 127.0.0.1:1514, http 127.0.0.1:8514)\n"
+"      --check          load the configuration, print what was understood, exit 0 if usable\n"
+"      --replay         run the files through the same framing and decoding as a live connection\n"
+"      --dump-events    with --replay: print each decoded event as one JSON line on stdout and\n"
+"                       each rejected line's reason on stderr\n"
+"      --timezone TZ    with --replay: zone for zone-less timestamps (default: listen[0]'s)\n"
+"      --config-reference  print every key (type, default, bounds, doc) as commented YAML\n"
+"  -v, --verbose        log at debug level\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n"
+"\n"
+"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
+                CONFIG_DEFAULT_PATH);
+}
+
+enum {
+        OPT_CHECK = 256,
+        OPT_REPLAY,
+        OPT_DUMP,
+        OPT_TZ,
+        OPT_REFERENCE,
+};
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "check", no_argument, NULL, OPT_CHECK },
+                { "replay", no_argument, NULL, OPT_REPLAY },
+                { "dump-events", no_argument, NULL, OPT_DUMP },
+                { "timezone", required_argument, NULL, OPT_TZ },
+                { "config-reference", no_argument, NULL, OPT_REFERENCE },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { NULL, 0, NULL, 0 },
+        };
+        const char *config_path = NULL;
+        bool check = false, replay = false, verbose = false;
+        struct replay_opts ro = { 0 };
+        struct config *cfg = NULL;
+        struct config_error err;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c': config_path = optarg; break;
+                case OPT_CHECK: check = true; break;
+                case OPT_REPLAY: replay = true; break;
+                case OPT_DUMP: ro.dump_events = true; break;
+                case OPT_TZ: ro.timezone = optarg; break;
+                case OPT_REFERENCE: config_print_reference(stdout); return 0;
+                case 'v': verbose = true; break;
+                case 'h': usage(stdout); return 0;
+                case 'V': printf("spoord %s\n", SPOOR_VERSION); return 0;
+                default: usage(stderr); return 2;
+                }
+        }
+        if ((ro.dump_events || ro.timezone) && !replay) {
+                fprintf(stderr, "spoord: --dump-events and --timezone need --replay\n");
+                return 2;
+        }
+        if (replay && optind >= argc) {
+                fprintf(stderr, "spoord: --replay needs at least one FILE (- for stdin)\n");
+                return 2;
+        }
+        if (!replay && optind < argc) {
+                fprintf(stderr, "spoord: unexpected argument '%s' (see --help)\n", argv[optind]);
+                return 2;
+        }
+
+        log_init("spoord", getenv("JOURNAL_STREAM") != NULL && !check && !replay,
+                 verbose ? LOG_DEBUG : LOG_INFO);
+
+        if (!config_path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+                config_path = CONFIG_DEFAULT_PATH;
+        if (config_path) {
+                if (config_load(config_path, &cfg, &err) < 0) {
+                        fprintf(stderr, "spoord: %s\n", err.msg);
+                        return 2;
+                }
+        } else {
+                cfg = config_default();
+                if (!cfg) {
+                        fprintf(stderr, "spoord: out of memory\n");
+                        return 1;
+                }
+        }
+        if (verbose)
+                log_set_max_priority(LOG_DEBUG);
+
+        if (check) {
+                config_print_summary(cfg, stdout);
+                printf("configuration OK\n");
+                config_free(cfg);
+                return 0;
+        }
+        if (replay) {
+                int rc = replay_run(cfg, argv + optind, argc - optind, &ro);
+                config_free(cfg);
+                return rc;
+        }
+        if (verbose) {
+                free(cfg->log_level);
+                cfg->log_level = strdup("debug");
+        }
+        return spoord_run(cfg, config_path);
+}

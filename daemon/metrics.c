@@ -1,0 +1,138 @@
+/* Process-wide counters and their Prometheus exposition. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/event.h"
+#include "spoor/metrics.h"
+#include "spoor/timefmt.h"
+#include "spoor-config.h"
+
+struct metrics metrics;
+
+static const char *const reject_names[_REJ_MAX] = {
+        [REJ_NONE] = "none",
+        [REJ_OVERSIZE] = "oversize",
+        [REJ_BAD_OCTET_COUNT] = "bad_octet_count",
+        [REJ_TRUNCATED] = "truncated",
+        [REJ_BAD_PRI] = "bad_pri",
+        [REJ_BAD_SYSLOG] = "bad_syslog",
+        [REJ_NOT_JSON] = "not_json",
+        [REJ_NOT_OBJECT] = "not_object",
+        [REJ_TRAILING_GARBAGE] = "trailing_garbage",
+        [REJ_MULTIPLE_OBJECTS] = "multiple_objects",
+        [REJ_TOO_DEEP] = "too_deep",
+        [REJ_DUPLICATE_KEY] = "duplicate_key",
+        [REJ_UNKNOWN_DIALECT] = "unknown_dialect",
+        [REJ_MISSING_EVENT_ID] = "missing_event_id",
+        [REJ_BAD_EVENT_ID] = "bad_event_id",
+        [REJ_MISSING_HOST] = "missing_host",
+        [REJ_BAD_HOST] = "bad_host",
+        [REJ_MISSING_CHANNEL] = "missing_channel",
+        [REJ_BAD_CHANNEL] = "bad_channel",
+        [REJ_BAD_PROVIDER] = "bad_provider",
+        [REJ_BAD_RECORD_ID] = "bad_record_id",
+        [REJ_BAD_TIME] = "bad_time",
+};
+
+const char *reject_reason_name(enum reject_reason r)
+{
+        if (r < 0 || r >= _REJ_MAX || !reject_names[r])
+                return "unknown";
+        return reject_names[r];
+}
+
+static const char *const conn_reject_names[_CONN_REJ_MAX] = {
+        [CONN_REJ_MAX_CONNECTIONS] = "max_connections",
+        [CONN_REJ_MAX_PER_PEER] = "max_connections_per_peer",
+        [CONN_REJ_TLS_ON_PLAIN] = "tls_on_plain_port",
+        [CONN_REJ_ACCEPT_ERROR] = "accept_error",
+};
+
+const char *conn_reject_reason_name(enum conn_reject_reason r)
+{
+        return r < _CONN_REJ_MAX ? conn_reject_names[r] : "unknown";
+}
+
+static const char *const conn_close_names[_CONN_CLOSE_MAX] = {
+        [CONN_CLOSE_EOF] = "eof",
+        [CONN_CLOSE_IDLE] = "idle_timeout",
+        [CONN_CLOSE_ERROR] = "error",
+        [CONN_CLOSE_SHUTDOWN] = "shutdown",
+};
+
+const char *conn_close_reason_name(enum conn_close_reason r)
+{
+        return r < _CONN_CLOSE_MAX ? conn_close_names[r] : "unknown";
+}
+
+uint64_t metrics_rejected_total(void)
+{
+        uint64_t sum = 0;
+
+        for (size_t i = 0; i < _REJ_MAX; i++)
+                sum += metrics.events_rejected[i];
+        return sum;
+}
+
+static void metrics_head(FILE *out, const char *name, const char *type, const char *help)
+{
+        fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metrics_one(FILE *out, const char *name, const char *type, const char *help, uint64_t v)
+{
+        metrics_head(out, name, type, help);
+        fprintf(out, "%s %" PRIu64 "\n", name, v);
+}
+
+void metrics_render(FILE *out)
+{
+        metrics_head(out, "spoor_build_info", "gauge", "Version of spoord.");
+        fprintf(out, "spoor_build_info{version=\"%s\"} 1\n", SPOOR_VERSION);
+        metrics_head(out, "spoor_start_time_seconds", "gauge", "When spoord started, seconds since the epoch.");
+        fprintf(out, "spoor_start_time_seconds %" PRId64 "\n", metrics.start_us / 1000000);
+
+        metrics_one(out, "spoor_events_received_total", "counter",
+                    "Events received (frames); = accepted + rejected.", metrics.events_received);
+        metrics_one(out, "spoor_events_accepted_total", "counter",
+                    "Events decoded and passed on.", metrics.events_accepted);
+        metrics_head(out, "spoor_events_rejected_total", "counter", "Events rejected, by reason.");
+        for (size_t i = 1; i < _REJ_MAX; i++)
+                fprintf(out, "spoor_events_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+                        reject_reason_name(i), metrics.events_rejected[i]);
+        metrics_one(out, "spoor_events_late_total", "counter",
+                    "Events older than the watermark.", metrics.events_late);
+        metrics_head(out, "spoor_events_dialect_total", "counter", "Accepted events by input dialect.");
+        for (int d = 0; d < _DIALECT_MAX; d++)
+                fprintf(out, "spoor_events_dialect_total{dialect=\"%s\"} %" PRIu64 "\n",
+                        dialect_name(d), metrics.dialect[d]);
+        metrics_head(out, "spoor_frames_total", "counter", "Frames by framing method.");
+        for (int m = 0; m < _FRAME_METHOD_MAX; m++)
+                fprintf(out, "spoor_frames_total{framing=\"%s\"} %" PRIu64 "\n",
+                        frame_method_name(m), metrics.frames[m]);
+        metrics_one(out, "spoor_frames_empty_total", "counter",
+                    "Empty lines skipped (not events).", metrics.frames_empty);
+        metrics_one(out, "spoor_bytes_received_total", "counter",
+                    "Bytes read from TCP connections and replayed files.", metrics.bytes_received);
+        metrics_one(out, "spoor_syslog_pri_invalid_total", "counter",
+                    "Syslog headers with a numeric PRI above 191 (event kept).", metrics.syslog_pri_invalid);
+        metrics_one(out, "spoor_connections_active", "gauge",
+                    "Open TCP connections.", metrics.connections_active);
+        metrics_one(out, "spoor_connections_accepted_total", "counter",
+                    "TCP connections accepted.", metrics.connections_accepted);
+        metrics_head(out, "spoor_connections_rejected_total", "counter",
+                     "TCP connections refused or closed at once, by reason.");
+        for (int r = 0; r < _CONN_REJ_MAX; r++)
+                fprintf(out, "spoor_connections_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+                        conn_reject_reason_name(r), metrics.connections_rejected[r]);
+        metrics_head(out, "spoor_connections_closed_total", "counter", "TCP connections closed, by reason.");
+        for (int r = 0; r < _CONN_CLOSE_MAX; r++)
+                fprintf(out, "spoor_connections_closed_total{reason=\"%s\"} %" PRIu64 "\n",
+                        conn_close_reason_name(r), metrics.connections_closed[r]);
+        metrics_one(out, "spoor_http_requests_total", "counter",
+                    "HTTP requests served.", metrics.http_requests);
+        metrics_head(out, "spoor_reloads_total", "counter", "Configuration reloads, by result.");
+        fprintf(out, "spoor_reloads_total{result=\"ok\"} %" PRIu64 "\n", metrics.reloads_ok);
+        fprintf(out, "spoor_reloads_total{result=\"failed\"} %" PRIu64 "\n", metrics.reloads_failed);
+}

@@ -1,0 +1,214 @@
+/* The serving daemon: event base, signals, systemd notification, reload. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "spoor/log.h"
+#include "spoor/spoord.h"
+#include "spoor/timefmt.h"
+#include "spoor-config.h"
+
+#define STATUS_INTERVAL_S 5
+
+static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum reject_reason why,
+                              const char *detail, const char *data, size_t len)
+{
+        log_limited(why, LOG_WARNING, "%s: frame %" PRIu64 " rejected (%s)%s%s", src->name, src->pos,
+                    reject_reason_name(why), detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+void spoord_notify_status(struct spoord *d)
+{
+        sd_notifyf(0, "STATUS=%s%" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64
+                   " rejected, %zu connections",
+                   d->stopping ? "stopping: " : "", metrics.events_received, metrics.events_accepted,
+                   metrics_rejected_total(), d->nconns);
+}
+
+static void spoord_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+        spoord_notify_status(arg);
+}
+
+static void spoord_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+        sd_notify(0, "WATCHDOG=1");
+}
+
+static uint64_t spoord_monotonic_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int spoord_log_priority(const char *level)
+{
+        static const struct { const char *name; int prio; } levels[] = {
+                { "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE },
+                { "warning", LOG_WARNING }, { "error", LOG_ERR },
+        };
+
+        for (size_t i = 0; level && i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (strcmp(level, levels[i].name) == 0)
+                        return levels[i].prio;
+        return LOG_INFO;
+}
+
+/* SIGHUP: load the configuration beside the running one; apply what can
+ * change at run time, keep the old one on any error. */
+static void spoord_reload(struct spoord *d)
+{
+        struct config *nc = NULL;
+        struct config_error err;
+        char mono[64];
+
+        snprintf(mono, sizeof(mono), "MONOTONIC_USEC=%" PRIu64, spoord_monotonic_us());
+        sd_notifyf(0, "RELOADING=1\n%s", mono);
+        if (!d->config_path) {
+                log_notice("reload: running on the built-in default configuration, nothing to reload");
+                metrics.reloads_ok++;
+                sd_notify(0, "READY=1");
+                return;
+        }
+        if (config_load(d->config_path, &nc, &err) < 0) {
+                metrics.reloads_failed++;
+                log_error("reload failed, keeping the running configuration: %s", err.msg);
+                sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", err.msg);
+                return;
+        }
+        /* Listeners, http and the JSON depth are bound at start; the rest
+         * takes effect now (limits apply to new connections). */
+        if (nc->nlisten != d->cfg->nlisten || strcmp(nc->http_address, d->cfg->http_address) != 0)
+                log_warn("reload: listen/http changes take effect only after a restart");
+        nc->limits.max_json_depth = d->cfg->limits.max_json_depth;
+        config_free(d->cfg);
+        d->cfg = nc;
+        log_set_max_priority(spoord_log_priority(nc->log_level));
+        metrics.reloads_ok++;
+        log_notice("configuration reloaded from %s", d->config_path);
+        sd_notify(0, "READY=1");
+        spoord_notify_status(d);
+}
+
+static void spoord_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+        struct spoord *d = arg;
+
+        switch (sig) {
+        case SIGTERM:
+        case SIGINT:
+                if (d->stopping)
+                        return;
+                log_notice("%s: draining connections and stopping", strsignal((int)sig));
+                d->stopping = true;
+                sd_notify(0, "STOPPING=1");
+                event_base_loopexit(d->base, NULL);
+                break;
+        case SIGHUP:
+                spoord_reload(d);
+                break;
+        case SIGUSR1:
+                log_info("SIGUSR1: no spool files open yet, nothing to reopen");
+                break;
+        default:
+                break;
+        }
+}
+
+static int spoord_setup(struct spoord *d)
+{
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+        struct timeval status_tv = { STATUS_INTERVAL_S, 0 };
+        uint64_t wd_usec = 0;
+        struct pipeline_sink sink = { .reject = spoord_reject_log, .ud = d };
+        int r;
+
+        signal(SIGPIPE, SIG_IGN);
+        d->base = event_base_new();
+        if (!d->base)
+                return -ENOMEM;
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+                d->signals[i] = evsignal_new(d->base, sigs[i], spoord_signal_cb, d);
+                if (!d->signals[i] || evsignal_add(d->signals[i], NULL) < 0)
+                        return -ENOMEM;
+        }
+        r = pipeline_init(&d->pipe, (int)d->cfg->limits.max_json_depth, &sink);
+        if (r < 0)
+                return r;
+        r = listener_open_all(d);
+        if (r < 0)
+                return r;
+        r = http_open(d);
+        if (r < 0)
+                return r;
+
+        d->status_timer = event_new(d->base, -1, EV_PERSIST, spoord_status_cb, d);
+        if (!d->status_timer)
+                return -ENOMEM;
+        event_add(d->status_timer, &status_tv);
+        if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+                struct timeval wd_tv = { (time_t)(wd_usec / 2000000u), (suseconds_t)(wd_usec / 2 % 1000000u) };
+                d->watchdog_timer = event_new(d->base, -1, EV_PERSIST, spoord_watchdog_cb, d);
+                if (!d->watchdog_timer)
+                        return -ENOMEM;
+                event_add(d->watchdog_timer, &wd_tv);
+        }
+        return 0;
+}
+
+static void spoord_teardown(struct spoord *d)
+{
+        listener_close_all(d);
+        http_close(d);
+        if (d->base)
+                conn_drain_all(d);
+        if (d->status_timer)
+                event_free(d->status_timer);
+        if (d->watchdog_timer)
+                event_free(d->watchdog_timer);
+        for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
+                if (d->signals[i])
+                        event_free(d->signals[i]);
+        pipeline_fini(&d->pipe);
+        if (d->base)
+                event_base_free(d->base);
+        config_free(d->cfg);
+}
+
+int spoord_run(struct config *cfg, const char *config_path)
+{
+        struct spoord d;
+        int r;
+
+        memset(&d, 0, sizeof(d));
+        TAILQ_INIT(&d.conns);
+        d.cfg = cfg;
+        d.config_path = config_path;
+        metrics.start_us = timefmt_now_us();
+        log_set_max_priority(spoord_log_priority(cfg->log_level));
+
+        r = spoord_setup(&d);
+        if (r < 0) {
+                log_error("cannot start: %s", strerror(-r));
+                spoord_teardown(&d);
+                return 1;
+        }
+        log_notice("spoord %s ready (config: %s)", SPOOR_VERSION, config_path ? config_path : "built-in default");
+        sd_notify(0, "READY=1");
+        spoord_notify_status(&d);
+
+        r = event_base_dispatch(d.base);
+        d.stopping = true;
+        spoord_teardown(&d);
+        log_notice("stopped: %" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64 " rejected",
+                   metrics.events_received, metrics.events_accepted, metrics_rejected_total());
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/* spoord's configuration.  One schema table in daemon/config.c defines every
+ * key (type, default, bounds, reloadable, doc); it drives loading, the
+ * errors, `spoord --check` and `spoord --config-reference`. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "spoor/framing.h"
+#include "spoor/timefmt.h"
+#include "spoor-config.h"
+
+#define CONFIG_DEFAULT_PATH SPOOR_SYSCONFDIR "/spoord.yml"
+#define CONFIG_MAX_LISTEN 64
+#define CONFIG_MAX_RULE_PATHS 256
+
+struct listen_conf {
+        char *address;                  /* "127.0.0.1:1514", "[::1]:1514", "0.0.0.0:1514"; port 0 = ephemeral */
+        enum framing_mode framing;
+        char *timezone;                 /* for zone-less timestamps */
+        struct timefmt_zone zone;       /* resolved from timezone */
+};
+
+struct limits_conf {
+        uint64_t max_frame_bytes;       /* 256 KiB; 1 KiB .. 16 MiB */
+        uint64_t max_connections;       /* 1024 */
+        uint64_t max_connections_per_peer;      /* 64 */
+        uint64_t idle_timeout_s;        /* 900 */
+        uint64_t max_json_depth;        /* 16 */
+};
+
+struct config {
+        char *path;                     /* file it came from; NULL = built-in default */
+        struct listen_conf listen[CONFIG_MAX_LISTEN];
+        size_t nlisten;
+        bool http_enabled;
+        char *http_address;
+        char *spool_dir;
+        char *state_dir;
+        char *rules[CONFIG_MAX_RULE_PATHS];
+        size_t nrules;
+        struct limits_conf limits;
+        char *log_level;                /* "debug" | "info" | "notice" | "warning" | "error" */
+};
+
+struct config_error {
+        char msg[768];                  /* "file:line:column: key: problem" */
+};
+
+/* The built-in default (listen 127.0.0.1:1514, http 127.0.0.1:8514, spool
+ * /var/spool/spoor as root, ./spool otherwise).  NULL on ENOMEM. */
+struct config *config_default(void);
+
+/* Load a YAML file over the built-in default: keys not given keep their
+ * default.  0, or -errno/-EINVAL with err->msg naming file:line:column and
+ * the key. */
+int config_load(const char *path, struct config **out, struct config_error *err);
+
+void config_free(struct config *c);
+
+/* The summary printed by `spoord --check`. */
+void config_print_summary(const struct config *c, FILE *f);
+
+/* Every key with type, default, bounds, reloadable and doc, as commented
+ * YAML (`spoord --config-reference`; the README's table comes from it). */
+void config_print_reference(FILE *f);
+
+/* Split "host:port" / "[v6]:port" into host (no brackets) and port.
+ * 0 or -EINVAL. */
+int config_split_address(const char *addr, char *host, size_t host_len, unsigned *port);

@@ -1,0 +1,34 @@
+/* Frame payload (one JSON object) → struct event.  Strict where json-c is
+ * lenient: exactly one object, no trailing bytes, no duplicate identifying
+ * keys (EventID, Channel, Hostname/Computer) in one object, EventID in
+ * 0..65535, identifiers without NUL or control characters, bounded depth.
+ * Detects the dialect per event (dialect.c). */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "spoor/event.h"
+#include "spoor/reject.h"
+#include "spoor/timefmt.h"
+
+#define DECODE_DEFAULT_MAX_DEPTH 16
+
+struct decoder;
+
+/* NULL on ENOMEM.  max_depth bounds JSON nesting (json-c tokener depth). */
+struct decoder *decoder_new(int max_depth);
+void decoder_free(struct decoder *d);
+
+struct decode_ctx {
+        struct timefmt_zone *zone;      /* for zone-less timestamps; NULL = UTC */
+        int64_t recv_us;                /* receive time; event time when none is given */
+        const char *fallback_host;      /* e.g. the syslog HOSTNAME; may be NULL */
+        size_t fallback_host_len;
+        int64_t fallback_time_us;       /* e.g. the syslog timestamp; 0 = none */
+};
+
+/* Decode `len` bytes at `json` into `ev` (which is reset first).  Returns 0,
+ * or -EINVAL with *why set and a short human-readable `detail` (may be NULL)
+ * such as "EventID 70000 out of range".  Never logs. */
+int decode_event(struct decoder *d, const char *json, size_t len,
+                 const struct decode_ctx *ctx, struct event *ev,
+                 enum reject_reason *why, char *detail, size_t detail_len);

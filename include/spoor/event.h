@@ -1,0 +1,67 @@
+/* The decoded event (DESIGN §4).  One struct event is reused for every frame
+ * of a connection: event_reset() keeps its memory, so decoding does not
+ * allocate in the steady state.  Strings live in the event's arena and stay
+ * valid until the next event_reset()/event_free(). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_HOST_MAX 255      /* canonical host name, bytes */
+#define EVENT_IDENT_MAX 255     /* channel and provider, bytes */
+
+enum dialect {
+        DIALECT_NXLOG_CE,       /* flat JSON, zone-less "YYYY-MM-DD HH:MM:SS" EventTime */
+        DIALECT_NXLOG_EE,       /* flat JSON, ISO EventTime with offset, ExecutionProcessID, TaskValue */
+        DIALECT_WINLOGBEAT,     /* ECS: winlog.*, winlog.event_data.*, @timestamp */
+        DIALECT_EVTX,           /* {"Event":{"System":{...},"EventData":{...}}} (evtx_dump, Chainsaw) */
+        _DIALECT_MAX,
+        _DIALECT_INVALID = -1,
+};
+
+const char *dialect_name(enum dialect d);      /* "nxlog-ce", "nxlog-ee", "winlogbeat", "evtx" */
+
+struct event_field {
+        const char *name;       /* NUL-terminated; interned (intern.h) or arena copy */
+        const char *value;      /* NUL-terminated, arena; numbers as decimal text */
+        size_t len;             /* strlen(value) unless the value holds NUL bytes */
+};
+
+struct event_arena_block;
+
+struct event {
+        int64_t time_us;        /* event time, UTC microseconds since the epoch */
+        int64_t recv_us;        /* when spoord received it, UTC microseconds */
+        char host[EVENT_HOST_MAX + 1];  /* canonical (host.c): lower case, trimmed */
+        const char *channel;    /* e.g. "Security"; never NULL after a successful decode */
+        const char *provider;   /* e.g. "Microsoft-Windows-Security-Auditing"; "" when absent */
+        uint32_t event_id;      /* 0..65535 */
+        uint64_t record_id;     /* valid only when has_record_id */
+        bool has_record_id;
+        enum dialect dialect;
+
+        /* Every field, in input order, names following the Sigma/Windows
+         * convention: EventData names as they are (CommandLine, TaskName ...),
+         * plus the system fields EventID, Channel, Computer, Provider_Name
+         * and EventRecordID added by the dialect mapping. */
+        struct event_field *fields;
+        size_t nfields;
+        size_t fields_cap;
+
+        struct event_arena_block *arena;
+};
+
+void event_init(struct event *ev);
+void event_reset(struct event *ev);     /* forget the content, keep the memory */
+void event_free(struct event *ev);
+
+/* Copy `len` bytes into the arena, NUL-terminated.  NULL on ENOMEM. */
+char *event_strndup(struct event *ev, const char *s, size_t len);
+
+/* Append a field; name and value are copied (name interned).  A field of an
+ * existing name is replaced.  0 or -ENOMEM. */
+int event_set_field(struct event *ev, const char *name, size_t name_len,
+                    const char *value, size_t value_len);
+
+/* The field named `name` (exact, case-sensitive), or NULL. */
+const struct event_field *event_get(const struct event *ev, const char *name);

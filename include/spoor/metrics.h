@@ -1,0 +1,51 @@
+/* Process-wide counters (spoord is single-threaded: plain integers).  The
+ * conservation law: events_received = events_accepted + sum(events_rejected). */
+#pragma once
+#include <stdint.h>
+#include <stdio.h>
+#include "spoor/framing.h"
+#include "spoor/reject.h"
+
+enum conn_reject_reason {
+        CONN_REJ_MAX_CONNECTIONS,
+        CONN_REJ_MAX_PER_PEER,
+        CONN_REJ_TLS_ON_PLAIN,
+        CONN_REJ_ACCEPT_ERROR,
+        _CONN_REJ_MAX,
+};
+
+enum conn_close_reason {
+        CONN_CLOSE_EOF,
+        CONN_CLOSE_IDLE,
+        CONN_CLOSE_ERROR,
+        CONN_CLOSE_SHUTDOWN,
+        _CONN_CLOSE_MAX,
+};
+
+struct metrics {
+        uint64_t events_received;
+        uint64_t events_accepted;
+        uint64_t events_rejected[_REJ_MAX];
+        uint64_t events_late;
+        uint64_t frames[_FRAME_METHOD_MAX];
+        uint64_t frames_empty;
+        uint64_t bytes_received;
+        uint64_t syslog_pri_invalid;
+        uint64_t connections_accepted;
+        uint64_t connections_active;
+        uint64_t connections_rejected[_CONN_REJ_MAX];
+        uint64_t connections_closed[_CONN_CLOSE_MAX];
+        uint64_t dialect[8];            /* by enum dialect */
+        uint64_t http_requests;
+        uint64_t reloads_ok, reloads_failed;
+        int64_t start_us;
+};
+
+extern struct metrics metrics;
+
+uint64_t metrics_rejected_total(void);
+const char *conn_reject_reason_name(enum conn_reject_reason r);
+const char *conn_close_reason_name(enum conn_close_reason r);
+
+/* Prometheus text exposition format 0.0.4. */
+void metrics_render(FILE *out);

@@ -1,0 +1,87 @@
+/* The serving daemon: event base, listeners, connections, HTTP, signals,
+ * systemd notification.  Single-threaded: everything runs in one libevent
+ * loop, so counters and tables need no locks. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "spoor/config.h"
+#include "spoor/framing.h"
+#include "spoor/metrics.h"
+#include "spoor/pipeline.h"
+
+struct event_base;
+struct evconnlistener;
+struct evhttp;
+struct bufferevent;
+
+struct listener {
+        struct spoord *d;
+        struct evconnlistener *evl;
+        char address[128];              /* as bound: "127.0.0.1:41234" */
+        enum framing_mode framing;
+        struct timefmt_zone zone;
+        bool activated;                 /* came from systemd socket activation */
+};
+
+struct conn {
+        TAILQ_ENTRY(conn) entry;
+        struct spoord *d;
+        struct listener *l;
+        struct bufferevent *bev;
+        int fd;
+        char peer[80];                  /* "ip:port" */
+        char peer_ip[64];
+        struct framer framer;
+        uint64_t frames;                /* frames seen on this connection */
+        size_t buffered;                /* input bytes already counted, not yet consumed */
+};
+
+TAILQ_HEAD(conn_list, conn);
+
+struct spoord {
+        struct event_base *base;
+        struct config *cfg;
+        const char *config_path;        /* as given with -c, or NULL */
+        struct listener listeners[CONFIG_MAX_LISTEN];
+        size_t nlisteners;
+        struct evhttp *http;
+        char http_address[128];         /* as bound */
+        struct pipeline pipe;
+        struct conn_list conns;
+        size_t nconns;
+        bool stopping;
+        struct event *signals[5];
+        struct event *status_timer;
+        struct event *watchdog_timer;
+};
+
+/* Serve until SIGTERM/SIGINT.  Takes ownership of cfg.  Returns the exit code. */
+int spoord_run(struct config *cfg, const char *config_path);
+
+/* Notify systemd (no-op outside systemd) of the headline numbers. */
+void spoord_notify_status(struct spoord *d);
+
+/* listener.c: bind every listen[] address, or adopt sockets passed by
+ * systemd (sd_listen_fds).  0 or -errno (logged). */
+int listener_open_all(struct spoord *d);
+void listener_close_all(struct spoord *d);
+
+/* conn.c */
+void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int socklen);
+void conn_close(struct conn *c, enum conn_close_reason why);
+/* Read what the kernel still holds for every connection, process it, close. */
+void conn_drain_all(struct spoord *d);
+
+/* http.c: /metrics and /healthz on cfg->http_address.  0 or -errno (logged). */
+int http_open(struct spoord *d);
+void http_close(struct spoord *d);
+
+/* replay.c: `spoord --replay`.  Returns the exit code. */
+struct replay_opts {
+        bool dump_events;               /* print each decoded event as a JSON line on stdout */
+        const char *timezone;           /* override for zone-less times; NULL = listen[0]'s */
+};
+int replay_run(struct config *cfg, char **files, int nfiles, const struct replay_opts *o);
