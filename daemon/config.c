@@ -104,7 +104,7 @@ static const struct config_key config_keys[] = {
           .aux = offsetof(struct listen_conf, zone), .def = "UTC",
           .doc = "Zone of zone-less timestamps (NXLog CE EventTime): UTC, +02:00, or an IANA name" },
         { .path = "http", .type = CONFIG_SECTION,
-          .doc = "HTTP endpoint: /metrics, /healthz, /v1/status, POST /v1/events, POST /v1/reload" },
+          .doc = "HTTP endpoint: GET /metrics (Prometheus text) and GET /healthz" },
         { .path = "http.enabled", .type = CONFIG_BOOL, C_OFF(http_enabled), .def = "true",
           .doc = "Serve HTTP at all" },
         { .path = "http.address", .type = CONFIG_ADDRESS, C_OFF(http_address),
@@ -261,6 +261,7 @@ static int config_parse_duration(const char *s, uint64_t *out)
         if (!*p)
                 return -EINVAL;
         while (*p) {
+                const char *seg = p;
                 uint64_t v = 0, mult = 0;
                 size_t i;
 
@@ -270,8 +271,10 @@ static int config_parse_duration(const char *s, uint64_t *out)
                         if (__builtin_mul_overflow(v, 10, &v) ||
                             __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
                                 return -ERANGE;
-                if (*p == '\0' && p - s == (ptrdiff_t)strlen(s)) {
-                        *out = v;       /* a plain number of seconds */
+                if (*p == '\0') {
+                        if (seg != s)
+                                return -EINVAL;         /* "1h30": a unit is missing */
+                        *out = v;                       /* a plain number of seconds */
                         return 0;
                 }
                 for (i = 0; i < ELEMENTSOF(config_duration_units); i++)
@@ -797,9 +800,10 @@ static int config_apply_map(struct config_ctx *ctx, struct json_object *map, con
                 if (!k) {
                         const struct config_key *s = config_suggest(prefix, key);
 
+                        at.value = NULL;        /* blame the key, not its value */
                         if (s)
-                                return config_fail(ctx, &at, map, "unknown key (did you mean '%s'?)", s->path);
-                        return config_fail(ctx, &at, map, "unknown key");
+                                return config_fail(ctx, &at, NULL, "unknown key (did you mean '%s'?)", s->path);
+                        return config_fail(ctx, &at, NULL, "unknown key");
                 }
                 if (!val)
                         continue;       /* null keeps the default */

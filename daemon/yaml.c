@@ -262,7 +262,7 @@ static int yaml_count(struct yaml_loader *l, uint64_t n, yaml_mark_t m)
 {
         if (n > YAML_MAX_NODES || l->count + n > YAML_MAX_NODES)
                 return yaml_fail(l, YAML_LINE(m), YAML_COL(m),
-                                 "document expands to more than %u nodes (alias bomb?)",
+                                 "the YAML expands to more than %u nodes (alias bomb?)",
                                  (unsigned)YAML_MAX_NODES);
         l->count += n;
         return 0;

@@ -23,9 +23,11 @@
  * is local time in ctx->zone (UTC when NULL), whatever the dialect.
  *
  * On success the event carries the dialect's fields (dialect.c) followed
- * by the system fields EventID (decimal), Computer (the host as
- * the event wrote it), Channel (when present), Provider_Name (when present) and EventRecordID
- * (decimal, when present); a system field replaces a same-named field. */
+ * by the system fields EventID (decimal), Computer (the host as the event
+ * wrote it), Channel, Provider_Name (when present) and EventRecordID
+ * (decimal, when present); a system field replaces a same-named field.
+ * decode_event() returns -ENOMEM (with *why REJ_NONE) when memory runs out:
+ * that is not the input's fault. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -70,7 +72,8 @@ struct decoder *decoder_new(int max_depth)
         if (!d)
                 return NULL;
         d->max_depth = max_depth;
-        d->tok = json_tokener_new_ex(max_depth);
+        /* json-c counts the innermost scalar as a level too */
+        d->tok = json_tokener_new_ex(max_depth + 1);
         d->seen = calloc((size_t)max_depth + 1, sizeof(*d->seen));
         if (!d->tok || !d->seen) {
                 decoder_free(d);
@@ -136,6 +139,16 @@ static const char *decode_show_value(struct json_object *v, char buf[48])
         return decode_show(s ? s : "", s ? len : 0, buf);
 }
 
+static unsigned decode_hex_digit(char h)
+{
+        if (h >= '0' && h <= '9')
+                return (unsigned)(h - '0');
+        h |= 0x20;
+        if (h >= 'a' && h <= 'f')
+                return (unsigned)(h - 'a' + 10);
+        return 0x10000;         /* makes the code point invalid */
+}
+
 /* Which identifying key the raw key text [s, s+n) is (escapes decoded), or -1. */
 static int decode_ident_index(const char *s, size_t n)
 {
@@ -151,12 +164,8 @@ static int decode_ident_index(const char *s, size_t n)
                                         unsigned v = 0;
                                         if (i + 4 >= n)
                                                 return -1;
-                                        for (int k = 1; k <= 4; k++) {
-                                                char h = s[i + k];
-                                                v = v * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0'
-                                                                        : (h | 0x20) >= 'a' && (h | 0x20) <= 'f' ? (h | 0x20) - 'a' + 10
-                                                                        : 99);
-                                        }
+                                        for (int k = 1; k <= 4; k++)
+                                                v = v * 16 + decode_hex_digit(s[i + k]);
                                         if (v >= 0x80)
                                                 return -1;
                                         c = (char)v;
@@ -252,6 +261,17 @@ static bool decode_is_ws(char c)
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* json_tokener_parse_ex(), plus: a top-level scalar at the very end of the
+ * input ("42", "null") is complete, though json-c waits for a delimiter. */
+static struct json_object *decode_parse_value(struct decoder *d, const char *json, size_t len)
+{
+        struct json_object *o = json_tokener_parse_ex(d->tok, json, (int)len);
+
+        if (!o && json_tokener_get_error(d->tok) == json_tokener_continue)
+                o = json_tokener_parse_ex(d->tok, " ", 1);
+        return o;
+}
+
 /* After the object at [0, end): only whitespace may follow. */
 static int decode_check_trailing(struct decoder *d, const char *json, size_t len, size_t end,
                                  const struct decode_fail *f)
@@ -266,7 +286,7 @@ static int decode_check_trailing(struct decoder *d, const char *json, size_t len
         bool another = rest[0] == '{' || rest[0] == '[';
         if (!another && rest[0] != '\0') {
                 json_tokener_reset(d->tok);
-                struct json_object *o = json_tokener_parse_ex(d->tok, rest, (int)n);
+                struct json_object *o = decode_parse_value(d, rest, n);
                 another = json_tokener_get_error(d->tok) == json_tokener_success;
                 json_object_put(o);
         }
@@ -357,6 +377,13 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
         json_tokener_reset(d->tok);
         *root = json_tokener_parse_ex(d->tok, json, (int)len);
         enum json_tokener_error err = json_tokener_get_error(d->tok);
+        if (err == json_tokener_continue) {
+                /* complete if it is a scalar: not an object either way */
+                *root = json_tokener_parse_ex(d->tok, " ", 1);
+                if (json_tokener_get_error(d->tok) == json_tokener_success)
+                        return decode_reject(f, REJ_NOT_OBJECT, "JSON %s, not an object",
+                                             json_type_to_name(json_object_get_type(*root)));
+        }
         if (err == json_tokener_error_depth)
                 return decode_reject(f, REJ_TOO_DEEP, "JSON nested deeper than %d", d->max_depth);
         if (err == json_tokener_continue)
@@ -446,7 +473,8 @@ static int decode_map(const struct decode_ctx *ctx, struct json_object *root, st
                 return decode_reject(f, REJ_MISSING_CHANNEL, "no Channel (and no provider)");
         if (sys.record_id) {
                 if (decode_number(sys.record_id, &rec) < 0)
-                        return decode_reject(f, REJ_BAD_RECORD_ID, "record id \"%s\" is not a non-negative integer",
+                        return decode_reject(f, REJ_BAD_RECORD_ID,
+                                             "record id \"%s\" is not a non-negative integer",
                                              decode_show_value(sys.record_id, show));
                 ev->record_id = rec;
                 ev->has_record_id = true;
@@ -455,8 +483,8 @@ static int decode_map(const struct decode_ctx *ctx, struct json_object *root, st
         /* event time */
         if (sys.time) {
                 if (!json_object_is_type(sys.time, json_type_string) ||
-                    timefmt_parse(json_object_get_string(sys.time),
-                                  (size_t)json_object_get_string_len(sys.time), ctx->zone, &ev->time_us) < 0)
+                    timefmt_parse(json_object_get_string(sys.time), (size_t)json_object_get_string_len(sys.time),
+                                  ctx->zone, &ev->time_us) < 0)
                         return decode_reject(f, REJ_BAD_TIME, "bad event time \"%s\"",
                                              decode_show_value(sys.time, show));
         } else {
@@ -465,17 +493,20 @@ static int decode_map(const struct decode_ctx *ctx, struct json_object *root, st
 
         /* fields, then the system fields over them */
         char num[24];
+        int n = snprintf(num, sizeof(num), "%" PRIu32, ev->event_id);
         if ((r = dialect_fields(dl, root, ev)) < 0 ||
-            (r = decode_set(ev, "EventID", num, (size_t)snprintf(num, sizeof(num), "%" PRIu32, ev->event_id), NULL)) < 0 ||
+            (r = decode_set(ev, "EventID", num, (size_t)n, NULL)) < 0 ||
             (r = decode_set(ev, "Computer", host, host_len, NULL)) < 0)
                 return r;
         if (channel_len && (r = decode_set(ev, "Channel", channel, channel_len, &ev->channel)) < 0)
                 return r;
         if (provider && (r = decode_set(ev, "Provider_Name", provider, provider_len, &ev->provider)) < 0)
                 return r;
-        if (ev->has_record_id &&
-            (r = decode_set(ev, "EventRecordID", num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, rec), NULL)) < 0)
-                return r;
+        if (ev->has_record_id) {
+                n = snprintf(num, sizeof(num), "%" PRIu64, rec);
+                if ((r = decode_set(ev, "EventRecordID", num, (size_t)n, NULL)) < 0)
+                        return r;
+        }
         return 0;
 }
 

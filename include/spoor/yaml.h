@@ -3,7 +3,10 @@
  * are typed (null, ~, true/false, integers, floats); quoted scalars are
  * always strings.  Aliases are resolved (bounded: a document may not expand
  * to more than YAML_MAX_NODES nodes); duplicate mapping keys are errors;
- * tags other than the core schema's are ignored. */
+ * tags other than the core schema's are ignored.
+ * An alias shares the anchored json_object (a DAG): treat trees as read-only.
+ * Marks live in each node's userdata, so json_object_deep_copy() fails unless
+ * its shallow_copy callback returns 2 (the copy then has no marks). */
 #pragma once
 #include <stddef.h>
 

@@ -345,6 +345,7 @@ START_TEST(test_duplicate_keys)
         load_fail("a: 1\nb: 2\na: 3\n", 3, 1, "duplicate mapping key 'a' (first at line 1)");
         load_fail("x:\n  k: 1\n  j: 2\n  k: 3\n", 4, 3, "duplicate mapping key 'k' (first at line 2)");
         load_fail("{a: 1, 'a': 2}\n", 1, 8, "duplicate mapping key 'a'");
+        load_fail("\"a\\0b\": 1\n", 1, 1, "mapping key contains a NUL character");
         load_fail("- CommandLine|contains: a\n  CommandLine|contains: b\n", 2, 3,
                   "duplicate mapping key 'CommandLine|contains'");
 }
@@ -509,6 +510,28 @@ START_TEST(test_load_file)
 }
 END_TEST
 
+/* Marks sit in userdata, which json_object_deep_copy() refuses to copy;
+ * a shallow_copy callback returning 2 makes it work (as yaml.h says). */
+static int copy_without_marks(struct json_object *src, struct json_object *parent, const char *key,
+                              size_t index, struct json_object **dst)
+{
+        int r = json_c_shallow_copy_default(src, parent, key, index, dst);
+
+        return r < 0 ? r : 2;
+}
+
+START_TEST(test_deep_copy)
+{
+        _cleanup_json_ struct json_object *docs = load_ok("a: &x {k: [1, 2.5, true, s]}\nb: *x\n");
+        _cleanup_json_ struct json_object *copy = NULL;
+        unsigned line, column;
+
+        ck_assert_int_eq(json_object_deep_copy(docs, &copy, copy_without_marks), 0);
+        ck_assert(json_object_equal(docs, copy));
+        ck_assert_int_eq(yaml_node_mark(json_object_array_get_idx(copy, 0), &line, &column), -ENOENT);
+}
+END_TEST
+
 static Suite *yaml_suite(void)
 {
         Suite *s = suite_create("yaml");
@@ -544,6 +567,7 @@ static Suite *yaml_suite(void)
         tc = tcase_create("marks");
         tcase_add_test(tc, test_node_marks);
         tcase_add_test(tc, test_foreign_nodes_have_no_mark);
+        tcase_add_test(tc, test_deep_copy);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("files");

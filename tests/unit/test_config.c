@@ -1,0 +1,631 @@
+/* daemon/config.c: schema, defaults, errors, reference, summary. */
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/config.h"
+
+static char tmpdir[] = "/tmp/spoor-config-XXXXXX";
+
+/* Write `text` to a fresh file in tmpdir; returns its path (static). */
+static const char *write_conf(const char *text)
+{
+        static char path[128];
+        static unsigned n;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/c%u.yml", tmpdir, n++);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static struct config *load_ok(const char *text)
+{
+        struct config *c = NULL;
+        struct config_error err = { "" };
+        const char *path = write_conf(text);
+
+        ck_assert_msg(config_load(path, &c, &err) == 0, "%s", err.msg);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_str_eq(c->path, path);
+        return c;
+}
+
+static const char *default_spool(void)
+{
+        return geteuid() == 0 ? "/var/spool/spoor" : "./spool";
+}
+
+static const char *default_state(void)
+{
+        return geteuid() == 0 ? "/var/lib/spoor" : "./state";
+}
+
+/* ---- defaults ------------------------------------------------------- */
+
+static void assert_defaults_except_listen_dirs(const struct config *c)
+{
+        ck_assert(c->http_enabled);
+        ck_assert_str_eq(c->http_address, "127.0.0.1:8514");
+        ck_assert_str_eq(c->log_level, "info");
+        ck_assert_uint_eq(c->nrules, 0);
+        ck_assert_uint_eq(c->limits.max_frame_bytes, 256 * 1024);
+        ck_assert_uint_eq(c->limits.max_connections, 1024);
+        ck_assert_uint_eq(c->limits.max_connections_per_peer, 64);
+        ck_assert_uint_eq(c->limits.idle_timeout_s, 900);
+        ck_assert_uint_eq(c->limits.max_json_depth, 16);
+}
+
+static void assert_default_listen(const struct config *c)
+{
+        ck_assert_uint_eq(c->nlisten, 1);
+        ck_assert_str_eq(c->listen[0].address, "127.0.0.1:1514");
+        ck_assert_int_eq(c->listen[0].framing, FRAMING_AUTO);
+        ck_assert_str_eq(c->listen[0].timezone, "UTC");
+}
+
+START_TEST(test_default)
+{
+        struct config *c = config_default();
+
+        ck_assert_ptr_nonnull(c);
+        ck_assert_ptr_null(c->path);
+        assert_default_listen(c);
+        assert_defaults_except_listen_dirs(c);
+        ck_assert_str_eq(c->spool_dir, default_spool());
+        ck_assert_str_eq(c->state_dir, default_state());
+        config_free(c);
+        config_free(NULL);
+}
+END_TEST
+
+START_TEST(test_empty_map_is_default)
+{
+        struct config *c = load_ok("{}\n");
+
+        assert_default_listen(c);
+        assert_defaults_except_listen_dirs(c);
+        ck_assert_str_eq(c->spool_dir, default_spool());
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_null_keeps_default)
+{
+        struct config *c = load_ok("# every child commented out\nlimits:\nhttp:\nlog_level:\nlisten:\nrules:\n");
+
+        assert_default_listen(c);
+        assert_defaults_except_listen_dirs(c);
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+        struct config *c = load_ok(
+                "listen:\n"
+                "  - address: 0.0.0.0:1514\n"
+                "    framing: lf\n"
+                "    timezone: +02:00\n"
+                "  - address: \"[::1]:6514\"\n"
+                "    framing: octet\n"
+                "  - address: localhost:0\n"
+                "http:\n"
+                "  enabled: false\n"
+                "  address: '[::]:8080'\n"
+                "spool:\n"
+                "  dir: /srv/spool\n"
+                "state_dir: /srv/state\n"
+                "rules:\n"
+                "  - /etc/spoor/leads.d\n"
+                "  - 'C:\\rules\\'\n"
+                "log_level: debug\n"
+                "limits:\n"
+                "  max_frame_bytes: 1MiB\n"
+                "  max_connections: 10\n"
+                "  max_connections_per_peer: 2\n"
+                "  idle_timeout: 1h30m\n"
+                "  max_json_depth: 64\n");
+
+        ck_assert_uint_eq(c->nlisten, 3);
+        ck_assert_str_eq(c->listen[0].address, "0.0.0.0:1514");
+        ck_assert_int_eq(c->listen[0].framing, FRAMING_LF);
+        ck_assert_str_eq(c->listen[0].timezone, "+02:00");
+        ck_assert_int_eq(c->listen[0].zone.offset_s, 7200);
+        ck_assert_str_eq(c->listen[1].address, "[::1]:6514");
+        ck_assert_int_eq(c->listen[1].framing, FRAMING_OCTET);
+        ck_assert_str_eq(c->listen[1].timezone, "UTC");
+        ck_assert_str_eq(c->listen[2].address, "localhost:0");
+        ck_assert_int_eq(c->listen[2].framing, FRAMING_AUTO);
+        ck_assert(!c->http_enabled);
+        ck_assert_str_eq(c->http_address, "[::]:8080");
+        ck_assert_str_eq(c->spool_dir, "/srv/spool");
+        ck_assert_str_eq(c->state_dir, "/srv/state");
+        ck_assert_uint_eq(c->nrules, 2);
+        ck_assert_str_eq(c->rules[0], "/etc/spoor/leads.d");
+        ck_assert_str_eq(c->rules[1], "C:\\rules\\");
+        ck_assert_str_eq(c->log_level, "debug");
+        ck_assert_uint_eq(c->limits.max_frame_bytes, 1024 * 1024);
+        ck_assert_uint_eq(c->limits.max_connections, 10);
+        ck_assert_uint_eq(c->limits.max_connections_per_peer, 2);
+        ck_assert_uint_eq(c->limits.idle_timeout_s, 5400);
+        ck_assert_uint_eq(c->limits.max_json_depth, 64);
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_partial_file_keeps_defaults)
+{
+        struct config *c = load_ok("limits:\n  max_connections: 5\nlisten:\n  - address: 10.0.0.1:514\n");
+
+        ck_assert_uint_eq(c->limits.max_connections, 5);
+        ck_assert_uint_eq(c->limits.max_frame_bytes, 256 * 1024);
+        ck_assert_uint_eq(c->limits.idle_timeout_s, 900);
+        /* listen replaces the default list */
+        ck_assert_uint_eq(c->nlisten, 1);
+        ck_assert_str_eq(c->listen[0].address, "10.0.0.1:514");
+        ck_assert_str_eq(c->listen[0].timezone, "UTC");
+        ck_assert_str_eq(c->http_address, "127.0.0.1:8514");
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_empty_listen_list)
+{
+        struct config *c = load_ok("listen: []\n");
+
+        ck_assert_uint_eq(c->nlisten, 0);
+        config_free(c);
+}
+END_TEST
+
+/* Sizes and durations in every accepted spelling. */
+static const struct {
+        const char *yaml;
+        uint64_t frame, idle;
+} unit_cases[] = {
+        { "max_frame_bytes: 262144\n  idle_timeout: 900", 262144, 900 },
+        { "max_frame_bytes: '4096'\n  idle_timeout: '60'", 4096, 60 },
+        { "max_frame_bytes: 1KiB\n  idle_timeout: 1s", 1024, 1 },
+        { "max_frame_bytes: 2KB\n  idle_timeout: 30s", 2000, 30 },
+        { "max_frame_bytes: 16MiB\n  idle_timeout: 7d", 16 * 1024 * 1024, 7 * 86400 },
+        { "max_frame_bytes: 2 MB\n  idle_timeout: 1w", 2000000, 7 * 86400 },
+        { "max_frame_bytes: 0x10000\n  idle_timeout: 2h", 65536, 7200 },
+        { "max_frame_bytes: 1024B\n  idle_timeout: 1h1m1s", 1024, 3661 },
+};
+
+START_TEST(test_units)
+{
+        char text[256];
+        struct config *c;
+
+        snprintf(text, sizeof(text), "limits:\n  %s\n", unit_cases[_i].yaml);
+        c = load_ok(text);
+        ck_assert_uint_eq(c->limits.max_frame_bytes, unit_cases[_i].frame);
+        ck_assert_uint_eq(c->limits.idle_timeout_s, unit_cases[_i].idle);
+        config_free(c);
+}
+END_TEST
+
+/* ---- errors: exact file:line:column: key: problem ------------------- */
+
+static const struct {
+        const char *yaml;
+        const char *msg;        /* after "<path>" */
+} error_cases[] = {
+        /* unknown keys, with a suggestion when one is close */
+        { "listne:\n  - address: 1.2.3.4:1\n", ":1:1: listne: unknown key (did you mean 'listen'?)" },
+        { "limits:\n  max_frame_byte: 1MiB\n",
+          ":2:3: limits.max_frame_byte: unknown key (did you mean 'limits.max_frame_bytes'?)" },
+        { "max_connections: 5\n", ":1:1: max_connections: unknown key (did you mean 'limits.max_connections'?)" },
+        { "listen:\n  - address: 1.2.3.4:1\n    framin: lf\n",
+          ":3:5: listen[0].framin: unknown key (did you mean 'listen[].framing'?)" },
+        { "zzzzzzzz: 1\n", ":1:1: zzzzzzzz: unknown key" },
+        { "http:\n  tls: {}\n", ":2:3: http.tls: unknown key" },
+        /* wrong types */
+        { "http:\n  enabled: yes\n", ":2:12: http.enabled: expected true or false, got a string" },
+        { "limits:\n  max_connections: '5'\n", ":2:20: limits.max_connections: expected a whole number, got a string" },
+        { "limits:\n  max_connections: 1.5\n", ":2:20: limits.max_connections: expected a whole number, got a number" },
+        { "state_dir: 2024\n", ":1:12: state_dir: expected a string, got an integer" },
+        { "state_dir: ''\n", ":1:12: state_dir: must not be empty" },
+        { "spool: /var/spool\n", ":1:8: spool: expected a mapping, got a string" },
+        { "limits: 5\n", ":1:9: limits: expected a mapping, got an integer" },
+        { "rules: /etc/x\n", ":1:8: rules: expected a list of strings, got a string" },
+        { "rules:\n  - /a\n  - 5\n", ":3:5: rules: entry 2: expected a non-empty string, got an integer" },
+        { "listen: 127.0.0.1:1514\n", ":1:9: listen: expected a list of mappings, got a string" },
+        { "listen:\n  - 127.0.0.1:1514\n", ":2:5: listen[0]: expected a mapping, got a string" },
+        { "listen:\n  - address: [1]\n", ":2:14: listen[0].address: expected an address (host:port), got a list" },
+        /* bounds */
+        { "limits:\n  max_frame_bytes: 512\n", ":2:20: limits.max_frame_bytes: 512 is out of range (1KiB..16MiB)" },
+        { "limits:\n  max_frame_bytes: 32MiB\n", ":2:20: limits.max_frame_bytes: 32MiB is out of range (1KiB..16MiB)" },
+        { "limits:\n  max_frame_bytes: 99999999999999999999\n",
+          ":2:20: limits.max_frame_bytes: '99999999999999999999' is too large" },
+        { "limits:\n  max_frame_bytes: 10 parsecs\n",
+          ":2:20: limits.max_frame_bytes: '10 parsecs' is not a size (bytes, or a number with KiB, MiB, GiB, KB, MB, GB)" },
+        { "limits:\n  max_frame_bytes: -1\n", ":2:20: limits.max_frame_bytes: must not be negative" },
+        { "limits:\n  idle_timeout: 8d\n", ":2:17: limits.idle_timeout: 8d is out of range (1s..7d)" },
+        { "limits:\n  idle_timeout: 0\n", ":2:17: limits.idle_timeout: 0s is out of range (1s..7d)" },
+        { "limits:\n  idle_timeout: 15 minutes\n",
+          ":2:17: limits.idle_timeout: '15 minutes' is not a duration (seconds, or like 30s, 15m, 1h30m, 7d)" },
+        { "limits:\n  idle_timeout: 1h30\n",
+          ":2:17: limits.idle_timeout: '1h30' is not a duration (seconds, or like 30s, 15m, 1h30m, 7d)" },
+        { "limits:\n  idle_timeout: 1.5h\n",
+          ":2:17: limits.idle_timeout: '1.5h' is not a duration (seconds, or like 30s, 15m, 1h30m, 7d)" },
+        { "limits:\n  max_connections: -1\n", ":2:20: limits.max_connections: -1 is out of range (1..65536)" },
+        { "limits:\n  max_connections: 0\n", ":2:20: limits.max_connections: 0 is out of range (1..65536)" },
+        { "limits:\n  max_connections_per_peer: 65537\n",
+          ":2:29: limits.max_connections_per_peer: 65537 is out of range (1..65536)" },
+        { "limits:\n  max_json_depth: 3\n", ":2:19: limits.max_json_depth: 3 is out of range (4..64)" },
+        /* enums */
+        { "log_level: verbose\n",
+          ":1:12: log_level: 'verbose' is not one of: debug, info, notice, warning, error" },
+        { "listen:\n  - address: 1.2.3.4:1\n    framing: tcp\n",
+          ":3:14: listen[0].framing: 'tcp' is not one of: auto, lf, octet" },
+        /* addresses */
+        { "http:\n  address: ::1:8514\n",
+          ":2:12: http.address: bad address '::1:8514': expected host:port or [IPv6]:port, port 0-65535" },
+        { "listen:\n  - address: 1.2.3.4:65536\n",
+          ":2:14: listen[0].address: bad address '1.2.3.4:65536': expected host:port or [IPv6]:port, port 0-65535" },
+        { "listen:\n  - address: 1.2.3.4:1\n  - address: 1.2.3.4\n",
+          ":3:14: listen[1].address: bad address '1.2.3.4': expected host:port or [IPv6]:port, port 0-65535" },
+        /* required */
+        { "listen:\n  - framing: lf\n", ":2:5: listen[0].address: required key missing" },
+        { "listen:\n  - address:\n", ":2:5: listen[0].address: required key missing" },
+        /* time zone */
+        { "listen:\n  - address: 1.2.3.4:1\n    timezone: Mars/Olympus_Mons\n",
+          ":3:15: listen[0].timezone: unknown time zone 'Mars/Olympus_Mons' (UTC, +02:00, or a name under /usr/share/zoneinfo)" },
+        /* whole file */
+        { "", ":1:1: empty config (write {} to run with every default)" },
+        { "# nothing but comments\n\n", ":1:1: empty config (write {} to run with every default)" },
+        { "---\n", ":1:1: empty config (write {} to run with every default)" },
+        { "- a\n- b\n", ":1:1: the top level must be a mapping of settings, not a list" },
+        { "just a string\n", ":1:1: the top level must be a mapping of settings, not a string" },
+        { "log_level: info\n---\nlog_level: debug\n", ":3:1: several YAML documents; the config is one document" },
+        /* YAML errors, passed through */
+        { "log_level: info\nlog_level: debug\n", ":2:1: duplicate mapping key 'log_level' (first at line 1)" },
+        { "http: [\n", ":2:1: did not find expected node content (while parsing a flow node at line 2, column 1)" },
+        { "http:\n\taddress: x\n", ":2:1: found character that cannot start any token (while scanning for the next token at line 2, column 1)" },
+};
+
+START_TEST(test_errors)
+{
+        struct config *c = NULL;
+        struct config_error err = { "" };
+        const char *path = write_conf(error_cases[_i].yaml);
+        char want[1024];
+
+        snprintf(want, sizeof(want), "%s%s", path, error_cases[_i].msg);
+        ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+        ck_assert_ptr_null(c);
+        ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
+START_TEST(test_too_many_listeners)
+{
+        char *text = malloc(8192), want[256];
+        struct config *c = NULL;
+        struct config_error err;
+        const char *path;
+        size_t n = 0;
+
+        ck_assert_ptr_nonnull(text);
+        n += (size_t)sprintf(text + n, "listen:\n");
+        for (int i = 0; i <= CONFIG_MAX_LISTEN; i++)
+                n += (size_t)sprintf(text + n, "  - address: 127.0.0.1:%d\n", 2000 + i);
+        path = write_conf(text);
+        free(text);
+        /* the 65th entry, on line 66 */
+        snprintf(want, sizeof(want), "%s:66:5: listen: more than 64 entries", path);
+        ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+        ck_assert_str_eq(err.msg, want);
+
+        /* exactly 64 is fine */
+        text = malloc(8192);
+        ck_assert_ptr_nonnull(text);
+        n = (size_t)sprintf(text, "listen:\n");
+        for (int i = 0; i < CONFIG_MAX_LISTEN; i++)
+                n += (size_t)sprintf(text + n, "  - {address: \"[::1]:%d\", framing: octet}\n", 2000 + i);
+        c = load_ok(text);
+        free(text);
+        ck_assert_uint_eq(c->nlisten, CONFIG_MAX_LISTEN);
+        ck_assert_str_eq(c->listen[63].address, "[::1]:2063");
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+        struct config *c = NULL;
+        struct config_error err;
+        char path[128], want[256];
+
+        snprintf(path, sizeof(path), "%s/nope.yml", tmpdir);
+        snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
+        ck_assert_int_eq(config_load(path, &c, &err), -ENOENT);
+        ck_assert_str_eq(err.msg, want);
+        ck_assert_ptr_null(c);
+}
+END_TEST
+
+/* ---- reference, shipped config, summary ----------------------------- */
+
+static char *capture(void (*fn)(FILE *, const void *), const void *arg)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        ck_assert_ptr_nonnull(f);
+        fn(f, arg);
+        ck_assert_int_eq(fclose(f), 0);
+        return buf;
+}
+
+static void print_reference(FILE *f, const void *arg)
+{
+        (void)arg;
+        config_print_reference(f);
+}
+
+static void print_summary(FILE *f, const void *arg)
+{
+        config_print_summary(arg, f);
+}
+
+START_TEST(test_reference_round_trips)
+{
+        _cleanup_free_ char *ref = capture(print_reference, NULL);
+        struct config *c = load_ok(ref);
+
+        assert_default_listen(c);
+        assert_defaults_except_listen_dirs(c);
+        /* the reference shows the defaults used as root */
+        ck_assert_str_eq(c->spool_dir, "/var/spool/spoor");
+        ck_assert_str_eq(c->state_dir, "/var/lib/spoor");
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_reference_documents_keys)
+{
+        _cleanup_free_ char *ref = capture(print_reference, NULL);
+
+        ck_assert_ptr_nonnull(strstr(ref,
+                "  # Largest frame (one event); longer ones are rejected "
+                "(size, default 256KiB, 1KiB..16MiB, reloadable: yes)\n"
+                "  max_frame_bytes: 256KiB\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(enum: auto | lf | octet, default auto, reloadable: no)\n"
+                                          "    framing: auto\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(address, required, reloadable: no)\n"
+                                          "  - address: 127.0.0.1:1514\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(duration, default 15m, 1s..7d, reloadable: yes)\n"
+                                          "  idle_timeout: 15m\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "default /var/spool/spoor (./spool when not root)"));
+        ck_assert_ptr_nonnull(strstr(ref, "log_level: info\n"));
+}
+END_TEST
+
+static char *shipped_path(void)
+{
+        const char *root = getenv("SPOOR_SOURCE_ROOT");
+        char *p = NULL;
+
+        if (root)
+                ck_assert_int_ge(asprintf(&p, "%s/conf/spoord.yml", root), 0);
+        else
+                ck_assert_int_ge(asprintf(&p, "%s/../../conf/spoord.yml", SPOOR_TEST_DATA), 0);
+        return p;
+}
+
+START_TEST(test_shipped_config_loads)
+{
+        _cleanup_free_ char *path = shipped_path();
+        struct config *c = NULL;
+        struct config_error err = { "" };
+
+        ck_assert_msg(config_load(path, &c, &err) == 0, "%s", err.msg);
+        assert_default_listen(c);
+        ck_assert(c->http_enabled);
+        ck_assert_str_eq(c->http_address, "127.0.0.1:8514");
+        ck_assert_str_eq(c->spool_dir, "/var/spool/spoor");
+        ck_assert_str_eq(c->state_dir, "/var/lib/spoor");
+        ck_assert_uint_eq(c->nrules, 1);
+        ck_assert_str_eq(c->rules[0], "/etc/spoor/leads.d");
+        ck_assert_str_eq(c->log_level, "info");
+        ck_assert_uint_eq(c->limits.max_frame_bytes, 256 * 1024);
+        ck_assert_uint_eq(c->limits.idle_timeout_s, 900);
+        config_free(c);
+}
+END_TEST
+
+/* Every key the schema knows appears in the shipped file, so it documents
+ * them all: take the keys from the reference output. */
+START_TEST(test_shipped_config_has_every_key)
+{
+        _cleanup_free_ char *path = shipped_path();
+        _cleanup_free_ char *ref = capture(print_reference, NULL);
+        _cleanup_free_ char *shipped = NULL;
+        size_t len = 0;
+        FILE *f = fopen(path, "r");
+        char *line, *save = NULL;
+        unsigned keys = 0;
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_gt(getdelim(&shipped, &len, '\0', f), 0);
+        fclose(f);
+        for (line = strtok_r(ref, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char key[128], needle[140];
+                const char *s = line + strspn(line, " -");
+
+                if (*s == '#' || !*s || sscanf(s, "%127[a-z_]:", key) != 1)
+                        continue;
+                snprintf(needle, sizeof(needle), "%s:", key);
+                ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
+                keys++;
+        }
+        ck_assert_uint_eq(keys, 18);
+}
+END_TEST
+
+START_TEST(test_summary)
+{
+        struct config *c = load_ok("listen:\n  - address: '[::1]:1514'\n    framing: octet\n"
+                                   "  - address: 0.0.0.0:514\n    timezone: Europe/Berlin\n"
+                                   "rules: [/a, /b]\n");
+        _cleanup_free_ char *out = capture(print_summary, c);
+        char want[256];
+
+        snprintf(want, sizeof(want), "config                             %s\n", c->path);
+        ck_assert_ptr_nonnull(strstr(out, want));
+        ck_assert_ptr_nonnull(strstr(out,
+                "listen[0]                          [::1]:1514  framing octet  timezone UTC\n"
+                "listen[1]                          0.0.0.0:514  framing auto  timezone Europe/Berlin\n"));
+        ck_assert_ptr_nonnull(strstr(out, "http.address                       127.0.0.1:8514\n"));
+        ck_assert_ptr_nonnull(strstr(out, "rules                              /a\n"
+                                          "                                   /b\n"));
+        ck_assert_ptr_nonnull(strstr(out, "limits.max_frame_bytes             256KiB\n"));
+        ck_assert_ptr_nonnull(strstr(out, "limits.idle_timeout                15m\n"));
+        config_free(c);
+
+        c = config_default();
+        free(out);
+        out = capture(print_summary, c);
+        ck_assert_ptr_nonnull(strstr(out, "config                             built-in default (no file)\n"));
+        ck_assert_ptr_nonnull(strstr(out, "rules                              (none)\n"));
+        config_free(c);
+}
+END_TEST
+
+/* ---- addresses ------------------------------------------------------ */
+
+static const struct {
+        const char *addr;
+        int ret;
+        const char *host;
+        unsigned port;
+} address_cases[] = {
+        { "127.0.0.1:1514", 0, "127.0.0.1", 1514 },
+        { "[::1]:1514", 0, "::1", 1514 },
+        { "[::]:0", 0, "::", 0 },
+        { "[fe80::1%eth0]:514", 0, "fe80::1%eth0", 514 },
+        { "0.0.0.0:0", 0, "0.0.0.0", 0 },
+        { "localhost:1514", 0, "localhost", 1514 },
+        { "logs.corp.example:65535", 0, "logs.corp.example", 65535 },
+        { "::1:1514", -EINVAL, NULL, 0 },
+        { ":1514", -EINVAL, NULL, 0 },
+        { "1.2.3.4", -EINVAL, NULL, 0 },
+        { "1.2.3.4:", -EINVAL, NULL, 0 },
+        { "1.2.3.4:65536", -EINVAL, NULL, 0 },
+        { "1.2.3.4:abc", -EINVAL, NULL, 0 },
+        { "1.2.3.4:-1", -EINVAL, NULL, 0 },
+        { "1.2.3.4:001514", -EINVAL, NULL, 0 },
+        { "1.2.3.4:1514 ", -EINVAL, NULL, 0 },
+        { "999.1.1.1:1", -EINVAL, NULL, 0 },
+        { "[::1]", -EINVAL, NULL, 0 },
+        { "[::1]1514", -EINVAL, NULL, 0 },
+        { "[]:1514", -EINVAL, NULL, 0 },
+        { "[1.2.3.4]:1514", -EINVAL, NULL, 0 },
+        { "[::1:1514", -EINVAL, NULL, 0 },
+        { "host name:1", -EINVAL, NULL, 0 },
+        { "", -EINVAL, NULL, 0 },
+};
+
+START_TEST(test_split_address)
+{
+        char host[64] = "";
+        unsigned port = 12345;
+        int r = config_split_address(address_cases[_i].addr, host, sizeof(host), &port);
+
+        ck_assert_msg(r == address_cases[_i].ret, "'%s': %d", address_cases[_i].addr, r);
+        if (r == 0) {
+                ck_assert_str_eq(host, address_cases[_i].host);
+                ck_assert_uint_eq(port, address_cases[_i].port);
+        }
+}
+END_TEST
+
+START_TEST(test_split_address_small_buffer)
+{
+        char host[4];
+        unsigned port;
+
+        ck_assert_int_eq(config_split_address("localhost:1", host, sizeof(host), &port), -EINVAL);
+        ck_assert_int_eq(config_split_address("abc:1", host, sizeof(host), &port), 0);
+        ck_assert_str_eq(host, "abc");
+        ck_assert_int_eq(config_split_address("abc:1", NULL, 0, NULL), 0);
+        ck_assert_int_eq(config_split_address(NULL, host, sizeof(host), &port), -EINVAL);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+        Suite *s = suite_create("config");
+        TCase *tc;
+
+        tc = tcase_create("defaults");
+        tcase_add_test(tc, test_default);
+        tcase_add_test(tc, test_empty_map_is_default);
+        tcase_add_test(tc, test_null_keeps_default);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("load");
+        tcase_add_test(tc, test_full_file);
+        tcase_add_test(tc, test_partial_file_keeps_defaults);
+        tcase_add_test(tc, test_empty_listen_list);
+        tcase_add_loop_test(tc, test_units, 0, (int)ELEMENTSOF(unit_cases));
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("errors");
+        tcase_add_loop_test(tc, test_errors, 0, (int)ELEMENTSOF(error_cases));
+        tcase_add_test(tc, test_too_many_listeners);
+        tcase_add_test(tc, test_missing_file);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("output");
+        tcase_add_test(tc, test_reference_round_trips);
+        tcase_add_test(tc, test_reference_documents_keys);
+        tcase_add_test(tc, test_shipped_config_loads);
+        tcase_add_test(tc, test_shipped_config_has_every_key);
+        tcase_add_test(tc, test_summary);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("address");
+        tcase_add_loop_test(tc, test_split_address, 0, (int)ELEMENTSOF(address_cases));
+        tcase_add_test(tc, test_split_address_small_buffer);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+int main(void)
+{
+        SRunner *sr;
+        int failed;
+
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return EXIT_FAILURE;
+        }
+        sr = srunner_create(config_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
