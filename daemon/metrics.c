@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "spoor/cleanup.h"
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/metrics.h"
 #include "spoor/timefmt.h"
 #include "spoor-config.h"

@@ -14,7 +14,7 @@ int pipeline_init(struct pipeline *p, int max_json_depth, const struct pipeline_
         p->dec = decoder_new(max_json_depth);
         if (!p->dec)
                 return -ENOMEM;
-        event_init(&p->ev);
+        winevent_init(&p->ev);
         p->sink = *sink;
         return 0;
 }
@@ -23,7 +23,7 @@ void pipeline_fini(struct pipeline *p)
 {
         decoder_free(p->dec);
         p->dec = NULL;
-        event_free(&p->ev);
+        winevent_free(&p->ev);
 }
 
 static void pipeline_reject(struct pipeline *p, const struct pipeline_src *src, enum reject_reason why,

@@ -1,4 +1,4 @@
-/* Frame payload → struct event (decode.h).
+/* Frame payload → struct winevent (decode.h).
  *
  * json-c parses (strict mode, bounded depth, one reused tokener); this file
  * adds what json-c does not check:
@@ -406,18 +406,18 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
         return 0;
 }
 
-static int decode_set(struct event *ev, const char *name, const char *v, size_t len, const char **out)
+static int decode_set(struct winevent *ev, const char *name, const char *v, size_t len, const char **out)
 {
-        int r = event_set_field(ev, name, strlen(name), v, len);
+        int r = winevent_set_field(ev, name, strlen(name), v, len);
 
         if (r < 0)
                 return r;
         if (out)
-                *out = event_get(ev, name)->value;
+                *out = winevent_get(ev, name)->value;
         return 0;
 }
 
-static int decode_map(const struct decode_ctx *ctx, struct json_object *root, struct event *ev,
+static int decode_map(const struct decode_ctx *ctx, struct json_object *root, struct winevent *ev,
                       const struct decode_fail *f)
 {
         struct dialect_system sys;
@@ -511,7 +511,7 @@ static int decode_map(const struct decode_ctx *ctx, struct json_object *root, st
 }
 
 int decode_event(struct decoder *d, const char *json, size_t len,
-                 const struct decode_ctx *ctx, struct event *ev,
+                 const struct decode_ctx *ctx, struct winevent *ev,
                  enum reject_reason *why, char *detail, size_t detail_len)
 {
         static const struct decode_ctx no_ctx;
@@ -519,7 +519,7 @@ int decode_event(struct decoder *d, const char *json, size_t len,
         enum reject_reason why_unused;
         int r;
 
-        event_reset(ev);
+        winevent_reset(ev);
         if (!ctx)
                 ctx = &no_ctx;
         if (!why)

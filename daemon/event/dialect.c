@@ -210,7 +210,7 @@ const char *dialect_value_text(struct json_object *v, char buf[32], size_t *len)
         }
 }
 
-static int dialect_add(struct event *ev, const char *name, size_t name_len, struct json_object *v)
+static int dialect_add(struct winevent *ev, const char *name, size_t name_len, struct json_object *v)
 {
         char buf[32];
         size_t len;
@@ -218,12 +218,12 @@ static int dialect_add(struct event *ev, const char *name, size_t name_len, stru
 
         if (!s)
                 return -ENOMEM;
-        return event_set_field(ev, name, name_len, s, len);
+        return winevent_set_field(ev, name, name_len, s, len);
 }
 
 /* Every key of `o` as a field; skip names starting with '#' or "xmlns"
  * when `xml` (EVTX attribute noise), unwrap {"#text": v} when `xml`. */
-static int dialect_add_object(struct event *ev, struct json_object *o, bool xml)
+static int dialect_add_object(struct winevent *ev, struct json_object *o, bool xml)
 {
         if (!o || !json_object_is_type(o, json_type_object))
                 return 0;
@@ -237,12 +237,12 @@ static int dialect_add_object(struct event *ev, struct json_object *o, bool xml)
         return 0;
 }
 
-static int dialect_fields_flat(struct json_object *root, struct event *ev)
+static int dialect_fields_flat(struct json_object *root, struct winevent *ev)
 {
         return dialect_add_object(ev, root, false);
 }
 
-static int dialect_fields_winlogbeat(struct json_object *root, struct event *ev)
+static int dialect_fields_winlogbeat(struct json_object *root, struct winevent *ev)
 {
         struct json_object *w = dialect_get_object(root, "winlog");
         int r = dialect_add_object(ev, dialect_get_object(w, "event_data"), false);
@@ -275,7 +275,7 @@ static const char *dialect_data_name(struct json_object *el, struct json_object 
         return json_object_get_string(n);
 }
 
-static int dialect_add_data(struct event *ev, struct json_object *data)
+static int dialect_add_data(struct winevent *ev, struct json_object *data)
 {
         struct json_object *text;
         const char *name;
@@ -300,7 +300,7 @@ static int dialect_add_data(struct event *ev, struct json_object *data)
         return dialect_add(ev, "Data", 4, dialect_untext(data));
 }
 
-static int dialect_fields_evtx(struct json_object *root, struct event *ev)
+static int dialect_fields_evtx(struct json_object *root, struct winevent *ev)
 {
         struct json_object *e = dialect_get_object(root, "Event");
         struct json_object *sys = dialect_get_object(e, "System");
@@ -346,7 +346,7 @@ static int dialect_fields_evtx(struct json_object *root, struct event *ev)
         return 0;
 }
 
-int dialect_fields(enum dialect d, struct json_object *root, struct event *ev)
+int dialect_fields(enum dialect d, struct json_object *root, struct winevent *ev)
 {
         switch (d) {
         case DIALECT_NXLOG_CE:

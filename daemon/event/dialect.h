@@ -5,7 +5,7 @@
 #pragma once
 #include <stddef.h>
 
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 
 struct json_object;
 
@@ -34,7 +34,7 @@ void dialect_system(enum dialect d, struct json_object *root, struct dialect_sys
 
 /* Append every field of `root` (not the system fields, which decode.c adds
  * after validating them).  0 or -ENOMEM. */
-int dialect_fields(enum dialect d, struct json_object *root, struct event *ev);
+int dialect_fields(enum dialect d, struct json_object *root, struct winevent *ev);
 
 /* The text of a field value: strings as they are (may hold NUL, *len says),
  * integers and booleans as their JSON text, doubles as they were written,

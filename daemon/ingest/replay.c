@@ -25,7 +25,7 @@ struct replay {
 };
 
 /* One canonical JSON line per event: what spoord made of the input. */
-static void replay_dump_event(void *ud, const struct event *ev)
+static void replay_dump_event(void *ud, const struct winevent *ev)
 {
         _cleanup_json_ struct json_object *o = json_object_new_object();
         struct json_object *fields = json_object_new_object();

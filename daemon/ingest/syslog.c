@@ -25,8 +25,8 @@
  *   - MSG is from the first '{' after the header (after STRUCTURED-DATA for
  *     RFC 5424, after HOSTNAME for RFC 3164) to the end of the frame; the
  *     decoder judges the rest of it.  No '{' there: REJ_BAD_SYSLOG.
- *   - A payload that neither starts with '{', '<' nor a 3164 timestamp is
- *     REJ_BAD_SYSLOG (no header and not JSON). */
+ *   - A payload that neither starts with '{', '<' nor a 3164 timestamp (and
+ *     an empty one) is REJ_NOT_JSON: it is not syslog, and not JSON. */
 #include <errno.h>
 #include <string.h>
 
@@ -269,7 +269,8 @@ static int syslog_5424(const char *buf, size_t len, size_t i, struct syslog_msg 
                 goto bad;                       /* no MSG, or junk glued to SD */
         return syslog_msg_from(buf, len, i, out, why);
 bad:
-        *why = REJ_BAD_SYSLOG;
+        /* Neither PRI nor timestamp: not syslog at all, and not JSON. */
+        *why = i == 0 ? REJ_NOT_JSON : REJ_BAD_SYSLOG;
         return -EINVAL;
 }
 
@@ -301,7 +302,8 @@ static int syslog_3164(const char *buf, size_t len, size_t i, struct syslog_msg 
         }
         return syslog_msg_from(buf, len, i, out, why);
 bad:
-        *why = REJ_BAD_SYSLOG;
+        /* Neither PRI nor timestamp: not syslog at all, and not JSON. */
+        *why = i == 0 ? REJ_NOT_JSON : REJ_BAD_SYSLOG;
         return -EINVAL;
 }
 
@@ -314,7 +316,7 @@ int syslog_parse(const char *buf, size_t len, struct syslog_msg *out, enum rejec
         out->pri = -1;
         *why = REJ_NONE;
         if (len == 0) {
-                *why = REJ_BAD_SYSLOG;
+                *why = REJ_NOT_JSON;
                 return -EINVAL;
         }
         if (buf[0] == '{') {

@@ -1,4 +1,4 @@
-/* Frame payload (one JSON object) → struct event.  Strict where json-c is
+/* Frame payload (one JSON object) → struct winevent.  Strict where json-c is
  * lenient: exactly one object, no trailing bytes, no duplicate identifying
  * keys (EventID, Channel, Hostname/Computer) in one object, EventID in
  * 0..65535, identifiers without NUL or control characters, bounded depth.
@@ -6,7 +6,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/reject.h"
 #include "spoor/timefmt.h"
 
@@ -30,5 +30,5 @@ struct decode_ctx {
  * or -EINVAL with *why set and a short human-readable `detail` (may be NULL)
  * such as "EventID 70000 out of range".  Never logs. */
 int decode_event(struct decoder *d, const char *json, size_t len,
-                 const struct decode_ctx *ctx, struct event *ev,
+                 const struct decode_ctx *ctx, struct winevent *ev,
                  enum reject_reason *why, char *detail, size_t detail_len);

@@ -3,7 +3,7 @@
  * never used as a file path. */
 #pragma once
 #include <stddef.h>
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/reject.h"
 
 /* Canonicalise `in` into out[EVENT_HOST_MAX + 1]: trim ASCII space, drop one

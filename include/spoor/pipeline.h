@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "spoor/decode.h"
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/framing.h"
 #include "spoor/reject.h"
 #include "spoor/timefmt.h"
@@ -19,7 +19,7 @@ struct pipeline_src {
 
 struct pipeline_sink {
         /* An accepted event.  ev is valid only during the call. */
-        void (*event)(void *ud, const struct event *ev);
+        void (*event)(void *ud, const struct winevent *ev);
         /* A rejected frame: the reason, a short detail, and (when there is
          * one) the frame's bytes, for diagnostics. */
         void (*reject)(void *ud, const struct pipeline_src *src, enum reject_reason why,
@@ -29,7 +29,7 @@ struct pipeline_sink {
 
 struct pipeline {
         struct decoder *dec;
-        struct event ev;
+        struct winevent ev;
         struct pipeline_sink sink;
 };
 

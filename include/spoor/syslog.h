@@ -30,5 +30,6 @@ struct syslog_msg {
         size_t msg_len;
 };
 
-/* 0, or -EINVAL with *why = REJ_BAD_PRI / REJ_BAD_SYSLOG. */
+/* 0, or -EINVAL with *why = REJ_BAD_PRI / REJ_BAD_SYSLOG, or REJ_NOT_JSON when
+ * the payload has neither a syslog header nor a JSON object. */
 int syslog_parse(const char *buf, size_t len, struct syslog_msg *out, enum reject_reason *why);

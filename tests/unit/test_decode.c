@@ -1,4 +1,4 @@
-/* decode.c and dialect.c: JSON frame → struct event.
+/* decode.c and dialect.c: JSON frame → struct winevent.
  *
  * One fixture per dialect under tests/data/dialects/ (the project's own
  * events), a table of every rejection, tables for numbers and times, the
@@ -23,7 +23,7 @@
 #endif
 
 static struct decoder *dec;
-static struct event ev;
+static struct winevent ev;
 static enum reject_reason why;
 static char detail[160];
 
@@ -31,7 +31,7 @@ static void setup(void)
 {
         dec = decoder_new(DECODE_DEFAULT_MAX_DEPTH);
         ck_assert_ptr_nonnull(dec);
-        event_init(&ev);
+        winevent_init(&ev);
         why = REJ_NONE;
         detail[0] = '\0';
 }
@@ -39,7 +39,7 @@ static void setup(void)
 static void teardown(void)
 {
         decoder_free(dec);
-        event_free(&ev);
+        winevent_free(&ev);
 }
 
 static int64_t utc_us(int y, int mo, int d, int h, int mi, int s, int us)
@@ -89,7 +89,7 @@ static void decode_fixture(const char *name, const struct decode_ctx *ctx)
 
 static void field_is(const char *name, const char *want)
 {
-        const struct event_field *f = event_get(&ev, name);
+        const struct winevent_field *f = winevent_get(&ev, name);
 
         ck_assert_msg(f != NULL, "no field %s", name);
         ck_assert_msg(f->len == strlen(want) && memcmp(f->value, want, f->len) == 0,
@@ -98,7 +98,7 @@ static void field_is(const char *name, const char *want)
 
 static void no_field(const char *name)
 {
-        const struct event_field *f = event_get(&ev, name);
+        const struct winevent_field *f = winevent_get(&ev, name);
 
         ck_assert_msg(f == NULL, "unexpected field %s = \"%s\"", name, f ? f->value : "");
 }
@@ -142,7 +142,7 @@ START_TEST(test_nxlog_ce)
         field_is("Flags", "");                                  /* null */
         field_is("Enabled", "true");
         field_is("Ratio", "0.50");                              /* as written */
-        const struct event_field *tc = event_get(&ev, "TaskContent");
+        const struct winevent_field *tc = winevent_get(&ev, "TaskContent");
         ck_assert_ptr_nonnull(tc);
         ck_assert_ptr_nonnull(strstr(tc->value, "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Task>"));
         ck_assert_ptr_nonnull(strstr(tc->value, "<Command>C:\\Users\\Public\\upd.exe</Command>"));
@@ -538,7 +538,7 @@ START_TEST(test_values)
         field_is("Arr", "[]");
         field_is("Uni", "\xc3\xa4/");
         field_is("Empty", "");
-        const struct event_field *f = event_get(&ev, "Nul");
+        const struct winevent_field *f = winevent_get(&ev, "Nul");
         ck_assert_ptr_nonnull(f);
         ck_assert_uint_eq(f->len, 3);
         ck_assert_mem_eq(f->value, "a\0b", 4);

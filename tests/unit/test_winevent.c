@@ -6,80 +6,80 @@
 #include <string.h>
 
 #include "spoor/cleanup.h"
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/intern.h"
 
-static void set(struct event *ev, const char *name, const char *value)
+static void set(struct winevent *ev, const char *name, const char *value)
 {
-        ck_assert_int_eq(event_set_field(ev, name, strlen(name), value, strlen(value)), 0);
+        ck_assert_int_eq(winevent_set_field(ev, name, strlen(name), value, strlen(value)), 0);
 }
 
 /* Arena strings never move: every pointer handed out stays valid and
  * keeps its content while the arena grows by many blocks. */
 START_TEST(test_arena_pointers_stable)
 {
-        struct event ev;
+        struct winevent ev;
         char *p[2000];
         char buf[64];
 
-        event_init(&ev);
+        winevent_init(&ev);
         for (int i = 0; i < 2000; i++) {
                 int n = snprintf(buf, sizeof(buf), "value-%d-%0*d", i, i % 40, 0);
-                p[i] = event_strndup(&ev, buf, (size_t)n);
+                p[i] = winevent_strndup(&ev, buf, (size_t)n);
                 ck_assert_ptr_nonnull(p[i]);
         }
         /* a big one, larger than any block */
         size_t big_len = 3 * 1024 * 1024;
         _cleanup_free_ char *big = malloc(big_len);
         memset(big, 'x', big_len);
-        char *b = event_strndup(&ev, big, big_len);
+        char *b = winevent_strndup(&ev, big, big_len);
         ck_assert_ptr_nonnull(b);
         ck_assert(b[big_len] == '\0' && b[big_len - 1] == 'x');
         for (int i = 0; i < 2000; i++) {
                 snprintf(buf, sizeof(buf), "value-%d-%0*d", i, i % 40, 0);
                 ck_assert_str_eq(p[i], buf);
         }
-        event_free(&ev);
+        winevent_free(&ev);
 }
 END_TEST
 
 START_TEST(test_arena_strndup_nul)
 {
-        struct event ev;
+        struct winevent ev;
 
-        event_init(&ev);
-        char *s = event_strndup(&ev, "a\0b", 3);
+        winevent_init(&ev);
+        char *s = winevent_strndup(&ev, "a\0b", 3);
         ck_assert_ptr_nonnull(s);
         ck_assert_mem_eq(s, "a\0b\0", 4);
-        char *e = event_strndup(&ev, NULL, 0);
+        char *e = winevent_strndup(&ev, NULL, 0);
         ck_assert_ptr_nonnull(e);
         ck_assert_str_eq(e, "");
-        event_free(&ev);
+        winevent_free(&ev);
 }
 END_TEST
 
-/* event_reset keeps one block (grown to fit the largest event seen, so a
+/* winevent_reset keeps one block (grown to fit the largest event seen, so a
  * steady stream does not allocate) and forgets the content. */
 START_TEST(test_reset_keeps_memory)
 {
-        struct event ev;
+        struct winevent ev;
         char buf[200];
 
-        event_init(&ev);
+        winevent_init(&ev);
         memset(buf, 'v', sizeof(buf));
         for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 300; i++) {
                         char name[16];
                         int n = snprintf(name, sizeof(name), "F%d", i);
-                        ck_assert_int_eq(event_set_field(&ev, name, (size_t)n, buf, sizeof(buf)), 0);
+                        ck_assert_int_eq(winevent_set_field(&ev, name, (size_t)n, buf, sizeof(buf)), 0);
                 }
                 ck_assert_uint_eq(ev.nfields, 300);
-                struct event_field *fields = ev.fields;
-                struct event_arena_block *arena = ev.arena;
+                struct winevent_field *fields = ev.fields;
+                struct winevent_arena_block *arena = ev.arena;
                 ev.host[0] = 'h';
                 ev.event_id = 4688;
                 ev.has_record_id = true;
-                event_reset(&ev);
+                winevent_reset(&ev);
                 ck_assert_uint_eq(ev.nfields, 0);
                 ck_assert_ptr_eq(ev.fields, fields);   /* field array kept */
                 ck_assert_ptr_nonnull(ev.arena);
@@ -90,64 +90,64 @@ START_TEST(test_reset_keeps_memory)
                 ck_assert_str_eq(ev.provider, "");
                 ck_assert_uint_eq(ev.event_id, 0);
                 ck_assert(!ev.has_record_id);
-                ck_assert_ptr_null(event_get(&ev, "F1"));
+                ck_assert_ptr_null(winevent_get(&ev, "F1"));
         }
-        event_free(&ev);
+        winevent_free(&ev);
         ck_assert_ptr_null(ev.arena);
         ck_assert_ptr_null(ev.fields);
-        event_free(&ev);        /* idempotent */
+        winevent_free(&ev);        /* idempotent */
 }
 END_TEST
 
 START_TEST(test_set_field_replaces)
 {
-        struct event ev;
+        struct winevent ev;
 
-        event_init(&ev);
+        winevent_init(&ev);
         set(&ev, "EventID", "1");
         set(&ev, "CommandLine", "cmd /c whoami");
-        const char *old = event_get(&ev, "CommandLine")->value;
+        const char *old = winevent_get(&ev, "CommandLine")->value;
         set(&ev, "EventID", "4688");
         ck_assert_uint_eq(ev.nfields, 2);
         ck_assert_str_eq(ev.fields[0].name, "EventID");        /* keeps its place */
         ck_assert_str_eq(ev.fields[0].value, "4688");
         ck_assert_uint_eq(ev.fields[0].len, 4);
         ck_assert_str_eq(old, "cmd /c whoami");                /* old values stay valid */
-        event_free(&ev);
+        winevent_free(&ev);
 }
 END_TEST
 
 START_TEST(test_get_exact)
 {
-        struct event ev;
+        struct winevent ev;
 
-        event_init(&ev);
+        winevent_init(&ev);
         set(&ev, "CommandLine", "a");
         set(&ev, "Commandline", "b");
-        ck_assert_str_eq(event_get(&ev, "CommandLine")->value, "a");
-        ck_assert_str_eq(event_get(&ev, "Commandline")->value, "b");
-        ck_assert_ptr_null(event_get(&ev, "commandline"));
-        ck_assert_ptr_null(event_get(&ev, "Command"));
-        ck_assert_ptr_null(event_get(&ev, ""));
-        ck_assert_int_eq(event_set_field(&ev, "V", 1, "x\0y", 3), 0);
-        ck_assert_uint_eq(event_get(&ev, "V")->len, 3);
-        ck_assert_mem_eq(event_get(&ev, "V")->value, "x\0y", 4);
-        event_free(&ev);
+        ck_assert_str_eq(winevent_get(&ev, "CommandLine")->value, "a");
+        ck_assert_str_eq(winevent_get(&ev, "Commandline")->value, "b");
+        ck_assert_ptr_null(winevent_get(&ev, "commandline"));
+        ck_assert_ptr_null(winevent_get(&ev, "Command"));
+        ck_assert_ptr_null(winevent_get(&ev, ""));
+        ck_assert_int_eq(winevent_set_field(&ev, "V", 1, "x\0y", 3), 0);
+        ck_assert_uint_eq(winevent_get(&ev, "V")->len, 3);
+        ck_assert_mem_eq(winevent_get(&ev, "V")->value, "x\0y", 4);
+        winevent_free(&ev);
 }
 END_TEST
 
 START_TEST(test_names_interned)
 {
-        struct event a, b;
+        struct winevent a, b;
 
-        event_init(&a);
-        event_init(&b);
+        winevent_init(&a);
+        winevent_init(&b);
         set(&a, "TaskName", "x");
         set(&b, "TaskName", "y");
         ck_assert_ptr_eq(a.fields[0].name, b.fields[0].name);
         ck_assert_ptr_eq(a.fields[0].name, intern("TaskName", 8));
-        event_free(&a);
-        event_free(&b);
+        winevent_free(&a);
+        winevent_free(&b);
 }
 END_TEST
 
@@ -178,7 +178,7 @@ END_TEST
 START_TEST(test_intern_bounded)
 {
         char name[32];
-        struct event ev;
+        struct winevent ev;
 
         intern_reset();
         for (int i = 0; i < INTERN_MAX_NAMES; i++) {
@@ -193,31 +193,31 @@ START_TEST(test_intern_bounded)
         ck_assert_str_eq(intern("Name65535", 9), "Name65535");
         ck_assert_uint_eq(intern_count(), INTERN_MAX_NAMES);
 
-        event_init(&ev);
+        winevent_init(&ev);
         set(&ev, "OneTooMany", "1");
         set(&ev, "Name5", "a");
         set(&ev, "OneTooMany", "2");
         ck_assert_uint_eq(ev.nfields, 2);
-        ck_assert_str_eq(event_get(&ev, "OneTooMany")->value, "2");
-        ck_assert_str_eq(event_get(&ev, "Name5")->value, "a");
-        event_free(&ev);
+        ck_assert_str_eq(winevent_get(&ev, "OneTooMany")->value, "2");
+        ck_assert_str_eq(winevent_get(&ev, "Name5")->value, "a");
+        winevent_free(&ev);
         intern_reset();
 }
 END_TEST
 
 START_TEST(test_long_name_private_copy)
 {
-        struct event ev;
+        struct winevent ev;
         char name[400];
 
         memset(name, 'K', sizeof(name) - 1);
         name[sizeof(name) - 1] = '\0';
-        event_init(&ev);
-        ck_assert_int_eq(event_set_field(&ev, name, strlen(name), "1", 1), 0);
-        ck_assert_int_eq(event_set_field(&ev, name, strlen(name), "2", 1), 0);
+        winevent_init(&ev);
+        ck_assert_int_eq(winevent_set_field(&ev, name, strlen(name), "1", 1), 0);
+        ck_assert_int_eq(winevent_set_field(&ev, name, strlen(name), "2", 1), 0);
         ck_assert_uint_eq(ev.nfields, 1);
-        ck_assert_str_eq(event_get(&ev, name)->value, "2");
-        event_free(&ev);
+        ck_assert_str_eq(winevent_get(&ev, name)->value, "2");
+        winevent_free(&ev);
 }
 END_TEST
 

@@ -1,7 +1,8 @@
-/* The decoded event (DESIGN §4).  One struct event is reused for every frame
- * of a connection: event_reset() keeps its memory, so decoding does not
+/* The decoded Windows event (DESIGN §4 "struct event"; named winevent
+ * because libevent owns struct event and event_*()).  One struct winevent is reused for every frame
+ * of a connection: winevent_reset() keeps its memory, so decoding does not
  * allocate in the steady state.  Strings live in the event's arena and stay
- * valid until the next event_reset()/event_free(). */
+ * valid until the next winevent_reset()/winevent_free(). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,15 +22,15 @@ enum dialect {
 
 const char *dialect_name(enum dialect d);      /* "nxlog-ce", "nxlog-ee", "winlogbeat", "evtx" */
 
-struct event_field {
+struct winevent_field {
         const char *name;       /* NUL-terminated; interned (intern.h) or arena copy */
         const char *value;      /* NUL-terminated, arena; numbers as decimal text */
         size_t len;             /* strlen(value) unless the value holds NUL bytes */
 };
 
-struct event_arena_block;
+struct winevent_arena_block;
 
-struct event {
+struct winevent {
         int64_t time_us;        /* event time, UTC microseconds since the epoch */
         int64_t recv_us;        /* when spoord received it, UTC microseconds */
         char host[EVENT_HOST_MAX + 1];  /* canonical (host.c): lower case, trimmed */
@@ -44,24 +45,24 @@ struct event {
          * convention: EventData names as they are (CommandLine, TaskName ...),
          * plus the system fields EventID, Channel, Computer, Provider_Name
          * and EventRecordID added by the dialect mapping. */
-        struct event_field *fields;
+        struct winevent_field *fields;
         size_t nfields;
         size_t fields_cap;
 
-        struct event_arena_block *arena;
+        struct winevent_arena_block *arena;
 };
 
-void event_init(struct event *ev);
-void event_reset(struct event *ev);     /* forget the content, keep the memory */
-void event_free(struct event *ev);
+void winevent_init(struct winevent *ev);
+void winevent_reset(struct winevent *ev);     /* forget the content, keep the memory */
+void winevent_free(struct winevent *ev);
 
 /* Copy `len` bytes into the arena, NUL-terminated.  NULL on ENOMEM. */
-char *event_strndup(struct event *ev, const char *s, size_t len);
+char *winevent_strndup(struct winevent *ev, const char *s, size_t len);
 
 /* Append a field; name and value are copied (name interned).  A field of an
  * existing name is replaced.  0 or -ENOMEM. */
-int event_set_field(struct event *ev, const char *name, size_t name_len,
+int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                     const char *value, size_t value_len);
 
 /* The field named `name` (exact, case-sensitive), or NULL. */
-const struct event_field *event_get(const struct event *ev, const char *name);
+const struct winevent_field *winevent_get(const struct winevent *ev, const char *name);

@@ -1,7 +1,7 @@
-/* struct event: an arena of never-moving blocks plus a field array.
+/* struct winevent: an arena of never-moving blocks plus a field array.
  *
- * Strings handed out by event_strndup() are never moved, so field values
- * stay valid while more fields are added.  event_reset() keeps the first
+ * Strings handed out by winevent_strndup() are never moved, so field values
+ * stay valid while more fields are added.  winevent_reset() keeps the first
  * block (and the field array) and frees the rest; when an event needed more
  * than the first block, the first block is replaced by one big enough for
  * it (up to EVENT_ARENA_KEEP_MAX), so a stream of large events settles at
@@ -10,21 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spoor/event.h"
+#include "spoor/winevent.h"
 #include "spoor/intern.h"
 
 #define EVENT_ARENA_FIRST (16 * 1024)           /* first block */
-#define EVENT_ARENA_KEEP_MAX (1024 * 1024)      /* largest block kept by event_reset */
+#define EVENT_ARENA_KEEP_MAX (1024 * 1024)      /* largest block kept by winevent_reset */
 #define EVENT_FIELDS_MIN 32
 
-struct event_arena_block {
-        struct event_arena_block *next;         /* older block */
+struct winevent_arena_block {
+        struct winevent_arena_block *next;         /* older block */
         size_t size;                            /* bytes in data[] */
         size_t used;
         char data[];
 };
 
-void event_init(struct event *ev)
+void winevent_init(struct winevent *ev)
 {
         memset(ev, 0, sizeof(*ev));
         ev->channel = "";
@@ -32,9 +32,9 @@ void event_init(struct event *ev)
         ev->dialect = _DIALECT_INVALID;
 }
 
-static struct event_arena_block *event_block_new(size_t size)
+static struct winevent_arena_block *event_block_new(size_t size)
 {
-        struct event_arena_block *b = malloc(sizeof(*b) + size);
+        struct winevent_arena_block *b = malloc(sizeof(*b) + size);
 
         if (!b)
                 return NULL;
@@ -46,13 +46,13 @@ static struct event_arena_block *event_block_new(size_t size)
 
 /* The first (oldest) block is at the end of the list: ev->arena points at
  * the newest block, where allocation happens. */
-void event_reset(struct event *ev)
+void winevent_reset(struct winevent *ev)
 {
-        struct event_arena_block *b = ev->arena, *first = NULL;
+        struct winevent_arena_block *b = ev->arena, *first = NULL;
         size_t total = 0;
 
         while (b) {
-                struct event_arena_block *next = b->next;
+                struct winevent_arena_block *next = b->next;
                 total += b->used;
                 if (next)
                         free(b);
@@ -64,7 +64,7 @@ void event_reset(struct event *ev)
                 size_t want = first->size;
                 while (want < total && want < EVENT_ARENA_KEEP_MAX)
                         want *= 2;
-                struct event_arena_block *bigger = event_block_new(want);
+                struct winevent_arena_block *bigger = event_block_new(want);
                 if (bigger) {
                         free(first);
                         first = bigger;
@@ -86,22 +86,22 @@ void event_reset(struct event *ev)
         ev->nfields = 0;
 }
 
-void event_free(struct event *ev)
+void winevent_free(struct winevent *ev)
 {
-        struct event_arena_block *b = ev->arena;
+        struct winevent_arena_block *b = ev->arena;
 
         while (b) {
-                struct event_arena_block *next = b->next;
+                struct winevent_arena_block *next = b->next;
                 free(b);
                 b = next;
         }
         free(ev->fields);
-        event_init(ev);
+        winevent_init(ev);
 }
 
-static void *event_alloc(struct event *ev, size_t n)
+static void *event_alloc(struct winevent *ev, size_t n)
 {
-        struct event_arena_block *b = ev->arena;
+        struct winevent_arena_block *b = ev->arena;
 
         if (!b || b->size - b->used < n) {
                 size_t size = b ? b->size * 2 : EVENT_ARENA_FIRST;
@@ -109,7 +109,7 @@ static void *event_alloc(struct event *ev, size_t n)
                         size = EVENT_ARENA_KEEP_MAX;
                 if (size < n)
                         size = n;
-                struct event_arena_block *nb = event_block_new(size);
+                struct winevent_arena_block *nb = event_block_new(size);
                 if (!nb)
                         return NULL;
                 nb->next = b;
@@ -121,7 +121,7 @@ static void *event_alloc(struct event *ev, size_t n)
         return p;
 }
 
-char *event_strndup(struct event *ev, const char *s, size_t len)
+char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
 {
         if (len == SIZE_MAX)
                 return NULL;
@@ -138,17 +138,17 @@ char *event_strndup(struct event *ev, const char *s, size_t len)
  * (table full, name too long) for a name forever once it has failed for
  * it: so an interned name equals another name exactly when the pointers
  * are equal, and only a private copy needs strcmp. */
-static struct event_field *event_find(const struct event *ev, const char *name, bool interned)
+static struct winevent_field *event_find(const struct winevent *ev, const char *name, bool interned)
 {
         for (size_t i = 0; i < ev->nfields; i++) {
-                struct event_field *f = &ev->fields[i];
+                struct winevent_field *f = &ev->fields[i];
                 if (f->name == name || (!interned && strcmp(f->name, name) == 0))
                         return f;
         }
         return NULL;
 }
 
-int event_set_field(struct event *ev, const char *name, size_t name_len,
+int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                     const char *value, size_t value_len)
 {
         const char *n = intern(name, name_len);
@@ -159,16 +159,16 @@ int event_set_field(struct event *ev, const char *name, size_t name_len,
                 if (name_len <= INTERN_MAX_LEN && !memchr(name, '\0', name_len) &&
                     intern_count() < INTERN_MAX_NAMES)
                         return -ENOMEM;
-                n = event_strndup(ev, name, name_len);
+                n = winevent_strndup(ev, name, name_len);
                 if (!n)
                         return -ENOMEM;
         }
 
-        char *v = event_strndup(ev, value, value_len);
+        char *v = winevent_strndup(ev, value, value_len);
         if (!v)
                 return -ENOMEM;
 
-        struct event_field *f = event_find(ev, n, interned);
+        struct winevent_field *f = event_find(ev, n, interned);
         if (f) {
                 f->value = v;
                 f->len = value_len;
@@ -177,17 +177,17 @@ int event_set_field(struct event *ev, const char *name, size_t name_len,
 
         if (ev->nfields == ev->fields_cap) {
                 size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
-                struct event_field *nf = realloc(ev->fields, cap * sizeof(*nf));
+                struct winevent_field *nf = realloc(ev->fields, cap * sizeof(*nf));
                 if (!nf)
                         return -ENOMEM;
                 ev->fields = nf;
                 ev->fields_cap = cap;
         }
-        ev->fields[ev->nfields++] = (struct event_field){ .name = n, .value = v, .len = value_len };
+        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len };
         return 0;
 }
 
-const struct event_field *event_get(const struct event *ev, const char *name)
+const struct winevent_field *winevent_get(const struct winevent *ev, const char *name)
 {
         for (size_t i = 0; i < ev->nfields; i++)
                 if (strcmp(ev->fields[i].name, name) == 0)
