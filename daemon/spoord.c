@@ -62,6 +62,19 @@ static int spoord_log_priority(const char *level)
         return LOG_INFO;
 }
 
+static bool spoord_listen_changed(const struct config *a, const struct config *b)
+{
+        if (a->nlisten != b->nlisten || a->http_enabled != b->http_enabled ||
+            strcmp(a->http_address, b->http_address) != 0)
+                return true;
+        for (size_t i = 0; i < a->nlisten; i++)
+                if (strcmp(a->listen[i].address, b->listen[i].address) != 0 ||
+                    a->listen[i].framing != b->listen[i].framing ||
+                    strcmp(a->listen[i].timezone, b->listen[i].timezone) != 0)
+                        return true;
+        return false;
+}
+
 /* SIGHUP: load the configuration beside the running one; apply what can
  * change at run time, keep the old one on any error. */
 static void spoord_reload(struct spoord *d)
@@ -84,11 +97,22 @@ static void spoord_reload(struct spoord *d)
                 sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", err.msg);
                 return;
         }
-        /* Listeners, http and the JSON depth are bound at start; the rest
-         * takes effect now (limits apply to new connections). */
-        if (nc->nlisten != d->cfg->nlisten || strcmp(nc->http_address, d->cfg->http_address) != 0)
+        /* Listeners and http are bound at start; the rest takes effect now
+         * (the frame and connection limits apply to new connections). */
+        if (spoord_listen_changed(d->cfg, nc))
                 log_warn("reload: listen/http changes take effect only after a restart");
-        nc->limits.max_json_depth = d->cfg->limits.max_json_depth;
+        if (nc->limits.max_json_depth != d->cfg->limits.max_json_depth) {
+                struct decoder *dec = decoder_new((int)nc->limits.max_json_depth);
+                if (!dec) {
+                        metrics.reloads_failed++;
+                        config_free(nc);
+                        log_error("reload failed, keeping the running configuration: out of memory");
+                        sd_notify(0, "READY=1\nSTATUS=reload failed: out of memory");
+                        return;
+                }
+                decoder_free(d->pipe.dec);
+                d->pipe.dec = dec;
+        }
         config_free(d->cfg);
         d->cfg = nc;
         log_set_max_priority(spoord_log_priority(nc->log_level));
