@@ -33,6 +33,7 @@ static const char *const reject_names[_REJ_MAX] = {
         [REJ_BAD_PROVIDER] = "bad_provider",
         [REJ_BAD_RECORD_ID] = "bad_record_id",
         [REJ_BAD_TIME] = "bad_time",
+        [REJ_INTERNAL] = "internal",
 };
 
 const char *reject_reason_name(enum reject_reason r)
@@ -70,7 +71,7 @@ uint64_t metrics_rejected_total(void)
 {
         uint64_t sum = 0;
 
-        for (size_t i = 0; i < _REJ_MAX; i++)
+        for (size_t i = REJ_NONE + 1; i < _REJ_MAX; i++)     /* REJ_NONE is not a reason */
                 sum += metrics.events_rejected[i];
         return sum;
 }

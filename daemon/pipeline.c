@@ -29,7 +29,9 @@ void pipeline_fini(struct pipeline *p)
 static void pipeline_reject(struct pipeline *p, const struct pipeline_src *src, enum reject_reason why,
                             const char *detail, const char *data, size_t len)
 {
-        metrics.events_rejected[why < _REJ_MAX ? why : REJ_NONE]++;
+        if (why <= REJ_NONE || why >= _REJ_MAX)
+                why = REJ_INTERNAL;     /* -ENOMEM from the decoder */
+        metrics.events_rejected[why]++;
         if (p->sink.reject)
                 p->sink.reject(p->sink.ud, src, why, detail, data, len);
 }
@@ -48,7 +50,8 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
                 pipeline_reject(p, src, fr->why, "", NULL, 0);
                 return;
         }
-        metrics.frames[fr->method]++;
+        if (fr->method < _FRAME_METHOD_MAX)
+                metrics.frames[fr->method]++;
 
         if (syslog_parse(fr->data, fr->len, &sm, &why) < 0) {
                 pipeline_reject(p, src, why, "syslog header", fr->data, fr->len);

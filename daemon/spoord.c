@@ -190,6 +190,8 @@ static int spoord_setup(struct spoord *d)
 
 static void spoord_teardown(struct spoord *d)
 {
+        if (d->stopping)
+                listener_accept_pending(d);
         listener_close_all(d);
         http_close(d);
         if (d->base)

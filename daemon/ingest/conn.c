@@ -169,10 +169,6 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         struct timeval idle;
 
         conn_peer(sa, ip, sizeof(ip), peer, sizeof(peer));
-        if (d->stopping) {
-                close(fd);
-                return;
-        }
         if (d->nconns >= lim->max_connections) {
                 metrics.connections_rejected[CONN_REJ_MAX_CONNECTIONS]++;
                 log_limited(202, LOG_WARNING, "%s: refused, %zu connections open (limits.max_connections)",
@@ -230,7 +226,10 @@ void conn_drain_all(struct spoord *d)
                 size_t total = 0;
                 int n;
 
-                /* Whatever the kernel already holds for us is processed. */
+                /* Whatever the kernel already holds for us is processed.
+                 * libevent freezes a socket bufferevent's input outside its
+                 * own read callback: unfreeze it to read here. */
+                evbuffer_unfreeze(in, 0);
                 do {
                         n = evbuffer_read(in, c->fd, 65536);
                         if (n > 0) {
@@ -239,7 +238,10 @@ void conn_drain_all(struct spoord *d)
                                         break;
                         }
                 } while (n > 0 && total < CONN_DRAIN_READ_MAX);
-                conn_process(c, n == 0);
+                evbuffer_freeze(in, 0);
+                /* The sender gets no more chances: an unterminated last line
+                 * is a frame, a partial octet frame is truncated. */
+                conn_process(c, true);
                 conn_close(c, CONN_CLOSE_SHUTDOWN);
         }
 }

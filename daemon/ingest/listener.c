@@ -16,6 +16,7 @@
 #include "spoor/spoord.h"
 
 #define LISTEN_BACKLOG 511
+#define LISTEN_DRAIN_MAX 4096
 
 static void listener_format(const struct sockaddr *sa, char *buf, size_t len)
 {
@@ -167,6 +168,27 @@ int listener_open_all(struct spoord *d)
                         return r;
         }
         return 0;
+}
+
+void listener_accept_pending(struct spoord *d)
+{
+        for (size_t i = 0; i < d->nlisteners; i++) {
+                struct listener *l = &d->listeners[i];
+                int lfd, fd;
+
+                if (!l->evl)
+                        continue;
+                lfd = evconnlistener_get_fd(l->evl);
+                for (unsigned n = 0; n < LISTEN_DRAIN_MAX; n++) {
+                        struct sockaddr_storage ss;
+                        socklen_t sslen = sizeof(ss);
+
+                        fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                        if (fd < 0)
+                                break;
+                        conn_accept(l, fd, (struct sockaddr *)&ss, (int)sslen);
+                }
+        }
 }
 
 void listener_close_all(struct spoord *d)

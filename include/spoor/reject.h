@@ -32,6 +32,8 @@ enum reject_reason {
         REJ_BAD_PROVIDER,       /* NUL or control characters, too long */
         REJ_BAD_RECORD_ID,      /* present but not a non-negative integer */
         REJ_BAD_TIME,           /* event time present but unparseable */
+        /* spoord itself (daemon/pipeline.c) */
+        REJ_INTERNAL,           /* out of memory while decoding; logged */
         _REJ_MAX,
         _REJ_INVALID = -1,
 };

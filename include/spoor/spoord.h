@@ -68,6 +68,9 @@ void spoord_notify_status(struct spoord *d);
  * systemd (sd_listen_fds).  0 or -errno (logged). */
 int listener_open_all(struct spoord *d);
 void listener_close_all(struct spoord *d);
+/* At shutdown: accept the connections waiting in the listen backlog, so the
+ * data the kernel already acknowledged for them is drained too. */
+void listener_accept_pending(struct spoord *d);
 
 /* conn.c */
 void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int socklen);

@@ -34,13 +34,33 @@ spool:
 state_dir: $T/state
 ${1:-}
 YAML
-	"$SPOORD" -c "$T/spoord.yml" > "$T/spoord.log" 2>&1 &
+	launch_spoord 1
+}
+
+# start_spoord_config YAML [COMMAND...]: like start_spoord, but YAML is the
+# whole configuration file (the caller writes listen:, http: and the rest),
+# and COMMAND, when given, is run in front of spoord and must exec it (env
+# VAR=..., systemd-socket-activate -l ...), so SPOORD_PID is spoord's.
+# Sets HTTP, and PORT to the first 127.0.0.1 listener's port or "".
+start_spoord_config() {
+	printf '%s\n' "$1" > "$T/spoord.yml"
+	shift
+	launch_spoord 0 "$@"
+}
+
+# launch_spoord NEED_PORT [COMMAND...]: start spoord on $T/spoord.yml and
+# wait until it is ready (log in $T/spoord.log).
+launch_spoord() {
+	local need_port=$1 i
+	shift
+	"$@" "$SPOORD" -c "$T/spoord.yml" > "$T/spoord.log" 2>&1 &
 	SPOORD_PID=$!
-	local i
 	for i in $(seq 1 100); do
+		# "ready" is logged after every listener: read the ports after it
+		grep -q ready "$T/spoord.log" || { kill -0 "$SPOORD_PID" 2>/dev/null || fail "spoord exited at start"; sleep 0.1; continue; }
 		PORT=$(sed -n 's/.*listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/spoord.log" | head -n1)
 		HTTP=$(sed -n 's/.*listening on http \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$T/spoord.log" | head -n1)
-		[ -n "$PORT" ] && [ -n "$HTTP" ] && grep -q ready "$T/spoord.log" && return 0
+		{ [ -n "$PORT" ] || [ "$need_port" = 0 ]; } && [ -n "$HTTP" ] && grep -q ready "$T/spoord.log" && return 0
 		kill -0 "$SPOORD_PID" 2>/dev/null || fail "spoord exited at start"
 		sleep 0.1
 	done
