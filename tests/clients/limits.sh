@@ -6,10 +6,10 @@ need socat; need curl
 start_spoord "limits:
   max_connections_per_peer: 2
   idle_timeout: 2s"
-sleep 10 | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$!"
-sleep 10 | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$EXTRA_PIDS $!"
+sleep 10 2>/dev/null | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$!"
+sleep 10 2>/dev/null | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$EXTRA_PIDS $!"
 wait_metric spoor_connections_active "" 2
-sleep 10 | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$EXTRA_PIDS $!"
+sleep 10 2>/dev/null | socat -u - "TCP:127.0.0.1:$PORT" & EXTRA_PIDS="$EXTRA_PIDS $!"
 wait_metric spoor_connections_rejected_total 'reason="max_connections_per_peer"' 1
 [ "$(metric spoor_connections_active)" = 2 ] || fail "a third connection from one peer was kept"
 # nothing is sent: after idle_timeout both are closed
