@@ -1,5 +1,6 @@
 /* daemon/config.c: schema, defaults, errors, reference, summary. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -615,17 +616,13 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 int main(void)
 {
-        SRunner *sr;
-        int failed;
+        int rc;
 
         if (!mkdtemp(tmpdir)) {
                 perror("mkdtemp");
                 return EXIT_FAILURE;
         }
-        sr = srunner_create(config_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        rc = unit_run(config_suite());
         nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return rc;
 }

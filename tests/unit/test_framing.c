@@ -5,6 +5,7 @@
  * the same frames every time.  Small inputs are copied into an exact-size
  * heap buffer on every call so that ASan sees any read past `len`. */
 #include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,11 +539,5 @@ static Suite *framing_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(framing_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(framing_suite());
 }

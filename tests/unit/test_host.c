@@ -1,5 +1,6 @@
 /* host.c: the host-name canonicaliser, one table. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <string.h>
 
@@ -93,10 +94,5 @@ static Suite *host_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(host_suite());
-
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? 1 : 0;
+        return unit_run(host_suite());
 }

@@ -4,6 +4,7 @@
  * rendered with HELP and TYPE, every sample line must be valid text format
  * 0.0.4, and each labelled sample must carry the counter it claims to. */
 #include <check.h>
+#include "unit.h"
 #include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -439,11 +440,5 @@ static Suite *metrics_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(metrics_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(metrics_suite());
 }

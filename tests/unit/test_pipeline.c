@@ -4,6 +4,7 @@
  * into an exact-size heap buffer so ASan sees any read past len.  After
  * every frame: received == accepted + metrics_rejected_total(). */
 #include <check.h>
+#include "unit.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -436,11 +437,5 @@ static Suite *pipeline_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(pipeline_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(pipeline_suite());
 }

@@ -3,6 +3,7 @@
  * Each input is copied into an exact-size heap buffer (no NUL after it), so
  * ASan reports any read past len. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,11 +326,5 @@ static Suite *syslog_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(syslog_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(syslog_suite());
 }

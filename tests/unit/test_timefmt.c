@@ -3,6 +3,7 @@
  * Expected instants are written as UTC calendar fields and computed with
  * the C library's timegm(), independently of timefmt.c's own arithmetic. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,10 +360,5 @@ static Suite *timefmt_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(timefmt_suite());
-
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? 1 : 0;
+        return unit_run(timefmt_suite());
 }

@@ -1,5 +1,6 @@
 /* event.c and intern.c: the arena, fields, interned names, dialect names. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,10 +277,5 @@ static Suite *event_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(event_suite());
-
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? 1 : 0;
+        return unit_run(event_suite());
 }

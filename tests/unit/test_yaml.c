@@ -1,5 +1,6 @@
 /* daemon/yaml.c: YAML → json-c with marks. */
 #include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -578,11 +579,5 @@ static Suite *yaml_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(yaml_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return unit_run(yaml_suite());
 }
