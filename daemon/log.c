@@ -40,6 +40,7 @@ int log_get_max_priority(void)
         return log_max;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_write(int prio, const char *fmt, va_list ap)
 {
         char buf[2048];

@@ -138,6 +138,16 @@ static size_t framing_octet(struct framer *f, const char *p, size_t n, bool eof,
         uint64_t count = 0;
 
         *is_line = false;
+        if (n == 0) {
+                /* Only a BOM so far (a read can end right after it). */
+                if (!eof)
+                        return 0;
+                if (f->mode == FRAMING_AUTO) {
+                        *is_line = true;
+                        return 0;
+                }
+                return framing_reject(out, REJ_TRUNCATED, 0);
+        }
         while (d < n && d <= FRAMING_COUNT_DIGITS_MAX && p[d] >= '0' && p[d] <= '9') {
                 count = count * 10 + (uint64_t)(p[d] - '0');
                 d++;
@@ -334,6 +344,9 @@ size_t framer_next(struct framer *f, const char *buf, size_t len, bool eof, stru
                         if (!is_line) {
                                 if (out->kind == FRAME_NONE)
                                         return consumed;        /* need more */
+                                /* A line search of an earlier call does not
+                                 * apply to what follows this frame. */
+                                f->scanned = 0;
                                 consumed += (size_t)bom + used;
                                 /* A bad count resyncs at the next LF: drop
                                  * what is here now, so that a reject always

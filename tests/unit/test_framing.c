@@ -236,6 +236,13 @@ static const struct framing_case bom_cases[] = {
         { "BOM inside octet payload", FRAMING_OCTET, 0, "6 \xef\xbb\xbf{a}", 0, { "O:{a}" } },
         { "partial BOM at EOF is data", FRAMING_AUTO, 0, "\xef\xbb", 0, { "L:\xef\xbb" } },
         { "BOM in the middle kept", FRAMING_AUTO, 0, "{\xef\xbb\xbf}\n", 0, { "L:{\xef\xbb\xbf}" } },
+        /* Regressions found by fuzz_framing: a read that ends right after a
+         * BOM (chunk 3) once made octet mode reject the count, and left a
+         * stale LF-search offset that merged the next two lines. */
+        { "regress: octet mode, read ends after a BOM", FRAMING_OCTET, 0, "\xef\xbb\xbf" "3 {a}", 0,
+          { "O:{a}" } },
+        { "regress: lines after a BOM-split octet frame", FRAMING_AUTO, 0, "\xef\xbb\xbf" "3 {a}}\n{b}\n", 0,
+          { "O:{a}", "L:}", "L:{b}" } },
 };
 
 /* ---- oversize ----------------------------------------------------------- */

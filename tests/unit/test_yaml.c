@@ -379,6 +379,7 @@ START_TEST(test_depth_bound)
         _cleanup_free_ char *deep = nested(YAML_MAX_DEPTH + 1);
         _cleanup_json_ struct json_object *docs = load_ok(ok);
 
+        ck_assert_ptr_nonnull(docs);
         load_fail(deep, 1, YAML_MAX_DEPTH + 1, "nesting deeper than 64 levels");
 }
 END_TEST
