@@ -34,7 +34,8 @@ struct winevent {
         int64_t time_us;        /* event time, UTC microseconds since the epoch */
         int64_t recv_us;        /* when spoord received it, UTC microseconds */
         char host[EVENT_HOST_MAX + 1];  /* canonical (host.c): lower case, trimmed */
-        const char *channel;    /* e.g. "Security"; never NULL after a successful decode */
+        const char *channel;    /* e.g. "Security"; never NULL after a successful decode; "" for
+                                 * ETW events that name only a provider */
         const char *provider;   /* e.g. "Microsoft-Windows-Security-Auditing"; "" when absent */
         uint32_t event_id;      /* 0..65535 */
         uint64_t record_id;     /* valid only when has_record_id */
