@@ -1,6 +1,8 @@
 /* spoord's configuration: one schema table (config_keys[]) drives loading,
- * validation and its errors, `spoord --check` (config_print_summary) and
- * `spoord --config-reference` (config_print_reference).
+ * validation and its errors (here), `spoord --check` (config_print_summary)
+ * and `spoord --config-reference` (config_print_reference), both in
+ * config_print.c.  Sizes, durations and addresses are parsed and formatted
+ * in config_value.c; config_schema.h is what the three files share.
  *
  * Decisions:
  *   - Every default is YAML text in the table and goes through the same
@@ -23,8 +25,6 @@
  *   - Errors read "file:line:column: key: problem", at the offending value
  *     when it has a position, else at its key.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -42,44 +42,7 @@
 #include "spoor/framing.h"
 #include "spoor/timefmt.h"
 #include "spoor/yaml.h"
-
-enum config_type {
-        CONFIG_SECTION,         /* a mapping of the keys below it */
-        CONFIG_MAP_LIST,        /* a list of mappings (listen[]) */
-        CONFIG_STRING,
-        CONFIG_BOOL,
-        CONFIG_UINT,
-        CONFIG_SIZE,            /* bytes: 262144, "256KiB", "16MiB", "1KB" */
-        CONFIG_DURATION,        /* seconds: 900, "15m", "1h30m", "7d" */
-        CONFIG_ENUM,            /* stored as a string */
-        CONFIG_FRAMING,         /* stored as enum framing_mode */
-        CONFIG_ADDRESS,         /* "host:port", "[v6]:port" */
-        CONFIG_TIMEZONE,        /* name stored at offset, zone at aux */
-        CONFIG_STRING_LIST,     /* char *[max] at offset, size_t count at aux */
-        _CONFIG_TYPE_MAX,
-};
-
-enum config_base {
-        CONFIG_BASE_CONFIG,     /* offset into struct config */
-        CONFIG_BASE_LISTEN,     /* offset into struct listen_conf */
-};
-
-struct config_key {
-        const char *path;       /* "limits.max_frame_bytes", "listen[].address" */
-        enum config_type type;
-        enum config_base base;
-        size_t offset;
-        size_t aux;             /* list count / timezone zone offset */
-        size_t elem_size;       /* map list: size of one element */
-        const char *def;        /* YAML text; NULL: no default */
-        const char *def_user;   /* default when not running as root; NULL: def */
-        const char *example;    /* reference value of a required key */
-        uint64_t min, max;      /* numeric bounds; lists: max entries */
-        const char *const *values;      /* enum */
-        bool required;
-        bool reloadable;
-        const char *doc;
-};
+#include "config_schema.h"
 
 static const char *const config_framings[] = { "auto", "lf", "octet", NULL };
 static const char *const config_log_levels[] = { "debug", "info", "notice", "warning", "error", NULL };
@@ -89,7 +52,7 @@ static const char *const config_log_levels[] = { "debug", "info", "notice", "war
 #define C_OFF(f) CONFIG_BASE_CONFIG, offsetof(struct config, f)
 #define L_OFF(f) CONFIG_BASE_LISTEN, offsetof(struct listen_conf, f)
 
-static const struct config_key config_keys[] = {
+const struct config_key config_keys[] = {
         { .path = "listen", .type = CONFIG_MAP_LIST, C_OFF(listen),
           .aux = offsetof(struct config, nlisten), .elem_size = sizeof(struct listen_conf),
           .def = "[{address: \"127.0.0.1:1514\"}]", .max = CONFIG_MAX_LISTEN,
@@ -141,6 +104,8 @@ static const struct config_key config_keys[] = {
           .def = "16", .min = 4, .max = 64, .reloadable = true,
           .doc = "Deepest nesting accepted in a JSON event" },
 };
+
+const size_t config_nkeys = ELEMENTSOF(config_keys);
 
 /* ---- errors --------------------------------------------------------- */
 
@@ -210,200 +175,6 @@ static const char *config_json_type(struct json_object *v)
                 return "a mapping";
         }
         return "?";
-}
-
-/* ---- units ---------------------------------------------------------- */
-
-static const struct {
-        const char *name;
-        uint64_t mult;
-} config_size_units[] = {
-        { "TiB", 1024ull * 1024 * 1024 * 1024 }, { "GiB", 1024ull * 1024 * 1024 },
-        { "MiB", 1024ull * 1024 }, { "KiB", 1024ull },
-        { "TB", 1000ull * 1000 * 1000 * 1000 }, { "GB", 1000ull * 1000 * 1000 },
-        { "MB", 1000ull * 1000 }, { "KB", 1000ull }, { "B", 1 },
-}, config_duration_units[] = {
-        { "w", 7 * 86400 }, { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 },
-};
-
-/* "256KiB", "16 MiB", "1KB", "4096" → bytes.  0 or -EINVAL / -ERANGE. */
-static int config_parse_size(const char *s, uint64_t *out)
-{
-        uint64_t v = 0;
-        const char *p = s;
-
-        if (!isdigit((unsigned char)*p))
-                return -EINVAL;
-        for (; isdigit((unsigned char)*p); p++)
-                if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-                        return -ERANGE;
-        while (*p == ' ')
-                p++;
-        if (*p == '\0') {
-                *out = v;
-                return 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(config_size_units); i++)
-                if (strcmp(p, config_size_units[i].name) == 0) {
-                        if (__builtin_mul_overflow(v, config_size_units[i].mult, out))
-                                return -ERANGE;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-/* "900", "15m", "1h30m", "7d" → seconds.  0 or -EINVAL / -ERANGE. */
-static int config_parse_duration(const char *s, uint64_t *out)
-{
-        uint64_t total = 0;
-        const char *p = s;
-
-        if (!*p)
-                return -EINVAL;
-        while (*p) {
-                const char *seg = p;
-                uint64_t v = 0, mult = 0;
-                size_t i;
-
-                if (!isdigit((unsigned char)*p))
-                        return -EINVAL;
-                for (; isdigit((unsigned char)*p); p++)
-                        if (__builtin_mul_overflow(v, 10, &v) ||
-                            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-                                return -ERANGE;
-                if (*p == '\0') {
-                        if (seg != s)
-                                return -EINVAL;         /* "1h30": a unit is missing */
-                        *out = v;                       /* a plain number of seconds */
-                        return 0;
-                }
-                for (i = 0; i < ELEMENTSOF(config_duration_units); i++)
-                        if (*p == config_duration_units[i].name[0]) {
-                                mult = config_duration_units[i].mult;
-                                break;
-                        }
-                if (!mult)
-                        return -EINVAL;
-                p++;
-                if (__builtin_mul_overflow(v, mult, &v) || __builtin_add_overflow(total, v, &total))
-                        return -ERANGE;
-        }
-        *out = total;
-        return 0;
-}
-
-static void config_format_size(uint64_t v, char *buf, size_t len)
-{
-        for (size_t i = 0; v && i < ELEMENTSOF(config_size_units) - 1; i++)
-                if (v % config_size_units[i].mult == 0) {
-                        snprintf(buf, len, "%" PRIu64 "%s", v / config_size_units[i].mult,
-                                 config_size_units[i].name);
-                        return;
-                }
-        snprintf(buf, len, "%" PRIu64, v);
-}
-
-static void config_format_duration(uint64_t v, char *buf, size_t len)
-{
-        size_t n = 0;
-
-        if (v == 0) {
-                snprintf(buf, len, "0s");
-                return;
-        }
-        buf[0] = '\0';
-        /* days and below: "7d" reads better than "1w" */
-        for (size_t i = 1; i < ELEMENTSOF(config_duration_units) && n < len; i++) {
-                uint64_t m = config_duration_units[i].mult;
-
-                if (v >= m) {
-                        int w = snprintf(buf + n, len - n, "%" PRIu64 "%s", v / m,
-                                         config_duration_units[i].name);
-
-                        if (w < 0)
-                                return;
-                        n += (size_t)w;
-                        v %= m;
-                }
-        }
-}
-
-static void config_format_uint(uint64_t v, char *buf, size_t len)
-{
-        snprintf(buf, len, "%" PRIu64, v);
-}
-
-/* ---- address -------------------------------------------------------- */
-
-int config_split_address(const char *addr, char *host, size_t host_len, unsigned *port)
-{
-        const char *h, *he, *p;
-        unsigned long v = 0;
-        size_t hl, i;
-
-        if (!addr)
-                return -EINVAL;
-        if (addr[0] == '[') {
-                char tmp[INET6_ADDRSTRLEN + 1];
-                struct in6_addr a6;
-                const char *pct;
-
-                h = addr + 1;
-                he = strchr(h, ']');
-                if (!he || he == h || he[1] != ':')
-                        return -EINVAL;
-                p = he + 2;
-                pct = memchr(h, '%', (size_t)(he - h));         /* fe80::1%eth0 */
-                hl = (size_t)((pct ? pct : he) - h);
-                if (hl >= sizeof(tmp) || (pct && pct + 1 == he))
-                        return -EINVAL;
-                memcpy(tmp, h, hl);
-                tmp[hl] = '\0';
-                if (inet_pton(AF_INET6, tmp, &a6) != 1)
-                        return -EINVAL;
-        } else {
-                bool numeric = true;
-                struct in_addr a4;
-
-                h = addr;
-                he = strrchr(addr, ':');
-                if (!he || he == addr || memchr(h, ':', (size_t)(he - h)))
-                        return -EINVAL;         /* no port, no host, or IPv6 without brackets */
-                p = he + 1;
-                for (const char *c = h; c < he; c++) {
-                        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-' && *c != '_')
-                                return -EINVAL;
-                        if (!isdigit((unsigned char)*c) && *c != '.')
-                                numeric = false;
-                }
-                if (numeric) {
-                        char tmp[INET_ADDRSTRLEN + 1];
-
-                        if ((size_t)(he - h) >= sizeof(tmp))
-                                return -EINVAL;
-                        memcpy(tmp, h, (size_t)(he - h));
-                        tmp[he - h] = '\0';
-                        if (inet_pton(AF_INET, tmp, &a4) != 1)
-                                return -EINVAL;
-                }
-        }
-        hl = (size_t)(he - h);
-        for (i = 0; p[i]; i++) {
-                if (i >= 5 || !isdigit((unsigned char)p[i]))
-                        return -EINVAL;
-                v = v * 10 + (unsigned long)(p[i] - '0');
-        }
-        if (i == 0 || v > 65535)
-                return -EINVAL;
-        if (host) {
-                if (hl >= host_len)
-                        return -EINVAL;
-                memcpy(host, h, hl);
-                host[hl] = '\0';
-        }
-        if (port)
-                *port = (unsigned)v;
-        return 0;
 }
 
 /* ---- setters -------------------------------------------------------- */
@@ -483,7 +254,7 @@ static int config_set_uint(struct config_ctx *ctx, const struct config_key *k, v
         if (v < 0)
                 return config_fail(ctx, at, NULL, "%" PRId64 " is out of range (%" PRIu64 "..%" PRIu64 ")",
                                    v, k->min, k->max);
-        r = config_check_bounds(ctx, at, k, (uint64_t)v, config_format_uint);
+        r = config_check_bounds(ctx, at, k, (uint64_t)v, config_value_format_uint);
         if (r < 0)
                 return r;
         *(uint64_t *)config_field(k, base) = (uint64_t)v;
@@ -526,14 +297,16 @@ static int config_set_units(struct config_ctx *ctx, const struct config_key *k, 
 static int config_set_size(struct config_ctx *ctx, const struct config_key *k, void *base,
                            const struct config_at *at)
 {
-        return config_set_units(ctx, k, base, at, config_parse_size, config_format_size,
+        return config_set_units(ctx, k, base, at, config_value_parse_size,
+                                config_value_format_size,
                                 "a size (bytes, or a number with KiB, MiB, GiB, KB, MB, GB)");
 }
 
 static int config_set_duration(struct config_ctx *ctx, const struct config_key *k, void *base,
                                const struct config_at *at)
 {
-        return config_set_units(ctx, k, base, at, config_parse_duration, config_format_duration,
+        return config_set_units(ctx, k, base, at, config_value_parse_duration,
+                                config_value_format_duration,
                                 "a duration (seconds, or like 30s, 15m, 1h30m, 7d)");
 }
 
@@ -681,22 +454,14 @@ static int config_set_map_list(struct config_ctx *ctx, const struct config_key *
                                const struct config_at *at);
 static void config_release_map_list(const struct config_key *k, void *base);
 
-struct config_type_ops {
-        const char *name;
-        int (*set)(struct config_ctx *ctx, const struct config_key *k, void *base,
-                   const struct config_at *at);
-        void (*release)(const struct config_key *k, void *base);
-        void (*format_bound)(uint64_t v, char *buf, size_t len);       /* NULL: no bounds */
-};
-
-static const struct config_type_ops config_types[_CONFIG_TYPE_MAX] = {
+const struct config_type_ops config_types[_CONFIG_TYPE_MAX] = {
         [CONFIG_SECTION] = { "mapping", NULL, NULL, NULL },
         [CONFIG_MAP_LIST] = { "list of mappings", config_set_map_list, config_release_map_list, NULL },
         [CONFIG_STRING] = { "string", config_set_string, config_release_string, NULL },
         [CONFIG_BOOL] = { "bool", config_set_bool, NULL, NULL },
-        [CONFIG_UINT] = { "integer", config_set_uint, NULL, config_format_uint },
-        [CONFIG_SIZE] = { "size", config_set_size, NULL, config_format_size },
-        [CONFIG_DURATION] = { "duration", config_set_duration, NULL, config_format_duration },
+        [CONFIG_UINT] = { "integer", config_set_uint, NULL, config_value_format_uint },
+        [CONFIG_SIZE] = { "size", config_set_size, NULL, config_value_format_size },
+        [CONFIG_DURATION] = { "duration", config_set_duration, NULL, config_value_format_duration },
         [CONFIG_ENUM] = { "enum", config_set_enum, config_release_string, NULL },
         [CONFIG_FRAMING] = { "enum", config_set_framing, NULL, NULL },
         [CONFIG_ADDRESS] = { "address", config_set_address, config_release_string, NULL },
@@ -714,8 +479,7 @@ static const struct config_key *config_key_find(const char *path)
         return NULL;
 }
 
-/* The last component of a path, and the length of what precedes it. */
-static const char *config_leaf(const char *path, size_t *parent_len)
+const char *config_leaf(const char *path, size_t *parent_len)
 {
         const char *dot = strrchr(path, '.');
         const char *leaf = dot ? dot + 1 : path;
@@ -1018,172 +782,4 @@ int config_load(const char *path, struct config **out, struct config_error *err)
         }
         *out = c;
         return 0;
-}
-
-/* ---- output --------------------------------------------------------- */
-
-/* One value as text, for the summary. */
-static void config_format_value(const struct config_key *k, const void *base, char *buf, size_t len)
-{
-        const void *f = (const char *)base + k->offset;
-
-        switch (k->type) {
-        case CONFIG_BOOL:
-                snprintf(buf, len, "%s", *(const bool *)f ? "true" : "false");
-                break;
-        case CONFIG_UINT:
-        case CONFIG_SIZE:
-        case CONFIG_DURATION:
-                config_types[k->type].format_bound(*(const uint64_t *)f, buf, len);
-                break;
-        case CONFIG_FRAMING: {
-                const char *n = framing_mode_name(*(const enum framing_mode *)f);
-
-                snprintf(buf, len, "%s", n ? n : "?");
-                break;
-        }
-        case CONFIG_STRING:
-        case CONFIG_ENUM:
-        case CONFIG_ADDRESS:
-        case CONFIG_TIMEZONE: {
-                const char *s = *(char *const *)f;
-
-                snprintf(buf, len, "%s", s ? s : "(none)");
-                break;
-        }
-        default:
-                snprintf(buf, len, "?");
-                break;
-        }
-}
-
-#define CONFIG_SUMMARY_WIDTH 34
-
-void config_print_summary(const struct config *c, FILE *f)
-{
-        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, "config",
-                c->path ? c->path : "built-in default (no file)");
-        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
-                const struct config_key *k = &config_keys[i];
-                char buf[512];
-
-                if (k->base != CONFIG_BASE_CONFIG || k->type == CONFIG_SECTION)
-                        continue;
-                if (k->type == CONFIG_MAP_LIST) {
-                        size_t n = *(const size_t *)((const char *)c + k->aux);
-                        char prefix[128];
-
-                        snprintf(prefix, sizeof(prefix), "%s[].", k->path);
-                        if (n == 0)
-                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
-                        for (size_t e = 0; e < n; e++) {
-                                const void *elem = (const char *)c + k->offset + e * k->elem_size;
-                                char name[64];
-                                bool first = true;
-
-                                snprintf(name, sizeof(name), "%s[%zu]", k->path, e);
-                                fprintf(f, "%-*s", CONFIG_SUMMARY_WIDTH, name);
-                                for (size_t j = 0; j < ELEMENTSOF(config_keys); j++) {
-                                        const struct config_key *ck = &config_keys[j];
-
-                                        if (strncmp(ck->path, prefix, strlen(prefix)) != 0)
-                                                continue;
-                                        config_format_value(ck, elem, buf, sizeof(buf));
-                                        if (first)
-                                                fprintf(f, " %s", buf);
-                                        else
-                                                fprintf(f, "  %s %s", config_leaf(ck->path, NULL), buf);
-                                        first = false;
-                                }
-                                fputc('\n', f);
-                        }
-                } else if (k->type == CONFIG_STRING_LIST) {
-                        char *const *v = (char *const *)((const char *)c + k->offset);
-                        size_t n = *(const size_t *)((const char *)c + k->aux);
-
-                        if (n == 0)
-                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
-                        for (size_t e = 0; e < n; e++)
-                                fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, e ? "" : k->path, v[e]);
-                } else {
-                        config_format_value(k, c, buf, sizeof(buf));
-                        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, k->path, buf);
-                }
-        }
-}
-
-/* "(size, default 256KiB, 1KiB..16MiB, reloadable: yes)" */
-static void config_describe(const struct config_key *k, char *buf, size_t len)
-{
-        const struct config_type_ops *t = &config_types[k->type];
-        size_t n = 0;
-        int w;
-
-#define APPEND(...)                                                     \
-        do {                                                            \
-                w = snprintf(buf + n, len - n, __VA_ARGS__);            \
-                if (w < 0 || (size_t)w >= len - n)                      \
-                        return;                                         \
-                n += (size_t)w;                                         \
-        } while (0)
-
-        APPEND("%s", t->name);
-        if (k->values) {
-                APPEND(":");
-                for (const char *const *v = k->values; *v; v++)
-                        APPEND("%s%s", v == k->values ? " " : " | ", *v);
-        }
-        if (k->required)
-                APPEND(", required");
-        if (k->def) {
-                APPEND(", default %s", k->def);
-                if (k->def_user)
-                        APPEND(" (%s when not root)", k->def_user);
-        }
-        if (t->format_bound) {
-                char a[32], b[32];
-
-                t->format_bound(k->min, a, sizeof(a));
-                t->format_bound(k->max, b, sizeof(b));
-                APPEND(", %s..%s", a, b);
-        } else if (k->max) {
-                APPEND(", at most %" PRIu64 " entries", k->max);
-        }
-        APPEND(", reloadable: %s", k->reloadable ? "yes" : "no");
-#undef APPEND
-}
-
-void config_print_reference(FILE *f)
-{
-        bool in_list = false, first_in_list = false;
-
-        fputs("# spoord configuration reference: every key with its default.\n"
-              "# Generated from the schema in daemon/config.c (`spoord --config-reference`);\n"
-              "# a key left out, or given as null, keeps its default.\n", f);
-        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
-                const struct config_key *k = &config_keys[i];
-                const char *leaf = config_leaf(k->path, NULL);
-                const char *value = k->def ? k->def : k->example;
-                char desc[512];
-                int indent = 0;
-
-                config_describe(k, desc, sizeof(desc));
-                if (k->base == CONFIG_BASE_LISTEN) {
-                        fprintf(f, "    # %s (%s)\n", k->doc, desc);
-                        fprintf(f, "%s%s: %s\n", first_in_list ? "  - " : "    ", leaf, value);
-                        first_in_list = false;
-                        continue;
-                }
-                for (const char *p = k->path; *p; p++)
-                        indent += *p == '.' ? 2 : 0;
-                if (indent == 0)
-                        fputc('\n', f);
-                in_list = k->type == CONFIG_MAP_LIST;
-                first_in_list = in_list;
-                fprintf(f, "%*s# %s (%s)\n", indent, "", k->doc, desc);
-                if (k->type == CONFIG_SECTION || k->type == CONFIG_MAP_LIST)
-                        fprintf(f, "%*s%s:\n", indent, "", leaf);
-                else
-                        fprintf(f, "%*s%s: %s\n", indent, "", leaf, value ? value : "");
-        }
 }

@@ -1,0 +1,182 @@
+/* What the schema prints: `spoord --check` (config_print_summary, the
+ * loaded values) and `spoord --config-reference` (config_print_reference,
+ * every key with its type, default, bounds and doc as commented YAML).
+ * Both walk config_keys[] in table order; values and bounds are formatted by
+ * config_value.c, the same syntax the loader accepts. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spoor/config.h"
+#include "spoor/framing.h"
+#include "config_schema.h"
+
+/* One value as text, for the summary. */
+static void config_print_format_value(const struct config_key *k, const void *base, char *buf,
+                                      size_t len)
+{
+        const void *f = (const char *)base + k->offset;
+
+        switch (k->type) {
+        case CONFIG_BOOL:
+                snprintf(buf, len, "%s", *(const bool *)f ? "true" : "false");
+                break;
+        case CONFIG_UINT:
+        case CONFIG_SIZE:
+        case CONFIG_DURATION:
+                config_types[k->type].format_bound(*(const uint64_t *)f, buf, len);
+                break;
+        case CONFIG_FRAMING: {
+                const char *n = framing_mode_name(*(const enum framing_mode *)f);
+
+                snprintf(buf, len, "%s", n ? n : "?");
+                break;
+        }
+        case CONFIG_STRING:
+        case CONFIG_ENUM:
+        case CONFIG_ADDRESS:
+        case CONFIG_TIMEZONE: {
+                const char *s = *(char *const *)f;
+
+                snprintf(buf, len, "%s", s ? s : "(none)");
+                break;
+        }
+        default:
+                snprintf(buf, len, "?");
+                break;
+        }
+}
+
+#define CONFIG_SUMMARY_WIDTH 34
+
+void config_print_summary(const struct config *c, FILE *f)
+{
+        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, "config",
+                c->path ? c->path : "built-in default (no file)");
+        for (size_t i = 0; i < config_nkeys; i++) {
+                const struct config_key *k = &config_keys[i];
+                char buf[512];
+
+                if (k->base != CONFIG_BASE_CONFIG || k->type == CONFIG_SECTION)
+                        continue;
+                if (k->type == CONFIG_MAP_LIST) {
+                        size_t n = *(const size_t *)((const char *)c + k->aux);
+                        char prefix[128];
+
+                        snprintf(prefix, sizeof(prefix), "%s[].", k->path);
+                        if (n == 0)
+                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+                        for (size_t e = 0; e < n; e++) {
+                                const void *elem = (const char *)c + k->offset + e * k->elem_size;
+                                char name[64];
+                                bool first = true;
+
+                                snprintf(name, sizeof(name), "%s[%zu]", k->path, e);
+                                fprintf(f, "%-*s", CONFIG_SUMMARY_WIDTH, name);
+                                for (size_t j = 0; j < config_nkeys; j++) {
+                                        const struct config_key *ck = &config_keys[j];
+
+                                        if (strncmp(ck->path, prefix, strlen(prefix)) != 0)
+                                                continue;
+                                        config_print_format_value(ck, elem, buf, sizeof(buf));
+                                        if (first)
+                                                fprintf(f, " %s", buf);
+                                        else
+                                                fprintf(f, "  %s %s", config_leaf(ck->path, NULL), buf);
+                                        first = false;
+                                }
+                                fputc('\n', f);
+                        }
+                } else if (k->type == CONFIG_STRING_LIST) {
+                        char *const *v = (char *const *)((const char *)c + k->offset);
+                        size_t n = *(const size_t *)((const char *)c + k->aux);
+
+                        if (n == 0)
+                                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+                        for (size_t e = 0; e < n; e++)
+                                fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, e ? "" : k->path, v[e]);
+                } else {
+                        config_print_format_value(k, c, buf, sizeof(buf));
+                        fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, k->path, buf);
+                }
+        }
+}
+
+/* "(size, default 256KiB, 1KiB..16MiB, reloadable: yes)" */
+static void config_print_describe(const struct config_key *k, char *buf, size_t len)
+{
+        const struct config_type_ops *t = &config_types[k->type];
+        size_t n = 0;
+        int w;
+
+#define APPEND(...)                                                     \
+        do {                                                            \
+                w = snprintf(buf + n, len - n, __VA_ARGS__);            \
+                if (w < 0 || (size_t)w >= len - n)                      \
+                        return;                                         \
+                n += (size_t)w;                                         \
+        } while (0)
+
+        APPEND("%s", t->name);
+        if (k->values) {
+                APPEND(":");
+                for (const char *const *v = k->values; *v; v++)
+                        APPEND("%s%s", v == k->values ? " " : " | ", *v);
+        }
+        if (k->required)
+                APPEND(", required");
+        if (k->def) {
+                APPEND(", default %s", k->def);
+                if (k->def_user)
+                        APPEND(" (%s when not root)", k->def_user);
+        }
+        if (t->format_bound) {
+                char a[32], b[32];
+
+                t->format_bound(k->min, a, sizeof(a));
+                t->format_bound(k->max, b, sizeof(b));
+                APPEND(", %s..%s", a, b);
+        } else if (k->max) {
+                APPEND(", at most %" PRIu64 " entries", k->max);
+        }
+        APPEND(", reloadable: %s", k->reloadable ? "yes" : "no");
+#undef APPEND
+}
+
+void config_print_reference(FILE *f)
+{
+        bool in_list = false, first_in_list = false;
+
+        fputs("# spoord configuration reference: every key with its default.\n"
+              "# Generated from the schema in daemon/config.c (`spoord --config-reference`);\n"
+              "# a key left out, or given as null, keeps its default.\n", f);
+        for (size_t i = 0; i < config_nkeys; i++) {
+                const struct config_key *k = &config_keys[i];
+                const char *leaf = config_leaf(k->path, NULL);
+                const char *value = k->def ? k->def : k->example;
+                char desc[512];
+                int indent = 0;
+
+                config_print_describe(k, desc, sizeof(desc));
+                if (k->base == CONFIG_BASE_LISTEN) {
+                        fprintf(f, "    # %s (%s)\n", k->doc, desc);
+                        fprintf(f, "%s%s: %s\n", first_in_list ? "  - " : "    ", leaf, value);
+                        first_in_list = false;
+                        continue;
+                }
+                for (const char *p = k->path; *p; p++)
+                        indent += *p == '.' ? 2 : 0;
+                if (indent == 0)
+                        fputc('\n', f);
+                in_list = k->type == CONFIG_MAP_LIST;
+                first_in_list = in_list;
+                fprintf(f, "%*s# %s (%s)\n", indent, "", k->doc, desc);
+                if (k->type == CONFIG_SECTION || k->type == CONFIG_MAP_LIST)
+                        fprintf(f, "%*s%s:\n", indent, "", leaf);
+                else
+                        fprintf(f, "%*s%s: %s\n", indent, "", leaf, value ? value : "");
+        }
+}
