@@ -25,6 +25,7 @@
  *   - Errors read "file:line:column: key: problem", at the offending value
  *     when it has a position, else at its key.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -46,9 +47,11 @@
 
 static const char *const config_framings[] = { "auto", "lf", "octet", NULL };
 static const char *const config_log_levels[] = { "debug", "info", "notice", "warning", "error", NULL };
+static const char *const config_fsync_values[] = { "always", "never", "duration", NULL };
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024ull)
+#define TiB (1024ull * 1024ull * 1024ull * 1024ull)
 #define C_OFF(f) CONFIG_BASE_CONFIG, offsetof(struct config, f)
 #define L_OFF(f) CONFIG_BASE_LISTEN, offsetof(struct listen_conf, f)
 
@@ -76,6 +79,14 @@ const struct config_key config_keys[] = {
         { .path = "spool.dir", .type = CONFIG_STRING, C_OFF(spool_dir),
           .def = "/var/spool/spoor", .def_user = "./spool",
           .doc = "Spool directory (leads.jsonl, gaps.jsonl, coverage.json)" },
+        { .path = "spool.fsync", .type = CONFIG_FSYNC, C_OFF(spool_fsync_ms), .def = "1s",
+          .values = config_fsync_values, .min = 1, .max = 3600,
+          .doc = "When spool records are flushed to disk: after every record, never (the kernel decides), "
+                 "or at most this long after one was written" },
+        { .path = "spool.rotate_bytes", .type = CONFIG_SIZE, C_OFF(spool_rotate_bytes), .def = "0",
+          .min = 1 * MiB, .max = 1 * TiB, .zero_off = true,
+          .doc = "Rename leads.jsonl (gaps.jsonl) to leads-<UTC time>.jsonl when a record would make it "
+                 "larger than this; 0 never rotates (leave it to logrotate and SIGUSR1)" },
         { .path = "state_dir", .type = CONFIG_STRING, C_OFF(state_dir),
           .def = "/var/lib/spoor", .def_user = "./state",
           .doc = "Directory for state kept across restarts" },
@@ -103,6 +114,10 @@ const struct config_key config_keys[] = {
         { .path = "limits.max_json_depth", .type = CONFIG_UINT, C_OFF(limits.max_json_depth),
           .def = "16", .min = 4, .max = 64, .reloadable = true,
           .doc = "Deepest nesting accepted in a JSON event" },
+        { .path = "placeholders", .type = CONFIG_PLACEHOLDERS, C_OFF(placeholders), .def = "{}",
+          .max = CONFIG_MAX_PLACEHOLDERS, .reloadable = true,
+          .doc = "Values of Sigma |expand placeholders: name (letters, digits, _ . -) to a list of strings; "
+                 "e.g. {domain_controllers: [dc01, dc02]}" },
 };
 
 const size_t config_nkeys = ELEMENTSOF(config_keys);
@@ -211,12 +226,12 @@ static int config_check_bounds(struct config_ctx *ctx, const struct config_at *a
 {
         char a[32], b[32], c[32];
 
-        if (v >= k->min && v <= k->max)
+        if ((v >= k->min && v <= k->max) || (v == 0 && k->zero_off))
                 return 0;
         fmt(v, a, sizeof(a));
         fmt(k->min, b, sizeof(b));
         fmt(k->max, c, sizeof(c));
-        return config_fail(ctx, at, NULL, "%s is out of range (%s..%s)", a, b, c);
+        return config_fail(ctx, at, NULL, "%s is out of range (%s%s..%s)", a, k->zero_off ? "0 or " : "", b, c);
 }
 
 static int config_set_string(struct config_ctx *ctx, const struct config_key *k, void *base,
@@ -261,10 +276,11 @@ static int config_set_uint(struct config_ctx *ctx, const struct config_key *k, v
         return 0;
 }
 
-/* Sizes and durations: a plain non-negative integer, or a string with units. */
-static int config_set_units(struct config_ctx *ctx, const struct config_key *k, void *base,
-                            const struct config_at *at, int (*parse)(const char *, uint64_t *),
-                            void (*fmt)(uint64_t, char *, size_t), const char *expect)
+/* Sizes and durations: a plain non-negative integer, or a string with units,
+ * within the key's bounds. */
+static int config_parse_units(struct config_ctx *ctx, const struct config_key *k,
+                              const struct config_at *at, int (*parse)(const char *, uint64_t *),
+                              void (*fmt)(uint64_t, char *, size_t), const char *expect, uint64_t *out)
 {
         uint64_t v;
         int r;
@@ -288,6 +304,19 @@ static int config_set_units(struct config_ctx *ctx, const struct config_key *k, 
                                    config_json_type(at->value));
         }
         r = config_check_bounds(ctx, at, k, v, fmt);
+        if (r < 0)
+                return r;
+        *out = v;
+        return 0;
+}
+
+static int config_set_units(struct config_ctx *ctx, const struct config_key *k, void *base,
+                            const struct config_at *at, int (*parse)(const char *, uint64_t *),
+                            void (*fmt)(uint64_t, char *, size_t), const char *expect)
+{
+        uint64_t v;
+        int r = config_parse_units(ctx, k, at, parse, fmt, expect, &v);
+
         if (r < 0)
                 return r;
         *(uint64_t *)config_field(k, base) = v;
@@ -450,6 +479,117 @@ static int config_set_string_list(struct config_ctx *ctx, const struct config_ke
         return 0;
 }
 
+/* "always" (0), "never" (-1), or a duration in seconds stored as ms. */
+static int config_set_fsync(struct config_ctx *ctx, const struct config_key *k, void *base,
+                            const struct config_at *at)
+{
+        int64_t *f = config_field(k, base);
+        uint64_t v;
+        int r;
+
+        if (json_object_is_type(at->value, json_type_string)) {
+                const char *s = json_object_get_string(at->value);
+
+                if (strcmp(s, "always") == 0) {
+                        *f = 0;
+                        return 0;
+                }
+                if (strcmp(s, "never") == 0) {
+                        *f = -1;
+                        return 0;
+                }
+        }
+        r = config_parse_units(ctx, k, at, config_value_parse_duration, config_value_format_duration,
+                               "always, never or a duration (seconds, or like 1s, 30s, 5m)", &v);
+        if (r < 0)
+                return r;
+        *f = (int64_t)v * 1000;
+        return 0;
+}
+
+static bool config_placeholder_name_ok(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+                        return false;
+        return true;
+}
+
+static void config_release_placeholders(const struct config_key *k, void *base)
+{
+        struct json_object **p = config_field(k, base);
+
+        json_object_put(*p);
+        *p = NULL;
+}
+
+/* A mapping name → list of strings (numbers become their text), copied
+ * into a fresh tree: the YAML tree may share aliased nodes and carries
+ * marks, so none of it is kept. */
+static int config_set_placeholders(struct config_ctx *ctx, const struct config_key *k, void *base,
+                                   const struct config_at *at)
+{
+        _cleanup_json_ struct json_object *copy = NULL;
+        size_t count = 0;
+        int r = config_need(ctx, at, json_type_object, "a mapping of names to lists of strings");
+
+        if (r < 0)
+                return r;
+        copy = json_object_new_object();
+        if (!copy)
+                return -ENOMEM;
+        json_object_object_foreach(at->value, name, list) {
+                char shown[256];
+                struct config_at nat = { .map = at->value, .key = name, .value = list, .shown = shown };
+                struct json_object *vals;
+                size_t n;
+
+                snprintf(shown, sizeof(shown), "%s.%s", at->shown, name);
+                if (++count > k->max) {
+                        nat.value = NULL;
+                        return config_fail(ctx, &nat, NULL, "more than %" PRIu64 " placeholders", k->max);
+                }
+                if (!config_placeholder_name_ok(name)) {
+                        nat.value = NULL;       /* blame the name */
+                        return config_fail(ctx, &nat, NULL,
+                                           "bad placeholder name: use letters, digits, '_', '.' and '-'");
+                }
+                if (!json_object_is_type(list, json_type_array))
+                        return config_fail(ctx, &nat, NULL, "expected a list of strings, got %s",
+                                           config_json_type(list));
+                n = json_object_array_length(list);
+                if (n > CONFIG_MAX_PLACEHOLDER_VALUES)
+                        return config_fail(ctx, &nat, json_object_array_get_idx(list, CONFIG_MAX_PLACEHOLDER_VALUES),
+                                           "more than %d values", CONFIG_MAX_PLACEHOLDER_VALUES);
+                vals = json_object_new_array_ext((int)n);
+                if (!vals || json_object_object_add(copy, name, vals) < 0) {
+                        json_object_put(vals);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        struct json_object *e = json_object_array_get_idx(list, i), *s;
+
+                        if (!json_object_is_type(e, json_type_string) && !json_object_is_type(e, json_type_int) &&
+                            !json_object_is_type(e, json_type_double))
+                                return config_fail(ctx, &nat, e, "entry %zu: expected a string, got %s", i + 1,
+                                                   config_json_type(e));
+                        s = json_object_new_string_len(json_object_get_string(e),
+                                                       json_object_is_type(e, json_type_string)
+                                                               ? json_object_get_string_len(e)
+                                                               : (int)strlen(json_object_get_string(e)));
+                        if (!s || json_object_array_add(vals, s) < 0) {
+                                json_object_put(s);
+                                return -ENOMEM;
+                        }
+                }
+        }
+        config_release_placeholders(k, base);
+        *(struct json_object **)config_field(k, base) = TAKE_PTR(copy);
+        return 0;
+}
+
 static int config_set_map_list(struct config_ctx *ctx, const struct config_key *k, void *base,
                                const struct config_at *at);
 static void config_release_map_list(const struct config_key *k, void *base);
@@ -467,6 +607,8 @@ const struct config_type_ops config_types[_CONFIG_TYPE_MAX] = {
         [CONFIG_ADDRESS] = { "address", config_set_address, config_release_string, NULL },
         [CONFIG_TIMEZONE] = { "time zone", config_set_timezone, config_release_string, NULL },
         [CONFIG_STRING_LIST] = { "list of strings", config_set_string_list, config_release_string_list, NULL },
+        [CONFIG_FSYNC] = { "policy", config_set_fsync, NULL, config_value_format_duration },
+        [CONFIG_PLACEHOLDERS] = { "mapping of lists", config_set_placeholders, config_release_placeholders, NULL },
 };
 
 /* ---- table walking -------------------------------------------------- */

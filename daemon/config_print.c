@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "spoor/config.h"
 #include "spoor/framing.h"
 #include "config_schema.h"
@@ -29,6 +31,15 @@ static void config_print_format_value(const struct config_key *k, const void *ba
         case CONFIG_DURATION:
                 config_types[k->type].format_bound(*(const uint64_t *)f, buf, len);
                 break;
+        case CONFIG_FSYNC: {
+                int64_t ms = *(const int64_t *)f;
+
+                if (ms <= 0)
+                        snprintf(buf, len, "%s", ms == 0 ? "always" : "never");
+                else
+                        config_value_format_duration((uint64_t)ms / 1000, buf, len);
+                break;
+        }
         case CONFIG_FRAMING: {
                 const char *n = framing_mode_name(*(const enum framing_mode *)f);
 
@@ -51,6 +62,35 @@ static void config_print_format_value(const struct config_key *k, const void *ba
 }
 
 #define CONFIG_SUMMARY_WIDTH 34
+
+/* One line per placeholder: "name: value, value" (long lists end in "..."). */
+static void config_print_placeholders(const struct config_key *k, const struct config *c, FILE *f)
+{
+        struct json_object *map = *(struct json_object *const *)((const char *)c + k->offset);
+        bool first = true;
+
+        if (!map || json_object_object_length(map) == 0) {
+                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+                return;
+        }
+        json_object_object_foreach(map, name, list) {
+                size_t n = json_object_array_length(list), w = 0;
+
+                fprintf(f, "%-*s %s:", CONFIG_SUMMARY_WIDTH, first ? k->path : "", name);
+                for (size_t i = 0; i < n; i++) {
+                        const char *v = json_object_get_string(json_object_array_get_idx(list, i));
+
+                        if (w > 200) {
+                                fprintf(f, " ... (%zu values)", n);
+                                break;
+                        }
+                        fprintf(f, "%s %s", i ? "," : "", v);
+                        w += strlen(v) + 2;
+                }
+                fputc('\n', f);
+                first = false;
+        }
+}
 
 void config_print_summary(const struct config *c, FILE *f)
 {
@@ -98,6 +138,8 @@ void config_print_summary(const struct config *c, FILE *f)
                                 fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
                         for (size_t e = 0; e < n; e++)
                                 fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, e ? "" : k->path, v[e]);
+                } else if (k->type == CONFIG_PLACEHOLDERS) {
+                        config_print_placeholders(k, c, f);
                 } else {
                         config_print_format_value(k, c, buf, sizeof(buf));
                         fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, k->path, buf);
@@ -138,7 +180,7 @@ static void config_print_describe(const struct config_key *k, char *buf, size_t 
 
                 t->format_bound(k->min, a, sizeof(a));
                 t->format_bound(k->max, b, sizeof(b));
-                APPEND(", %s..%s", a, b);
+                APPEND(", %s%s..%s", k->zero_off ? "0 or " : "", a, b);
         } else if (k->max) {
                 APPEND(", at most %" PRIu64 " entries", k->max);
         }

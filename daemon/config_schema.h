@@ -19,6 +19,8 @@ enum config_type {
         CONFIG_ADDRESS,         /* "host:port", "[v6]:port" */
         CONFIG_TIMEZONE,        /* name stored at offset, zone at aux */
         CONFIG_STRING_LIST,     /* char *[max] at offset, size_t count at aux */
+        CONFIG_FSYNC,           /* "always" | "never" | a duration: int64_t ms, 0 always, -1 never */
+        CONFIG_PLACEHOLDERS,    /* name → list of strings: struct json_object * (owned) */
         _CONFIG_TYPE_MAX,
 };
 
@@ -37,7 +39,8 @@ struct config_key {
         const char *def;        /* YAML text; NULL: no default */
         const char *def_user;   /* default when not running as root; NULL: def */
         const char *example;    /* reference value of a required key */
-        uint64_t min, max;      /* numeric bounds; lists: max entries */
+        uint64_t min, max;      /* numeric bounds; lists and maps: max entries */
+        bool zero_off;          /* sizes, durations: 0 is accepted too (it turns the feature off) */
         const char *const *values;      /* enum */
         bool required;
         bool reloadable;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "spoor/config.h"
+#include "spoor/engine.h"
 #include "spoor/log.h"
 #include "spoor/spoord.h"
 #include "spoor-config.h"
@@ -16,18 +17,21 @@ static void usage(FILE *f)
         fprintf(f,
 "Usage: spoord [-c FILE]                       serve (foreground; systemd supervises)\n"
 "       spoord --check [-c FILE]               validate the configuration, print a summary\n"
-"       spoord --replay [--dump-events] [-c FILE] [--timezone TZ] FILE...\n"
-"                                              decode files (JSON lines or syslog lines; - = stdin)\n"
+"       spoord --replay [--dump-events] [-c FILE] [--timezone TZ] [--spool DIR] FILE...\n"
+"                                              run files (JSON lines or syslog lines; - = stdin)\n"
+"                                              through the live pipeline: decode, rules, leads\n"
 "       spoord --config-reference              print every configuration key with its default\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE    configuration file (default %s if it exists,\n"
 "                       else the built-in default: listen 127.0.0.1:1514, http 127.0.0.1:8514)\n"
-"      --check          load the configuration, print what was understood, exit 0 if usable\n"
+"      --check          load the configuration and the rules, print what was understood (with\n"
+"                       -v: what each rule needs: channel, event ids, fields), exit 0 if usable\n"
 "      --replay         run the files through the same framing and decoding as a live connection\n"
 "      --dump-events    with --replay: print each decoded event as one JSON line on stdout and\n"
 "                       each rejected line's reason on stderr\n"
 "      --timezone TZ    with --replay: zone for zone-less timestamps (default: listen[0]'s)\n"
+"      --spool DIR      with --replay: write leads there instead of the configured spool.dir\n"
 "      --config-reference  print every key (type, default, bounds, doc) as commented YAML\n"
 "  -v, --verbose        log at debug level\n"
 "  -h, --help           this text\n"
@@ -43,6 +47,7 @@ enum {
         OPT_DUMP,
         OPT_TZ,
         OPT_REFERENCE,
+        OPT_SPOOL,
 };
 
 int main(int argc, char **argv)
@@ -54,6 +59,7 @@ int main(int argc, char **argv)
                 { "dump-events", no_argument, NULL, OPT_DUMP },
                 { "timezone", required_argument, NULL, OPT_TZ },
                 { "config-reference", no_argument, NULL, OPT_REFERENCE },
+                { "spool", required_argument, NULL, OPT_SPOOL },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -64,6 +70,8 @@ int main(int argc, char **argv)
         struct replay_opts ro = { 0 };
         struct config *cfg = NULL;
         struct config_error err;
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep;
         int c;
 
         while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -73,6 +81,7 @@ int main(int argc, char **argv)
                 case OPT_REPLAY: replay = true; break;
                 case OPT_DUMP: ro.dump_events = true; break;
                 case OPT_TZ: ro.timezone = optarg; break;
+                case OPT_SPOOL: ro.spool_dir = optarg; break;
                 case OPT_REFERENCE: config_print_reference(stdout); return 0;
                 case 'v': verbose = true; break;
                 case 'h': usage(stdout); return 0;
@@ -80,8 +89,8 @@ int main(int argc, char **argv)
                 default: usage(stderr); return 2;
                 }
         }
-        if ((ro.dump_events || ro.timezone) && !replay) {
-                fprintf(stderr, "spoord: --dump-events and --timezone need --replay\n");
+        if ((ro.dump_events || ro.timezone || ro.spool_dir) && !replay) {
+                fprintf(stderr, "spoord: --dump-events, --timezone and --spool need --replay\n");
                 return 2;
         }
         if (replay && optind >= argc) {
@@ -113,20 +122,38 @@ int main(int argc, char **argv)
         if (verbose)
                 log_set_max_priority(LOG_DEBUG);
 
+        /* Rules are loaded before anything is bound: a broken rule file
+         * stops spoord here, naming file:line:column. */
+        if (engine_load_rules(cfg, &rs, &rep) < 0) {
+                fprintf(stderr, "spoord: %s\n", rep.error);
+                ruleset_report_fini(&rep);
+                config_free(cfg);
+                return 2;
+        }
         if (check) {
                 config_print_summary(cfg, stdout);
+                ruleset_print(rs, &rep, verbose, stdout);
                 printf("configuration OK\n");
+                ruleset_report_fini(&rep);
+                ruleset_free(rs);
                 config_free(cfg);
                 return 0;
         }
         if (replay) {
-                int rc = replay_run(cfg, argv + optind, argc - optind, &ro);
+                int rc;
+
+                if (rep.nproblems && verbose)
+                        ruleset_print(NULL, &rep, false, stderr);
+                ruleset_report_fini(&rep);
+                rc = replay_run(cfg, rs, argv + optind, argc - optind, &ro);
                 config_free(cfg);
                 return rc;
         }
+        engine_log_report(&rep);
+        ruleset_report_fini(&rep);
         if (verbose) {
                 free(cfg->log_level);
                 cfg->log_level = strdup("debug");
         }
-        return spoord_run(cfg, config_path);
+        return spoord_run(cfg, config_path, rs);
 }

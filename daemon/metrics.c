@@ -67,6 +67,15 @@ const char *conn_close_reason_name(enum conn_close_reason r)
         return r < _CONN_CLOSE_MAX ? conn_close_names[r] : "unknown";
 }
 
+/* Labels of metrics.leads[level][kind]: enum sigma_level order, then the
+ * lead kinds of DESIGN §3.3. */
+static const char *const lead_level_names[ELEMENTSOF(metrics.leads)] = {
+        "informational", "low", "medium", "high", "critical",
+};
+static const char *const lead_kind_names[ELEMENTSOF(metrics.leads[0])] = {
+        "match", "correlation", "escalation",
+};
+
 uint64_t metrics_rejected_total(void)
 {
         uint64_t sum = 0;
@@ -136,4 +145,17 @@ void metrics_render(FILE *out)
         metrics_head(out, "spoor_reloads_total", "counter", "Configuration reloads, by result.");
         fprintf(out, "spoor_reloads_total{result=\"ok\"} %" PRIu64 "\n", metrics.reloads_ok);
         fprintf(out, "spoor_reloads_total{result=\"failed\"} %" PRIu64 "\n", metrics.reloads_failed);
+        metrics_one(out, "spoor_spool_write_errors_total", "counter",
+                    "Spool writes or fsyncs that failed (records kept for a retry).", metrics.spool_write_errors);
+        metrics_one(out, "spoor_spool_dropped_total", "counter",
+                    "Spool records lost: the retry queue was full, or still full at exit.", metrics.spool_dropped);
+        metrics_one(out, "spoor_spool_torn_repaired_total", "counter",
+                    "Torn spool tails (unfinished last lines) cut at open.", metrics.spool_torn_repaired);
+        metrics_one(out, "spoor_spool_rotations_total", "counter",
+                    "Spool files rotated by size.", metrics.spool_rotations);
+        metrics_head(out, "spoor_leads_total", "counter", "Leads written, by rule level and kind.");
+        for (size_t l = 0; l < ELEMENTSOF(metrics.leads); l++)
+                for (size_t k = 0; k < ELEMENTSOF(metrics.leads[0]); k++)
+                        fprintf(out, "spoor_leads_total{level=\"%s\",kind=\"%s\"} %" PRIu64 "\n",
+                                lead_level_names[l], lead_kind_names[k], metrics.leads[l][k]);
 }

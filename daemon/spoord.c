@@ -16,6 +16,21 @@
 
 #define STATUS_INTERVAL_S 5
 
+static void spoord_event(void *ud, struct winevent *ev)
+{
+        struct spoord *d = ud;
+
+        engine_event(&d->engine, ev);
+}
+
+static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
+{
+        struct spoord *d = arg;
+
+        if (d->engine.spool)
+                spool_tick(d->engine.spool);
+}
+
 static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum reject_reason why,
                               const char *detail, const char *data, size_t len)
 {
@@ -26,9 +41,9 @@ static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum rej
 void spoord_notify_status(struct spoord *d)
 {
         sd_notifyf(0, "STATUS=%s%" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64
-                   " rejected, %zu connections",
+                   " rejected, %zu connections, %" PRIu64 " leads, %zu rules",
                    d->stopping ? "stopping: " : "", metrics.events_received, metrics.events_accepted,
-                   metrics_rejected_total(), d->nconns);
+                   metrics_rejected_total(), d->nconns, d->engine.leads, ruleset_rule_count(d->engine.rs));
 }
 
 static void spoord_status_cb(evutil_socket_t fd, short what, void *arg)
@@ -81,6 +96,8 @@ static void spoord_reload(struct spoord *d)
 {
         struct config *nc = NULL;
         struct config_error err;
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep;
         char mono[64];
 
         snprintf(mono, sizeof(mono), "MONOTONIC_USEC=%" PRIu64, spoord_monotonic_us());
@@ -97,6 +114,15 @@ static void spoord_reload(struct spoord *d)
                 sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", err.msg);
                 return;
         }
+        /* The new rules are built beside the running ones. */
+        if (engine_load_rules(nc, &rs, &rep) < 0) {
+                metrics.reloads_failed++;
+                log_error("reload failed, keeping the running rules: %s", rep.error);
+                sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", rep.error);
+                ruleset_report_fini(&rep);
+                config_free(nc);
+                return;
+        }
         /* Listeners and http are bound at start; the rest takes effect now
          * (the frame and connection limits apply to new connections). */
         if (spoord_listen_changed(d->cfg, nc))
@@ -108,6 +134,8 @@ static void spoord_reload(struct spoord *d)
                         config_free(nc);
                         log_error("reload failed, keeping the running configuration: out of memory");
                         sd_notify(0, "READY=1\nSTATUS=reload failed: out of memory");
+                        ruleset_free(rs);
+                        ruleset_report_fini(&rep);
                         return;
                 }
                 decoder_free(d->pipe.dec);
@@ -116,6 +144,9 @@ static void spoord_reload(struct spoord *d)
         config_free(d->cfg);
         d->cfg = nc;
         log_set_max_priority(spoord_log_priority(nc->log_level));
+        engine_swap(&d->engine, rs);
+        engine_log_report(&rep);
+        ruleset_report_fini(&rep);
         metrics.reloads_ok++;
         log_notice("configuration reloaded from %s", d->config_path);
         sd_notify(0, "READY=1");
@@ -140,7 +171,8 @@ static void spoord_signal_cb(evutil_socket_t sig, short what, void *arg)
                 spoord_reload(d);
                 break;
         case SIGUSR1:
-                log_info("SIGUSR1: no spool files open yet, nothing to reopen");
+                if (d->engine.spool && spool_reopen(d->engine.spool) == 0)
+                        log_info("SIGUSR1: spool files reopened");
                 break;
         default:
                 break;
@@ -152,7 +184,9 @@ static int spoord_setup(struct spoord *d)
         static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
         struct timeval status_tv = { STATUS_INTERVAL_S, 0 };
         uint64_t wd_usec = 0;
-        struct pipeline_sink sink = { .reject = spoord_reject_log, .ud = d };
+        struct pipeline_sink sink = { .event = spoord_event, .reject = spoord_reject_log, .ud = d };
+        struct timeval spool_tv = { 0, 250000 };
+        char err[512];
         int r;
 
         signal(SIGPIPE, SIG_IGN);
@@ -164,6 +198,15 @@ static int spoord_setup(struct spoord *d)
                 if (!d->signals[i] || evsignal_add(d->signals[i], NULL) < 0)
                         return -ENOMEM;
         }
+        r = engine_open_spool(&d->engine, d->cfg, NULL, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", err);
+                return r;
+        }
+        d->spool_timer = event_new(d->base, -1, EV_PERSIST, spoord_spool_cb, d);
+        if (!d->spool_timer)
+                return -ENOMEM;
+        event_add(d->spool_timer, &spool_tv);
         r = pipeline_init(&d->pipe, (int)d->cfg->limits.max_json_depth, &sink);
         if (r < 0)
                 return r;
@@ -198,18 +241,21 @@ static void spoord_teardown(struct spoord *d)
                 conn_drain_all(d);
         if (d->status_timer)
                 event_free(d->status_timer);
+        if (d->spool_timer)
+                event_free(d->spool_timer);
         if (d->watchdog_timer)
                 event_free(d->watchdog_timer);
         for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
                 if (d->signals[i])
                         event_free(d->signals[i]);
         pipeline_fini(&d->pipe);
+        engine_fini(&d->engine);        /* writes what the spool queued, fsyncs, closes */
         if (d->base)
                 event_base_free(d->base);
         config_free(d->cfg);
 }
 
-int spoord_run(struct config *cfg, const char *config_path)
+int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs)
 {
         struct spoord d;
         int r;
@@ -217,6 +263,7 @@ int spoord_run(struct config *cfg, const char *config_path)
         memset(&d, 0, sizeof(d));
         TAILQ_INIT(&d.conns);
         d.cfg = cfg;
+        d.engine.rs = rs;
         d.config_path = config_path;
         metrics.start_us = timefmt_now_us();
         log_set_max_priority(spoord_log_priority(cfg->log_level));

@@ -19,13 +19,14 @@
 
 struct replay {
         const struct replay_opts *o;
+        struct engine engine;
         const char *file;
         uint64_t line;          /* line of the frame being processed */
         uint64_t rejected;
 };
 
 /* One canonical JSON line per event: what spoord made of the input. */
-static void replay_dump_event(void *ud, const struct winevent *ev)
+static void replay_dump(const struct winevent *ev)
 {
         _cleanup_json_ struct json_object *o = json_object_new_object();
         struct json_object *fields = json_object_new_object();
@@ -45,6 +46,15 @@ static void replay_dump_event(void *ud, const struct winevent *ev)
                                        json_object_new_string_len(ev->fields[i].value, (int)ev->fields[i].len));
         json_object_object_add(o, "fields", fields);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void replay_event(void *ud, struct winevent *ev)
+{
+        struct replay *rp = ud;
+
+        if (rp->o->dump_events)
+                replay_dump(ev);        /* before rules add derived fields */
+        engine_event(&rp->engine, ev);
 }
 
 static void replay_reject(void *ud, const struct pipeline_src *src, enum reject_reason why,
@@ -145,11 +155,11 @@ static int replay_file(struct pipeline *pipe, struct replay *rp, const char *pat
         return 0;
 }
 
-int replay_run(struct config *cfg, char **files, int nfiles, const struct replay_opts *o)
+int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles, const struct replay_opts *o)
 {
-        struct replay rp = { .o = o };
+        struct replay rp = { .o = o, .engine = { .rs = rs } };
         struct pipeline_sink sink = {
-                .event = o->dump_events ? replay_dump_event : NULL,
+                .event = replay_event,
                 .reject = replay_reject,
                 .ud = &rp,
         };
@@ -159,10 +169,21 @@ int replay_run(struct config *cfg, char **files, int nfiles, const struct replay
 
         if (o->timezone && timefmt_zone_init(&zone, o->timezone) < 0) {
                 fprintf(stderr, "spoord: --timezone %s: unknown time zone\n", o->timezone);
+                engine_fini(&rp.engine);
                 return 2;
+        }
+        if (rs && ruleset_rule_count(rs) > 0) {
+                char err[512];
+
+                if (engine_open_spool(&rp.engine, cfg, o->spool_dir, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "spoord: %s\n", err);
+                        engine_fini(&rp.engine);
+                        return 1;
+                }
         }
         if (pipeline_init(&pipe, (int)cfg->limits.max_json_depth, &sink) < 0) {
                 fprintf(stderr, "spoord: out of memory\n");
+                engine_fini(&rp.engine);
                 return 1;
         }
         for (int i = 0; i < nfiles; i++) {
@@ -176,6 +197,11 @@ int replay_run(struct config *cfg, char **files, int nfiles, const struct replay
         fprintf(stderr, "spoord: replay: %llu received, %llu accepted, %llu rejected\n",
                 (unsigned long long)metrics.events_received, (unsigned long long)metrics.events_accepted,
                 (unsigned long long)metrics_rejected_total());
+        if (rp.engine.rs)
+                fprintf(stderr, "spoord: replay: %llu leads from %zu rules (%.2f candidate rules per event)\n",
+                        (unsigned long long)rp.engine.leads, ruleset_rule_count(rp.engine.rs),
+                        rp.engine.events ? (double)rp.engine.candidates / (double)rp.engine.events : 0.0);
         pipeline_fini(&pipe);
+        engine_fini(&rp.engine);
         return rc;
 }

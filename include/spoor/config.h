@@ -13,6 +13,10 @@
 #define CONFIG_DEFAULT_PATH SPOOR_SYSCONFDIR "/spoord.yml"
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_RULE_PATHS 256
+#define CONFIG_MAX_PLACEHOLDERS 1024
+#define CONFIG_MAX_PLACEHOLDER_VALUES 4096
+
+struct json_object;
 
 struct listen_conf {
         char *address;                  /* "127.0.0.1:1514", "[::1]:1514", "0.0.0.0:1514"; port 0 = ephemeral */
@@ -36,11 +40,15 @@ struct config {
         bool http_enabled;
         char *http_address;
         char *spool_dir;
+        int64_t spool_fsync_ms;         /* 0 = after every record ("always"), -1 = never, else interval */
+        uint64_t spool_rotate_bytes;    /* 0 = never rotate */
         char *state_dir;
         char *rules[CONFIG_MAX_RULE_PATHS];
         size_t nrules;
         struct limits_conf limits;
         char *log_level;                /* "debug" | "info" | "notice" | "warning" | "error" */
+        struct json_object *placeholders;       /* Sigma |expand: name → array of strings; owned,
+                                                 * a fresh tree (no YAML marks, no shared nodes) */
 };
 
 struct config_error {

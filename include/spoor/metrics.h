@@ -38,6 +38,13 @@ struct metrics {
         uint64_t dialect[8];            /* by enum dialect */
         uint64_t http_requests;
         uint64_t reloads_ok, reloads_failed;
+        uint64_t spool_write_errors;    /* failed or short spool writes, failed fsyncs */
+        uint64_t spool_dropped;         /* records the spool's retry queue could not hold */
+        uint64_t spool_torn_repaired;   /* torn tails cut at open */
+        uint64_t spool_rotations;
+        uint64_t leads[5][3];           /* by enum sigma_level (informational .. critical) and
+                                         * kind (match, correlation, escalation); bumped by
+                                         * whoever writes the lead to the spool */
         int64_t start_us;
 };
 

@@ -18,8 +18,9 @@ struct pipeline_src {
 };
 
 struct pipeline_sink {
-        /* An accepted event.  ev is valid only during the call. */
-        void (*event)(void *ud, const struct winevent *ev);
+        /* An accepted event.  ev is valid only during the call; the sink may
+         * add derived fields to it. */
+        void (*event)(void *ud, struct winevent *ev);
         /* A rejected frame: the reason, a short detail, and (when there is
          * one) the frame's bytes, for diagnostics. */
         void (*reject)(void *ud, const struct pipeline_src *src, enum reject_reason why,

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "spoor/config.h"
+#include "spoor/engine.h"
 #include "spoor/framing.h"
 #include "spoor/metrics.h"
 #include "spoor/pipeline.h"
@@ -50,16 +51,19 @@ struct spoord {
         struct evhttp *http;
         char http_address[128];         /* as bound */
         struct pipeline pipe;
+        struct engine engine;           /* rules → leads → spool */
         struct conn_list conns;
         size_t nconns;
         bool stopping;
         struct event *signals[5];
         struct event *status_timer;
         struct event *watchdog_timer;
+        struct event *spool_timer;
 };
 
-/* Serve until SIGTERM/SIGINT.  Takes ownership of cfg.  Returns the exit code. */
-int spoord_run(struct config *cfg, const char *config_path);
+/* Serve until SIGTERM/SIGINT.  Takes ownership of cfg and rs (the rules
+ * loaded from it).  Returns the exit code. */
+int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs);
 
 /* Notify systemd (no-op outside systemd) of the headline numbers. */
 void spoord_notify_status(struct spoord *d);
@@ -86,5 +90,7 @@ void http_close(struct spoord *d);
 struct replay_opts {
         bool dump_events;               /* print each decoded event as a JSON line on stdout */
         const char *timezone;           /* override for zone-less times; NULL = listen[0]'s */
+        const char *spool_dir;          /* override for cfg->spool_dir */
 };
-int replay_run(struct config *cfg, char **files, int nfiles, const struct replay_opts *o);
+/* Takes ownership of rs (may be NULL: decode only). */
+int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles, const struct replay_opts *o);

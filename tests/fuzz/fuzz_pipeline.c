@@ -26,7 +26,7 @@ static void check_law(void)
         fuzz_assert(metrics.events_received == metrics.events_accepted + metrics_rejected_total());
 }
 
-static void sink_event(void *ud, const struct winevent *ev)
+static void sink_event(void *ud, struct winevent *ev)
 {
         size_t hl;
 

@@ -8,8 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "spoor/cleanup.h"
 #include "spoor/config.h"
+#include "spoor/yaml.h"
 
 static char tmpdir[] = "/tmp/spoor-config-XXXXXX";
 
@@ -63,6 +66,11 @@ static void assert_defaults_except_listen_dirs(const struct config *c)
         ck_assert_uint_eq(c->limits.max_connections_per_peer, 64);
         ck_assert_uint_eq(c->limits.idle_timeout_s, 900);
         ck_assert_uint_eq(c->limits.max_json_depth, 16);
+        ck_assert_int_eq(c->spool_fsync_ms, 1000);
+        ck_assert_uint_eq(c->spool_rotate_bytes, 0);
+        ck_assert_ptr_nonnull(c->placeholders);
+        ck_assert(json_object_is_type(c->placeholders, json_type_object));
+        ck_assert_int_eq(json_object_object_length(c->placeholders), 0);
 }
 
 static void assert_default_listen(const struct config *c)
@@ -159,6 +167,69 @@ START_TEST(test_full_file)
         ck_assert_uint_eq(c->limits.max_connections_per_peer, 2);
         ck_assert_uint_eq(c->limits.idle_timeout_s, 5400);
         ck_assert_uint_eq(c->limits.max_json_depth, 64);
+        config_free(c);
+}
+END_TEST
+
+START_TEST(test_spool_keys)
+{
+        struct config *c = load_ok("spool:\n  fsync: always\n  rotate_bytes: 64MiB\n");
+
+        ck_assert_int_eq(c->spool_fsync_ms, 0);
+        ck_assert_uint_eq(c->spool_rotate_bytes, 64ull << 20);
+        ck_assert_str_eq(c->spool_dir, default_spool());
+        config_free(c);
+}
+END_TEST
+
+static const struct {
+        const char *yaml;
+        int64_t ms;
+} fsync_cases[] = {
+        { "always", 0 }, { "never", -1 }, { "1s", 1000 }, { "30", 30000 }, { "'5'", 5000 },
+        { "5m", 300000 }, { "1h", 3600000 },
+};
+
+START_TEST(test_fsync_values)
+{
+        char text[128];
+        struct config *c;
+
+        snprintf(text, sizeof(text), "spool:\n  fsync: %s\n", fsync_cases[_i].yaml);
+        c = load_ok(text);
+        ck_assert_int_eq(c->spool_fsync_ms, fsync_cases[_i].ms);
+        config_free(c);
+}
+END_TEST
+
+/* A fresh copy: numbers become text, aliases are copied, no YAML marks. */
+START_TEST(test_placeholders)
+{
+        struct config *c = load_ok("placeholders:\n"
+                                   "  domain_controllers: &dcs [dc01, 'dc02.corp.example']\n"
+                                   "  dc.alias-2: *dcs\n"
+                                   "  ports: [445, 2.5, '0139']\n"
+                                   "  none: []\n");
+        struct json_object *v, *w;
+
+        ck_assert_int_eq(json_object_object_length(c->placeholders), 4);
+        ck_assert(json_object_object_get_ex(c->placeholders, "domain_controllers", &v));
+        ck_assert(json_object_object_get_ex(c->placeholders, "dc.alias-2", &w));
+        ck_assert_ptr_ne(v, w);
+        ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "[\"dc01\",\"dc02.corp.example\"]");
+        ck_assert_str_eq(json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN), "[\"dc01\",\"dc02.corp.example\"]");
+        ck_assert(json_object_object_get_ex(c->placeholders, "ports", &v));
+        ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "[\"445\",\"2.5\",\"0139\"]");
+        ck_assert(json_object_is_type(json_object_array_get_idx(v, 0), json_type_string));
+        ck_assert(json_object_object_get_ex(c->placeholders, "none", &v));
+        ck_assert_uint_eq(json_object_array_length(v), 0);
+        ck_assert_int_eq(yaml_node_mark(c->placeholders, &(unsigned){ 0 }, &(unsigned){ 0 }), -ENOENT);
+        ck_assert_int_eq(yaml_node_mark(v, &(unsigned){ 0 }, &(unsigned){ 0 }), -ENOENT);
+        config_free(c);
+
+        /* null keeps the default; {} empties */
+        c = load_ok("placeholders:\n");
+        ck_assert_int_eq(json_object_object_length(c->placeholders), 0);
         config_free(c);
 }
 END_TEST
@@ -265,6 +336,27 @@ static const struct {
         { "limits:\n  max_connections_per_peer: 65537\n",
           ":2:29: limits.max_connections_per_peer: 65537 is out of range (1..65536)" },
         { "limits:\n  max_json_depth: 3\n", ":2:19: limits.max_json_depth: 3 is out of range (4..64)" },
+        /* spool */
+        { "spool:\n  fsync: 0\n", ":2:10: spool.fsync: 0s is out of range (1s..1h)" },
+        { "spool:\n  fsync: 2h\n", ":2:10: spool.fsync: 2h is out of range (1s..1h)" },
+        { "spool:\n  fsync: sometimes\n",
+          ":2:10: spool.fsync: 'sometimes' is not always, never or a duration (seconds, or like 1s, 30s, 5m)" },
+        { "spool:\n  fsync: true\n",
+          ":2:10: spool.fsync: expected always, never or a duration (seconds, or like 1s, 30s, 5m), got a boolean" },
+        { "spool:\n  rotate_bytes: 1KiB\n", ":2:17: spool.rotate_bytes: 1KiB is out of range (0 or 1MiB..1TiB)" },
+        { "spool:\n  rotate_bytes: 2TiB\n", ":2:17: spool.rotate_bytes: 2TiB is out of range (0 or 1MiB..1TiB)" },
+        /* placeholders */
+        { "placeholders: [a]\n",
+          ":1:15: placeholders: expected a mapping of names to lists of strings, got a list" },
+        { "placeholders:\n  ok: [a]\n  bad name: [a]\n",
+          ":3:3: placeholders.bad name: bad placeholder name: use letters, digits, '_', '.' and '-'" },
+        { "placeholders:\n  '%dcs%': [a]\n",
+          ":2:3: placeholders.%dcs%: bad placeholder name: use letters, digits, '_', '.' and '-'" },
+        { "placeholders:\n  dcs: dc01\n", ":2:8: placeholders.dcs: expected a list of strings, got a string" },
+        { "placeholders:\n  dcs: [a, true]\n", ":2:12: placeholders.dcs: entry 2: expected a string, got a boolean" },
+        { "placeholders:\n  dcs:\n    - a\n    - [b]\n",
+          ":4:7: placeholders.dcs: entry 2: expected a string, got a list" },
+        { "placeholders:\n  dcs: [a, null]\n", ":2:8: placeholders.dcs: entry 2: expected a string, got null" },
         /* enums */
         { "log_level: verbose\n",
           ":1:12: log_level: 'verbose' is not one of: debug, info, notice, warning, error" },
@@ -412,6 +504,12 @@ START_TEST(test_reference_documents_keys)
                                           "  idle_timeout: 15m\n"));
         ck_assert_ptr_nonnull(strstr(ref, "default /var/spool/spoor (./spool when not root)"));
         ck_assert_ptr_nonnull(strstr(ref, "log_level: info\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(policy: always | never | duration, default 1s, 1s..1h, reloadable: no)\n"
+                                          "  fsync: 1s\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(size, default 0, 0 or 1MiB..1TiB, reloadable: no)\n"
+                                          "  rotate_bytes: 0\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(mapping of lists, default {}, at most 1024 entries, reloadable: yes)\n"
+                                          "placeholders: {}\n"));
 }
 END_TEST
 
@@ -473,7 +571,7 @@ START_TEST(test_shipped_config_has_every_key)
                 ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
                 keys++;
         }
-        ck_assert_uint_eq(keys, 18);
+        ck_assert_uint_eq(keys, 21);
 }
 END_TEST
 
@@ -481,7 +579,9 @@ START_TEST(test_summary)
 {
         struct config *c = load_ok("listen:\n  - address: '[::1]:1514'\n    framing: octet\n"
                                    "  - address: 0.0.0.0:514\n    timezone: Europe/Berlin\n"
-                                   "rules: [/a, /b]\n");
+                                   "rules: [/a, /b]\n"
+                                   "spool: {fsync: never, rotate_bytes: 1GiB}\n"
+                                   "placeholders: {dcs: [dc01, dc02], paws: [paw-1]}\n");
         _cleanup_free_ char *out = capture(print_summary, c);
         char want[256];
 
@@ -495,6 +595,10 @@ START_TEST(test_summary)
                                           "                                   /b\n"));
         ck_assert_ptr_nonnull(strstr(out, "limits.max_frame_bytes             256KiB\n"));
         ck_assert_ptr_nonnull(strstr(out, "limits.idle_timeout                15m\n"));
+        ck_assert_ptr_nonnull(strstr(out, "spool.fsync                        never\n"
+                                          "spool.rotate_bytes                 1GiB\n"));
+        ck_assert_ptr_nonnull(strstr(out, "placeholders                       dcs: dc01, dc02\n"
+                                          "                                   paws: paw-1\n"));
         config_free(c);
 
         c = config_default();
@@ -502,6 +606,9 @@ START_TEST(test_summary)
         out = capture(print_summary, c);
         ck_assert_ptr_nonnull(strstr(out, "config                             built-in default (no file)\n"));
         ck_assert_ptr_nonnull(strstr(out, "rules                              (none)\n"));
+        ck_assert_ptr_nonnull(strstr(out, "spool.fsync                        1s\n"
+                                          "spool.rotate_bytes                 0\n"));
+        ck_assert_ptr_nonnull(strstr(out, "placeholders                       (none)\n"));
         config_free(c);
 }
 END_TEST
@@ -583,6 +690,9 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_partial_file_keeps_defaults);
         tcase_add_test(tc, test_empty_listen_list);
         tcase_add_loop_test(tc, test_units, 0, (int)ELEMENTSOF(unit_cases));
+        tcase_add_test(tc, test_spool_keys);
+        tcase_add_loop_test(tc, test_fsync_values, 0, (int)ELEMENTSOF(fsync_cases));
+        tcase_add_test(tc, test_placeholders);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");

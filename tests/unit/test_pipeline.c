@@ -31,7 +31,7 @@ struct record {
         uint64_t src_pos;
 };
 
-static void record_event(void *ud, const struct winevent *ev)
+static void record_event(void *ud, struct winevent *ev)
 {
         struct record *r = ud;
 

@@ -1,0 +1,76 @@
+/* A loaded, compiled and indexed set of Sigma rules (daemon/engine/
+ * sigma_load.c builds it, daemon/engine/ruleset.c indexes and evaluates).
+ * A ruleset is immutable once built: reload builds a new one beside the
+ * old and swaps (STYLE rule 13). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "spoor/sigma.h"
+#include "spoor/tri.h"
+#include "spoor/winevent.h"
+
+struct json_object;
+struct ruleset;
+
+/* A rule that was not loaded, with the one reason. */
+struct ruleset_problem {
+        char *file;
+        unsigned line;
+        char *rule;             /* rule id or title, "" when unknown */
+        char *reason;
+};
+
+struct ruleset_report {
+        size_t files;           /* YAML files read */
+        size_t loaded;          /* detection rules loaded */
+        size_t variants;        /* compiled variants (one per telemetry source) */
+        size_t unsupported;     /* rules skipped whole, each with a problem */
+        size_t filters;         /* Sigma filter documents applied */
+        struct ruleset_problem *problems;
+        size_t nproblems;
+        char error[768];        /* set when loading failed as a whole */
+};
+
+struct ruleset_opts {
+        char *const *paths;     /* files or directories, searched recursively for *.yml / *.yaml */
+        size_t npaths;
+        struct json_object *placeholders;       /* for |expand; may be NULL */
+};
+
+/* Load and compile.  Unsupported rules are skipped and reported, never
+ * half-loaded.  A file that cannot be read or is not valid YAML fails the
+ * whole load (-EINVAL / -errno, rep->error = "file:line:column: ...") so a
+ * reload keeps the running set.  A path that does not exist is reported as
+ * a problem, not a failure. */
+int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct ruleset_report *rep);
+
+void ruleset_report_fini(struct ruleset_report *rep);
+void ruleset_free(struct ruleset *rs);
+
+size_t ruleset_rule_count(const struct ruleset *rs);
+
+/* A matching variant.  sel[i] is selection i's result (TRI_UNKNOWN also
+ * for selections the evaluation did not need). */
+typedef void (*ruleset_hit_fn)(void *ud, const struct sigma_variant *v, const enum tri *sel,
+                               struct winevent *ev);
+
+/* Evaluate an event against its candidates (indexed by channel and event
+ * id); calls hit for each variant whose condition is YES.  Adds derived
+ * fields to the event first (logsource_derive).  Returns the number of
+ * candidate variants evaluated. */
+size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud);
+
+/* `spoord --check`: one line per rule problem, then "rules: N loaded, M
+ * unsupported"; verbose adds each variant's needs (channel, event ids,
+ * fields). */
+void ruleset_print(const struct ruleset *rs, const struct ruleset_report *rep, bool verbose, FILE *f);
+
+/* internal, for sigma_load.c → ruleset.c */
+struct ruleset *ruleset_new(void);
+int ruleset_add(struct ruleset *rs, struct sigma_rule *rule, struct sigma_variant *variants, size_t n);
+int ruleset_index(struct ruleset *rs);
+void sigma_rule_free(struct sigma_rule *r);
+void sigma_variant_fini(struct sigma_variant *v);
+void ruleset_selections_free(struct sigma_selection *sels, size_t n);

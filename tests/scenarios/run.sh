@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Scenario tests are data: tests/scenarios/<name>/ holds rules/ (Sigma
+# rules), events.jsonl and expect.tsv (one expected lead per line:
+# "<rule id> <host> <record id>"; lines starting with # are comments).
+# Each scenario is replayed (spoord --replay) and, when it has no
+# `replay-only` file, also sent live over TCP in both LF and octet-counted
+# framing; the leads written must be exactly the expected ones.
+#   run.sh [NAME...]     (default: every scenario)
+export LC_ALL=C   # ${#line} counts bytes for octet framing
+source "$SPOOR_SOURCE_ROOT/tests/clients/lib.sh"
+need jq; need socat; need curl
+D="$SPOOR_SOURCE_ROOT/tests/scenarios"
+names=("$@")
+[ ${#names[@]} -gt 0 ] || mapfile -t names < <(find "$D" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+[ ${#names[@]} -gt 0 ] || fail "no scenarios under $D"
+
+# leads FILE: the "<rule id> <host> <record id>" of every lead, sorted
+leads() { jq -r '[.rule.id, .host, (.events[0].record_id | tostring)] | join(" ")' "$1" | sort; }
+
+status=0
+for name in "${names[@]}"; do
+	s="$D/$name"
+	grep -v '^#' "$s/expect.tsv" | sed '/^$/d' | sort > "$T/$name.expect"
+	cat > "$T/$name.yml" <<YAML
+rules: [$s/rules]
+spool: {dir: $T/$name.spool}
+YAML
+	[ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" >> "$T/$name.yml"
+	"$SPOORD" --replay -c "$T/$name.yml" "$s/events.jsonl" > /dev/null 2> "$T/$name.err" ||
+		{ cat "$T/$name.err"; fail "$name: --replay failed"; }
+	leads "$T/$name.spool/leads.jsonl" > "$T/$name.got"
+	if ! diff -u "$T/$name.expect" "$T/$name.got" > "$T/$name.diff"; then
+		echo "FAIL $name (replay): expected vs written leads:"; cat "$T/$name.diff"; status=1
+	else
+		echo "ok   $name (replay): $(wc -l < "$T/$name.got") leads"
+	fi
+	[ -f "$s/replay-only" ] && continue
+	for framing in lf octet; do
+		start_spoord "rules: [$s/rules]
+$( [ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" )"
+		if [ $framing = lf ]; then
+			socat -u "FILE:$s/events.jsonl" "TCP:127.0.0.1:$PORT"
+		else
+			while IFS= read -r l; do [ -n "$l" ] && printf '%d %s' "${#l}" "$l"; done < "$s/events.jsonl" |
+				socat -u - "TCP:127.0.0.1:$PORT"
+		fi
+		n=$(grep -c . "$s/events.jsonl")
+		wait_metric spoor_events_received_total "" "$n"
+		stop_spoord || fail "$name: spoord did not exit 0"
+		leads "$T/spool/leads.jsonl" > "$T/$name.live"
+		if ! diff -u "$T/$name.expect" "$T/$name.live" > "$T/$name.diff"; then
+			echo "FAIL $name (live, $framing):"; cat "$T/$name.diff"; status=1
+		else
+			echo "ok   $name (live, $framing)"
+		fi
+		rm -rf "$T/spool"
+	done
+done
+[ $status -eq 0 ] || fail "scenarios differ"
+echo "PASS"

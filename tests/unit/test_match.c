@@ -1,0 +1,709 @@
+/* match.c: Sigma detection items, one tcase per modifier (STYLE rule 17).
+ *
+ * Every case is a row: spec, value, the event's fields, the expected
+ * tri-state.  Values are written as JSON text (the YAML loader hands the
+ * engine json-c objects), so a Sigma backslash is "\\\\" here. */
+#include <check.h>
+#include "unit.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/match.h"
+#include "spoor/winevent.h"
+
+struct ev_field {
+        const char *name;
+        const char *value;
+        size_t len;             /* 0: strlen(value) */
+};
+
+struct mcase {
+        const char *name;
+        const char *spec;       /* NULL: keyword item */
+        const char *json;       /* the value, as JSON text */
+        struct ev_field ev[6];  /* ends at name == NULL */
+        enum tri want;
+};
+
+#define YES TRI_YES
+#define NO TRI_NO
+#define UNK TRI_UNKNOWN
+
+/* ---- environment: placeholders and a logsource mapping --------------------- */
+
+static const char *test_map(void *ud, const char *name)
+{
+        if (strcmp(name, "Mapped") == 0)
+                return "EvField";
+        if (strcmp(name, "Unavailable") == 0)
+                return NULL;
+        return name;
+}
+
+static struct json_object *placeholders;
+static struct match_env env = { .map_field = test_map };
+
+static void env_setup(void)
+{
+        placeholders = json_tokener_parse("{ \"admins\": [\"Admin*\", \"root\"],"
+                                          "  \"drive\": [\"C:\", \"D:\"],"
+                                          "  \"single\": \"solo\","
+                                          "  \"empty\": [] }");
+        ck_assert_ptr_nonnull(placeholders);
+        env.placeholders = placeholders;
+}
+
+static void env_teardown(void)
+{
+        json_object_put(placeholders);
+        placeholders = NULL;
+        env.placeholders = NULL;
+}
+
+static void build_event(struct winevent *ev, const struct ev_field *f)
+{
+        winevent_init(ev);
+        for (; f->name; f++)
+                ck_assert_int_eq(winevent_set_field(ev, f->name, strlen(f->name), f->value,
+                                                    f->len ? f->len : strlen(f->value)), 0);
+}
+
+static void run_case(const struct mcase *c)
+{
+        _cleanup_json_ struct json_object *v = json_tokener_parse(c->json);
+        struct match_item *it = NULL;
+        struct winevent ev;
+        char err[256] = "";
+
+        if (strcmp(c->json, "null") != 0)
+                ck_assert_msg(v, "%s: bad JSON in the test table", c->name);
+        int r = match_item_compile(c->spec, v, &env, &it, err, sizeof(err));
+        ck_assert_msg(r == 0, "%s: compile %s: %d %s", c->name, c->spec ? c->spec : "(keyword)", r, err);
+        build_event(&ev, c->ev);
+        enum tri got = match_item_eval(it, &ev);
+        ck_assert_msg(got == c->want, "%s: got %d, want %d", c->name, got, c->want);
+        winevent_free(&ev);
+        match_item_free(it);
+}
+
+#define CASE_TEST(tbl)                          \
+        START_TEST(test_##tbl)                  \
+        {                                       \
+                run_case(&tbl[_i]);             \
+        }                                       \
+        END_TEST
+
+/* ---- equality, wildcards ----------------------------------------------------- */
+
+static const struct mcase equals_cases[] = {
+        { "exact_ci", "Image", "\"C:\\\\Windows\\\\System32\\\\cmd.exe\"",
+          { { "Image", "C:\\WINDOWS\\System32\\CMD.EXE", 0 } }, YES },
+        { "exact_mismatch", "Image", "\"cmd.exe\"", { { "Image", "C:\\cmd.exe", 0 } }, NO },
+        { "exact_longer", "Image", "\"cmd\"", { { "Image", "cmd.exe", 0 } }, NO },
+        { "suffix_wildcard", "Image", "\"*\\\\cmd.exe\"", { { "Image", "C:\\Windows\\cmd.exe", 0 } }, YES },
+        { "prefix_wildcard", "Image", "\"C:\\\\Windows\\\\\\\\*\"", { { "Image", "c:\\windows\\x.exe", 0 } }, YES },
+        { "substring_wildcard", "Image", "\"*system32*\"", { { "Image", "C:\\Windows\\System32\\a", 0 } }, YES },
+        { "glob_middle", "Image", "\"C:\\\\\\\\*\\\\cmd.exe\"", { { "Image", "C:\\Windows\\System32\\cmd.exe", 0 } }, YES },
+        { "glob_middle_no", "Image", "\"C:\\\\\\\\*\\\\cmd.exe\"", { { "Image", "D:\\Windows\\cmd.exe", 0 } }, NO },
+        { "question_one", "Image", "\"c?d.exe\"", { { "Image", "cmd.exe", 0 } }, YES },
+        { "question_not_two", "Image", "\"c?d.exe\"", { { "Image", "cmmd.exe", 0 } }, NO },
+        { "question_not_zero", "Image", "\"c?d.exe\"", { { "Image", "cd.exe", 0 } }, NO },
+        { "question_utf8_char", "Name", "\"caf?\"", { { "Name", "caf\xc3\xa9", 0 } }, YES },
+        { "star_only_empty", "Name", "\"*\"", { { "Name", "", 0 } }, YES },
+        { "star_only_absent", "Name", "\"*\"", { { "Other", "x", 0 } }, UNK },
+        { "stars_collapse", "Name", "\"a**b\"", { { "Name", "aXXb", 0 } }, YES },
+        { "glob_backtrack", "Name", "\"*ab*abc\"", { { "Name", "xxababxabc", 0 } }, YES },
+        { "glob_pathological", "Name", "\"*a*a*a*a*a*a*a*b\"",
+          { { "Name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 } }, NO },
+        { "number_as_text", "EventID", "4688", { { "EventID", "4688", 0 } }, YES },
+        { "number_not_prefix", "EventID", "4688", { { "EventID", "46880", 0 } }, NO },
+        { "number_wildcard_free", "EventID", "1", { { "EventID", "1*", 0 } }, NO },
+        { "double_as_text", "Version", "1.5", { { "Version", "1.5", 0 } }, YES },
+        { "bool_true", "Enabled", "true", { { "Enabled", "True", 0 } }, YES },
+        { "bool_false", "Enabled", "false", { { "Enabled", "true", 0 } }, NO },
+        { "non_ascii_bytewise", "Name", "\"\xc3\x89t\xc3\xa9\"", { { "Name", "\xc3\x89T\xc3\xa9", 0 } }, YES },
+        { "non_ascii_not_folded", "Name", "\"\xc3\xa9\"", { { "Name", "\xc3\x89", 0 } }, NO },
+        { "embedded_nul_field", "Data", "\"a*b\"", { { "Data", "a\0\0b", 4 } }, YES },
+};
+CASE_TEST(equals_cases)
+
+/* Sigma spec, "Escaping": \* \? \\ and any other backslash literal. */
+static const struct mcase escape_cases[] = {
+        { "escaped_star", "F", "\"\\\\*\"", { { "F", "*", 0 } }, YES },
+        { "escaped_star_not_wild", "F", "\"\\\\*\"", { { "F", "x", 0 } }, NO },
+        { "escaped_question", "F", "\"foo\\\\?\"", { { "F", "foo?", 0 } }, YES },
+        { "escaped_question_not_wild", "F", "\"foo\\\\?\"", { { "F", "foox", 0 } }, NO },
+        { "double_backslash_is_one", "F", "\"C:\\\\\\\\Windows\"", { { "F", "C:\\Windows", 0 } }, YES },
+        { "double_backslash_not_two", "F", "\"C:\\\\\\\\Windows\"", { { "F", "C:\\\\Windows", 0 } }, NO },
+        { "single_backslash_literal", "F", "\"C:\\\\Windows\\\\\"", { { "F", "C:\\Windows\\", 0 } }, YES },
+        { "backslash_then_wildcard", "F", "\"\\\\\\\\*\"", { { "F", "\\anything", 0 } }, YES },
+        { "backslash_then_wildcard_needs_bs", "F", "\"\\\\\\\\*\"", { { "F", "anything", 0 } }, NO },
+        { "backslash_other_char", "F", "\"a\\\\b\"", { { "F", "a\\b", 0 } }, YES },
+        { "path_backslash_star_is_literal", "F", "\"C:\\\\Windows\\\\*\"", { { "F", "C:\\Windows*", 0 } }, YES },
+        { "path_backslash_star_not_wild", "F", "\"C:\\\\Windows\\\\*\"", { { "F", "C:\\Windows\\x", 0 } }, NO },
+        { "trailing_backslash", "F", "\"a\\\\\"", { { "F", "a\\", 0 } }, YES },
+        { "escaped_in_contains", "F|contains", "\"50\\\\*\"", { { "F", "x 50* y", 0 } }, YES },
+        { "escaped_in_contains_no", "F|contains", "\"50\\\\*\"", { { "F", "x 500 y", 0 } }, NO },
+};
+CASE_TEST(escape_cases)
+
+static const struct mcase contains_cases[] = {
+        { "contains", "CommandLine|contains", "\"-EncodedCommand\"", { { "CommandLine", "powershell -encodedcommand AAA", 0 } }, YES },
+        { "contains_no", "CommandLine|contains", "\"-enc\"", { { "CommandLine", "powershell -e AAA", 0 } }, NO },
+        { "contains_one_char", "CommandLine|contains", "\"X\"", { { "CommandLine", "abxc", 0 } }, YES },
+        { "contains_at_end", "CommandLine|contains", "\"abc\"", { { "CommandLine", "zzzabc", 0 } }, YES },
+        { "contains_at_start", "CommandLine|contains", "\"abc\"", { { "CommandLine", "ABCzzz", 0 } }, YES },
+        { "contains_longer_than_value", "CommandLine|contains", "\"abcdef\"", { { "CommandLine", "abc", 0 } }, NO },
+        { "contains_inner_wildcard", "CommandLine|contains", "\"net*user\"", { { "CommandLine", "c:\\net.exe  user x", 0 } }, YES },
+        { "contains_empty_matches_all", "CommandLine|contains", "\"\"", { { "CommandLine", "x", 0 } }, YES },
+        { "contains_horspool_repeat", "CommandLine|contains", "\"aab\"", { { "CommandLine", "aaaaaaab", 0 } }, YES },
+        { "contains_long_needle", "CommandLine|contains",
+          "\"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+          "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+          "0123456789012345678901234567890123456789012345678901234567890123456789X\"",
+          { { "CommandLine", "zz0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+                             "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+                             "0123456789012345678901234567890123456789012345678901234567890123456789xzz", 0 } }, YES },
+        { "startswith", "Image|startswith", "\"C:\\\\Users\\\\\"", { { "Image", "c:\\users\\bob\\a.exe", 0 } }, YES },
+        { "startswith_no", "Image|startswith", "\"C:\\\\Users\\\\\"", { { "Image", "D:\\c:\\users\\", 0 } }, NO },
+        { "startswith_wildcard", "Image|startswith", "\"C:\\\\\\\\*\\\\Temp\\\\\"", { { "Image", "C:\\x\\Temp\\a", 0 } }, YES },
+        { "endswith", "Image|endswith", "\"\\\\rundll32.exe\"", { { "Image", "C:\\Windows\\RUNDLL32.EXE", 0 } }, YES },
+        { "endswith_no", "Image|endswith", "\"\\\\rundll32.exe\"", { { "Image", "C:\\rundll32.exe.bak", 0 } }, NO },
+        { "endswith_shorter_value", "Image|endswith", "\"\\\\rundll32.exe\"", { { "Image", "a.exe", 0 } }, NO },
+};
+CASE_TEST(contains_cases)
+
+static const struct mcase cased_cases[] = {
+        { "cased_exact_yes", "Image|cased", "\"cmd.exe\"", { { "Image", "cmd.exe", 0 } }, YES },
+        { "cased_exact_no", "Image|cased", "\"cmd.exe\"", { { "Image", "CMD.exe", 0 } }, NO },
+        { "cased_contains_yes", "CommandLine|contains|cased", "\"-Enc\"", { { "CommandLine", "x -Enc y", 0 } }, YES },
+        { "cased_contains_no", "CommandLine|contains|cased", "\"-Enc\"", { { "CommandLine", "x -enc y", 0 } }, NO },
+        { "cased_startswith", "CommandLine|cased|startswith", "\"Ab\"", { { "CommandLine", "aB", 0 } }, NO },
+        { "cased_glob", "CommandLine|cased", "\"A*z\"", { { "CommandLine", "AbcZ", 0 } }, NO },
+        { "cased_glob_yes", "CommandLine|cased", "\"A*z\"", { { "CommandLine", "Abcz", 0 } }, YES },
+};
+CASE_TEST(cased_cases)
+
+/* ---- lists, all, null, '' ----------------------------------------------------- */
+
+static const struct mcase list_cases[] = {
+        { "list_or_first", "Image|endswith", "[\"\\\\a.exe\", \"\\\\b.exe\"]", { { "Image", "C:\\a.exe", 0 } }, YES },
+        { "list_or_second", "Image|endswith", "[\"\\\\a.exe\", \"\\\\b.exe\"]", { { "Image", "C:\\b.exe", 0 } }, YES },
+        { "list_or_none", "Image|endswith", "[\"\\\\a.exe\", \"\\\\b.exe\"]", { { "Image", "C:\\c.exe", 0 } }, NO },
+        { "all_both", "CommandLine|contains|all", "[\"-nop\", \"-w hidden\"]", { { "CommandLine", "ps -w hidden -nop", 0 } }, YES },
+        { "all_one_missing", "CommandLine|contains|all", "[\"-nop\", \"-w hidden\"]", { { "CommandLine", "ps -nop", 0 } }, NO },
+        { "all_single", "CommandLine|all|contains", "[\"x\"]", { { "CommandLine", "axb", 0 } }, YES },
+        { "list_numbers", "EventID", "[4624, 4625]", { { "EventID", "4625", 0 } }, YES },
+        { "list_mixed_types", "F", "[1, \"two\", true]", { { "F", "TWO", 0 } }, YES },
+        { "null_absent", "F", "null", { { "G", "x", 0 } }, YES },
+        { "null_empty", "F", "null", { { "F", "", 0 } }, YES },
+        { "null_value", "F", "null", { { "F", "x", 0 } }, NO },
+        { "empty_string_empty", "F", "\"\"", { { "F", "", 0 } }, YES },
+        { "empty_string_value", "F", "\"\"", { { "F", "x", 0 } }, NO },
+        { "empty_string_absent", "F", "\"\"", { { "G", "x", 0 } }, UNK },
+        { "list_with_null_absent", "F", "[null, \"x\"]", { { "G", "x", 0 } }, YES },
+        { "list_with_null_value", "F", "[null, \"x\"]", { { "F", "x", 0 } }, YES },
+        { "list_with_null_other", "F", "[null, \"x\"]", { { "F", "y", 0 } }, NO },
+        { "null_neq_present", "F|neq", "null", { { "F", "x", 0 } }, YES },
+        { "null_neq_absent", "F|neq", "null", { { "G", "x", 0 } }, NO },
+};
+CASE_TEST(list_cases)
+
+/* ---- UNKNOWN and the mapping callback ----------------------------------------- */
+
+static const struct mcase unknown_cases[] = {
+        { "absent_equals", "Missing", "\"x\"", { { "F", "x", 0 } }, UNK },
+        { "absent_contains_list", "Missing|contains", "[\"a\", \"b\"]", { { "F", "a", 0 } }, UNK },
+        { "absent_all", "Missing|contains|all", "[\"a\", \"b\"]", { { "F", "a", 0 } }, UNK },
+        { "absent_neq", "Missing|neq", "\"x\"", { { "F", "x", 0 } }, UNK },
+        { "absent_re", "Missing|re", "\"x\"", { { "F", "x", 0 } }, UNK },
+        { "absent_cidr", "Missing|cidr", "\"10.0.0.0/8\"", { { "F", "10.0.0.1", 0 } }, UNK },
+        { "absent_lt", "Missing|lt", "5", { { "F", "1", 0 } }, UNK },
+        { "absent_hour", "Missing|hour", "5", { { "F", "1", 0 } }, UNK },
+        { "absent_exists_false", "Missing|exists", "false", { { "F", "x", 0 } }, YES },
+        { "absent_exists_true", "Missing|exists", "true", { { "F", "x", 0 } }, NO },
+        { "unmapped_equals", "Unavailable", "\"x\"", { { "Unavailable", "x", 0 } }, UNK },
+        { "unmapped_null", "Unavailable", "null", { { "Unavailable", "x", 0 } }, YES },
+        { "unmapped_exists", "Unavailable|exists", "false", { { "Unavailable", "x", 0 } }, YES },
+        { "mapped_reads_event_field", "Mapped", "\"abc\"", { { "EvField", "ABC", 0 }, { "Mapped", "zzz", 0 } }, YES },
+        { "mapped_not_sigma_name", "Mapped", "\"zzz\"", { { "EvField", "ABC", 0 }, { "Mapped", "zzz", 0 } }, NO },
+        { "mapped_absent", "Mapped", "\"abc\"", { { "Mapped", "abc", 0 } }, UNK },
+        { "all_unknown_and_no", "F|contains|all", "[\"a\", \"b\"]", { { "F", "a", 0 } }, NO },
+};
+CASE_TEST(unknown_cases)
+
+START_TEST(test_accessors)
+{
+        _cleanup_json_ struct json_object *x = json_object_new_string("x");
+        _cleanup_json_ struct json_object *ref = json_object_new_string("Mapped");
+        struct match_item *it;
+        char err[128];
+
+        ck_assert_int_eq(match_item_compile("Mapped|contains", x, &env, &it, err, sizeof(err)), 0);
+        ck_assert_str_eq(match_item_field(it), "Mapped");
+        ck_assert_str_eq(match_item_event_field(it), "EvField");
+        ck_assert_ptr_null(match_item_ref_field(it));
+        match_item_free(it);
+
+        ck_assert_int_eq(match_item_compile("Unavailable", x, &env, &it, err, sizeof(err)), 0);
+        ck_assert_str_eq(match_item_field(it), "Unavailable");
+        ck_assert_ptr_null(match_item_event_field(it));
+        match_item_free(it);
+
+        ck_assert_int_eq(match_item_compile(NULL, x, &env, &it, err, sizeof(err)), 0);
+        ck_assert_ptr_null(match_item_field(it));
+        ck_assert_ptr_null(match_item_event_field(it));
+        match_item_free(it);
+
+        ck_assert_int_eq(match_item_compile("A|fieldref", ref, &env, &it, err, sizeof(err)), 0);
+        ck_assert_str_eq(match_item_ref_field(it), "EvField");
+        match_item_free(it);
+
+        /* identity mapping without an env */
+        ck_assert_int_eq(match_item_compile("Image", x, NULL, &it, err, sizeof(err)), 0);
+        ck_assert_str_eq(match_item_event_field(it), "Image");
+        match_item_free(it);
+}
+END_TEST
+
+/* ---- keywords --------------------------------------------------------------------- */
+
+static const struct mcase keyword_cases[] = {
+        { "keyword_contains", NULL, "\"mimikatz\"", { { "A", "x", 0 }, { "B", "run Mimikatz.exe", 0 } }, YES },
+        { "keyword_no", NULL, "\"mimikatz\"", { { "A", "x", 0 }, { "B", "y", 0 } }, NO },
+        { "keyword_no_fields", NULL, "\"mimikatz\"", { { NULL, NULL, 0 } }, NO },
+        { "keyword_list_or", NULL, "[\"foo\", \"bar\"]", { { "A", "xbarx", 0 } }, YES },
+        { "keyword_all", "|all", "[\"foo\", \"bar\"]", { { "A", "foo", 0 }, { "B", "bar", 0 } }, YES },
+        { "keyword_all_missing", "|all", "[\"foo\", \"bar\"]", { { "A", "foo", 0 } }, NO },
+        { "keyword_empty_spec", "", "\"foo\"", { { "A", "xfoo", 0 } }, YES },
+        { "keyword_wildcard", NULL, "\"sekurlsa::*pass\"", { { "A", "x sekurlsa::logonpasswords", 0 } }, YES },
+        { "keyword_re", "|re", "\"^ab+c$\"", { { "A", "x", 0 }, { "B", "abbbc", 0 } }, YES },
+        { "keyword_cased", "|cased", "\"Foo\"", { { "A", "foo", 0 } }, NO },
+        { "keyword_neq", "|neq", "\"foo\"", { { "A", "bar", 0 } }, YES },
+};
+CASE_TEST(keyword_cases)
+
+/* ---- neq ----------------------------------------------------------------------------- */
+
+static const struct mcase neq_cases[] = {
+        { "neq_equal", "User|neq", "\"admin\"", { { "User", "Admin", 0 } }, NO },
+        { "neq_other", "User|neq", "\"admin\"", { { "User", "bob", 0 } }, YES },
+        { "neq_list_none", "User|neq", "[\"a\", \"b\"]", { { "User", "c", 0 } }, YES },
+        { "neq_list_one", "User|neq", "[\"a\", \"b\"]", { { "User", "b", 0 } }, NO },
+        { "neq_all_not_all", "User|contains|all|neq", "[\"a\", \"b\"]", { { "User", "ab", 0 } }, NO },
+        { "neq_all_partial", "User|contains|all|neq", "[\"a\", \"b\"]", { { "User", "a", 0 } }, YES },
+        { "neq_number", "EventID|neq", "4688", { { "EventID", "4689", 0 } }, YES },
+        { "neq_number_equal", "EventID|neq", "4688", { { "EventID", "4688", 0 } }, NO },
+        { "neq_contains", "CommandLine|neq|contains", "\"x\"", { { "CommandLine", "abc", 0 } }, YES },
+        { "neq_lt", "Count|lt|neq", "5", { { "Count", "3", 0 } }, NO },
+};
+CASE_TEST(neq_cases)
+
+/* ---- re ------------------------------------------------------------------------------- */
+
+static const struct mcase re_cases[] = {
+        { "re_anchored", "Image|re", "\"^cmd\\\\.exe$\"", { { "Image", "cmd.exe", 0 } }, YES },
+        { "re_search", "Image|re", "\"cmd\"", { { "Image", "x\\cmd.exe", 0 } }, YES },
+        { "re_case_sensitive", "Image|re", "\"^cmd\\\\.exe$\"", { { "Image", "CMD.EXE", 0 } }, NO },
+        { "re_i", "Image|re|i", "\"^cmd\\\\.exe$\"", { { "Image", "CMD.EXE", 0 } }, YES },
+        { "re_ignorecase_alias", "Image|re|ignorecase", "\"^cmd$\"", { { "Image", "CMD", 0 } }, YES },
+        { "re_no_m", "Text|re", "\"^b$\"", { { "Text", "a\nb", 0 } }, NO },
+        { "re_m", "Text|re|m", "\"^b$\"", { { "Text", "a\nb", 0 } }, YES },
+        { "re_no_s", "Text|re", "\"a.b\"", { { "Text", "a\nb", 0 } }, NO },
+        { "re_s", "Text|re|s", "\"a.b\"", { { "Text", "a\nb", 0 } }, YES },
+        { "re_i_m_s", "Text|re|i|m|s", "\"^X.Y$\"", { { "Text", "q\nx\ny", 0 } }, YES },
+        { "re_not_wildcards", "Text|re", "\"a*\"", { { "Text", "bbb", 0 } }, YES },
+        { "re_list", "Text|re", "[\"^a\", \"^b\"]", { { "Text", "bc", 0 } }, YES },
+        { "re_utf8_dot", "Text|re", "\"^caf.$\"", { { "Text", "caf\xc3\xa9", 0 } }, YES },
+        { "re_invalid_utf8_subject", "Text|re", "\"abc\"", { { "Text", "\xff\xfe" "abc", 0 } }, YES },
+        { "re_neq", "Text|re|neq", "\"^a\"", { { "Text", "ba", 0 } }, YES },
+        { "re_match_limit_is_no", "Text|re", "\"^(a+)+$\"",
+          { { "Text", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", 0 } }, NO },
+};
+CASE_TEST(re_cases)
+
+/* ---- windash ------------------------------------------------------------------------------ */
+
+#define EN "\xe2\x80\x93"
+#define EM "\xe2\x80\x94"
+#define HB "\xe2\x80\x95"
+
+static const struct mcase windash_cases[] = {
+        { "windash_dash", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps -exec bypass", 0 } }, YES },
+        { "windash_slash", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps /exec bypass", 0 } }, YES },
+        { "windash_en_dash", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps " EN "exec bypass", 0 } }, YES },
+        { "windash_em_dash", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps " EM "exec bypass", 0 } }, YES },
+        { "windash_horizontal_bar", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps " HB "exec bypass", 0 } }, YES },
+        { "windash_other_char", "CommandLine|windash|contains", "\"-exec bypass\"", { { "CommandLine", "ps _exec bypass", 0 } }, NO },
+        { "windash_from_slash", "CommandLine|windash|contains", "\"/exec\"", { { "CommandLine", "ps " EN "exec", 0 } }, YES },
+        /* pySigma's own example: only dashes that start a word vary, independently */
+        { "windash_pysigma_1", "CommandLine|windash", "\"-param-1 -param2\"", { { "CommandLine", "/param-1 -param2", 0 } }, YES },
+        { "windash_pysigma_2", "CommandLine|windash", "\"-param-1 -param2\"", { { "CommandLine", "-param-1 /param2", 0 } }, YES },
+        { "windash_mixed", "CommandLine|windash", "\"-param-1 -param2\"", { { "CommandLine", EM "param-1 " EN "param2", 0 } }, YES },
+        { "windash_inner_dash_fixed", "CommandLine|windash", "\"-param-1 -param2\"", { { "CommandLine", "-param/1 -param2", 0 } }, NO },
+        { "windash_trailing_dash_fixed", "CommandLine|windash", "\"a -\"", { { "CommandLine", "a /", 0 } }, NO },
+        { "windash_after_wildcard", "CommandLine|windash", "\"*-k\"", { { "CommandLine", "svchost /k", 0 } }, YES },
+        { "windash_list_all", "CommandLine|windash|contains|all", "[\"-a\", \"-b\"]", { { "CommandLine", "x /a " EN "b", 0 } }, YES },
+        { "windash_list_all_missing", "CommandLine|windash|contains|all", "[\"-a\", \"-b\"]", { { "CommandLine", "x /a", 0 } }, NO },
+};
+CASE_TEST(windash_cases)
+
+/* ---- base64, base64offset, utf16 --------------------------------------------------------- */
+
+static const struct mcase base64_cases[] = {
+        { "base64", "F|base64", "\"foobar\"", { { "F", "Zm9vYmFy", 0 } }, YES },
+        { "base64_padding", "F|base64", "\"cmd\"", { { "F", "Y21k", 0 } }, YES },
+        { "base64_padded", "F|base64", "\"/bin/sh\"", { { "F", "L2Jpbi9zaA==", 0 } }, YES },
+        { "base64_contains", "F|base64|contains", "\"foobar\"", { { "F", "xxZm9vYmFyxx", 0 } }, YES },
+        /* the spec's example: base64offset|contains of /bin/sh */
+        { "b64off_spec_shift0", "F|base64offset|contains", "\"/bin/sh\"", { { "F", "L2Jpbi9zaA==", 0 } }, YES },
+        { "b64off_spec_shift1", "F|base64offset|contains", "\"/bin/sh\"", { { "F", "YS9iaW4vc2g=", 0 } }, YES },
+        { "b64off_spec_shift2", "F|base64offset|contains", "\"/bin/sh\"", { { "F", "YWIvYmluL3No", 0 } }, YES },
+        { "b64off_spec_other", "F|base64offset|contains", "\"/bin/sh\"", { { "F", "L2Jpbi9iYXNo", 0 } }, NO },
+        /* the three variants exactly (equality): L2Jpbi9za, 9iaW4vc2, vYmluL3No */
+        { "b64off_exact_0", "F|base64offset", "\"/bin/sh\"", { { "F", "L2Jpbi9za", 0 } }, YES },
+        { "b64off_exact_1", "F|base64offset", "\"/bin/sh\"", { { "F", "9iaW4vc2", 0 } }, YES },
+        { "b64off_exact_2", "F|base64offset", "\"/bin/sh\"", { { "F", "vYmluL3No", 0 } }, YES },
+        { "b64off_exact_padded", "F|base64offset", "\"/bin/sh\"", { { "F", "L2Jpbi9zaA==", 0 } }, NO },
+        /* pySigma's test: foobar → Zm9vYmFy, Zvb2Jhc, mb29iYX */
+        { "b64off_foobar_0", "F|base64offset", "\"foobar\"", { { "F", "Zm9vYmFy", 0 } }, YES },
+        { "b64off_foobar_1", "F|base64offset", "\"foobar\"", { { "F", "Zvb2Jhc", 0 } }, YES },
+        { "b64off_foobar_2", "F|base64offset", "\"foobar\"", { { "F", "mb29iYX", 0 } }, YES },
+        { "utf16le_base64", "F|utf16le|base64", "\"cmd\"", { { "F", "YwBtAGQA", 0 } }, YES },
+        { "wide_base64", "F|wide|base64", "\"cmd\"", { { "F", "YwBtAGQA", 0 } }, YES },
+        { "utf16be_base64", "F|utf16be|base64", "\"cmd\"", { { "F", "AGMAbQBk", 0 } }, YES },
+        { "utf16_bom_base64", "F|utf16|base64", "\"cmd\"", { { "F", "//5jAG0AZAA=", 0 } }, YES },
+        { "wide_base64offset_contains", "CommandLine|wide|base64offset|contains", "\"ping\"",
+          { { "CommandLine", "powershell -enc eAB4ACAAcABpAG4AZwAgAHkAeQA=", 0 } }, YES },
+        { "wide_base64offset_shift1", "CommandLine|wide|base64offset|contains", "\"ping\"",
+          { { "CommandLine", "IHAAaQBuAGcA", 0 } }, YES },
+        { "wide_base64offset_shift2", "CommandLine|wide|base64offset|contains", "\"ping\"",
+          { { "CommandLine", "ICBwAGkAbgBnAA==", 0 } }, YES },
+        { "wide_raw_bytes", "Data|wide", "\"cmd\"", { { "Data", "c\0m\0d\0", 6 } }, YES },
+        { "wide_raw_contains", "Data|wide|contains", "\"md\"", { { "Data", "c\0m\0d\0", 6 } }, YES },
+        { "wide_raw_no", "Data|wide", "\"cmd\"", { { "Data", "cmd", 0 } }, NO },
+        { "utf16be_non_ascii", "Data|utf16be", "\"\xc3\xa9\"", { { "Data", "\0\xe9", 2 } }, YES },
+        { "utf16le_surrogates", "Data|utf16le|cased", "\"\xf0\x9f\x98\x80\"", { { "Data", "\x3d\xd8\x00\xde", 4 } }, YES },
+};
+CASE_TEST(base64_cases)
+
+/* ---- cidr ---------------------------------------------------------------------------------- */
+
+static const struct mcase cidr_cases[] = {
+        { "v4_in", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", "10.1.2.3", 0 } }, YES },
+        { "v4_out", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", "11.0.0.1", 0 } }, NO },
+        { "v4_odd_prefix_in", "DestinationIp|cidr", "\"192.168.0.0/23\"", { { "DestinationIp", "192.168.1.200", 0 } }, YES },
+        { "v4_odd_prefix_out", "DestinationIp|cidr", "\"192.168.0.0/23\"", { { "DestinationIp", "192.168.2.1", 0 } }, NO },
+        { "v4_host", "DestinationIp|cidr", "\"192.168.1.5\"", { { "DestinationIp", "192.168.1.5", 0 } }, YES },
+        { "v4_host_other", "DestinationIp|cidr", "\"192.168.1.5\"", { { "DestinationIp", "192.168.1.6", 0 } }, NO },
+        { "v4_zero", "DestinationIp|cidr", "\"0.0.0.0/0\"", { { "DestinationIp", "8.8.8.8", 0 } }, YES },
+        { "v4_mapped_v6_value", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", "::ffff:10.9.9.9", 0 } }, YES },
+        { "v4_net_v6_value", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", "2001:db8::1", 0 } }, NO },
+        { "v4_garbage", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", "ten", 0 } }, NO },
+        { "v4_spaces", "DestinationIp|cidr", "\"10.0.0.0/8\"", { { "DestinationIp", " 10.0.0.1 ", 0 } }, YES },
+        { "v6_in", "DestinationIp|cidr", "\"2001:db8::/32\"", { { "DestinationIp", "2001:DB8:1::5", 0 } }, YES },
+        { "v6_out", "DestinationIp|cidr", "\"2001:db8::/32\"", { { "DestinationIp", "2001:db9::1", 0 } }, NO },
+        { "v6_v4_value", "DestinationIp|cidr", "\"2001:db8::/32\"", { { "DestinationIp", "10.0.0.1", 0 } }, NO },
+        { "v6_link_local_zone", "DestinationIp|cidr", "\"fe80::/10\"", { { "DestinationIp", "fe80::1%eth0", 0 } }, YES },
+        { "v6_mapped_net_v4_value", "DestinationIp|cidr", "\"::ffff:0:0/96\"", { { "DestinationIp", "1.2.3.4", 0 } }, YES },
+        { "cidr_list", "DestinationIp|cidr", "[\"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\"]",
+          { { "DestinationIp", "172.20.1.1", 0 } }, YES },
+        { "cidr_neq", "DestinationIp|cidr|neq", "[\"10.0.0.0/8\", \"127.0.0.0/8\"]", { { "DestinationIp", "8.8.8.8", 0 } }, YES },
+};
+CASE_TEST(cidr_cases)
+
+/* ---- lt, lte, gt, gte -------------------------------------------------------------------------- */
+
+static const struct mcase num_cases[] = {
+        { "lt_yes", "Count|lt", "10", { { "Count", "9", 0 } }, YES },
+        { "lt_equal", "Count|lt", "10", { { "Count", "10", 0 } }, NO },
+        { "lte_equal", "Count|lte", "10", { { "Count", "10", 0 } }, YES },
+        { "lte_more", "Count|lte", "10", { { "Count", "11", 0 } }, NO },
+        { "gt_yes", "Count|gt", "10", { { "Count", "11", 0 } }, YES },
+        { "gt_equal", "Count|gt", "10", { { "Count", "10", 0 } }, NO },
+        { "gte_equal", "Count|gte", "10", { { "Count", "10", 0 } }, YES },
+        { "gte_less", "Count|gte", "10", { { "Count", "-3", 0 } }, NO },
+        { "gt_hex_value", "Status|gt", "10", { { "Status", "0x10", 0 } }, YES },
+        { "gte_double", "Ratio|gte", "1.5", { { "Ratio", "1.5", 0 } }, YES },
+        { "lt_double_int", "Ratio|lt", "1.5", { { "Ratio", "1", 0 } }, YES },
+        { "lt_not_numeric", "Count|lt", "10", { { "Count", "abc", 0 } }, NO },
+        { "lt_trailing_garbage", "Count|lt", "10", { { "Count", "5x", 0 } }, NO },
+        { "lt_empty", "Count|lt", "10", { { "Count", "", 0 } }, NO },
+        { "lt_int64_exact", "Big|lt", "9007199254740993", { { "Big", "9007199254740992", 0 } }, YES },
+        { "gt_numeric_string_value", "Count|gt", "\"5\"", { { "Count", "6", 0 } }, YES },
+        { "gt_list_or", "Count|gt", "[100, 5]", { { "Count", "6", 0 } }, YES },
+        { "gt_list_all", "Count|gt|all", "[100, 5]", { { "Count", "6", 0 } }, NO },
+};
+CASE_TEST(num_cases)
+
+/* ---- exists ------------------------------------------------------------------------------------ */
+
+static const struct mcase exists_cases[] = {
+        { "exists_true_present", "F|exists", "true", { { "F", "x", 0 } }, YES },
+        { "exists_true_empty", "F|exists", "true", { { "F", "", 0 } }, YES },
+        { "exists_true_absent", "F|exists", "true", { { "G", "x", 0 } }, NO },
+        { "exists_false_present", "F|exists", "false", { { "F", "x", 0 } }, NO },
+        { "exists_false_empty", "F|exists", "false", { { "F", "", 0 } }, NO },
+        { "exists_false_absent", "F|exists", "false", { { "G", "x", 0 } }, YES },
+        { "exists_neq", "F|exists|neq", "true", { { "G", "x", 0 } }, YES },
+};
+CASE_TEST(exists_cases)
+
+/* ---- expand -------------------------------------------------------------------------------------- */
+
+static const struct mcase expand_cases[] = {
+        { "expand_wildcard_value", "User|expand", "\"%admins%\"", { { "User", "Administrator", 0 } }, YES },
+        { "expand_second_value", "User|expand", "\"%admins%\"", { { "User", "ROOT", 0 } }, YES },
+        { "expand_no", "User|expand", "\"%admins%\"", { { "User", "bob", 0 } }, NO },
+        { "expand_cartesian", "Path|expand", "\"%drive%\\\\Users\\\\%admins%\"", { { "Path", "D:\\Users\\Administrator", 0 } }, YES },
+        { "expand_cartesian_no", "Path|expand", "\"%drive%\\\\Users\\\\%admins%\"", { { "Path", "E:\\Users\\root", 0 } }, NO },
+        { "expand_single_string", "F|expand", "\"x%single%\"", { { "F", "xsolo", 0 } }, YES },
+        { "expand_contains", "F|contains|expand", "\"\\\\%single%\\\\\"", { { "F", "C:\\solo\\a", 0 } }, YES },
+        { "expand_not_placeholder", "F|expand", "\"100%\"", { { "F", "100%", 0 } }, YES },
+        { "expand_bad_name_literal", "F|expand", "\"%a b%\"", { { "F", "%a b%", 0 } }, YES },
+        { "expand_re_raw", "F|re|expand", "\"^%drive%\\\\\\\\\"", { { "F", "D:\\x", 0 } }, YES },
+        { "expand_then_base64", "F|expand|base64", "\"%single%\"", { { "F", "c29sbw==", 0 } }, YES },
+};
+CASE_TEST(expand_cases)
+
+/* ---- fieldref -------------------------------------------------------------------------------------- */
+
+static const struct mcase fieldref_cases[] = {
+        { "fieldref_equal_ci", "TargetUser|fieldref", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 }, { "SubjectUser", "bob", 0 } }, YES },
+        { "fieldref_differs", "TargetUser|fieldref", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 }, { "SubjectUser", "eve", 0 } }, NO },
+        { "fieldref_ref_absent", "TargetUser|fieldref", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 } }, UNK },
+        { "fieldref_field_absent", "TargetUser|fieldref", "\"SubjectUser\"", { { "SubjectUser", "bob", 0 } }, UNK },
+        { "fieldref_neq_differs", "TargetUser|fieldref|neq", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 }, { "SubjectUser", "eve", 0 } }, YES },
+        { "fieldref_neq_equal", "TargetUser|fieldref|neq", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 }, { "SubjectUser", "BOB", 0 } }, NO },
+        { "fieldref_neq_absent", "TargetUser|neq|fieldref", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 } }, UNK },
+        { "fieldref_cased", "TargetUser|fieldref|cased", "\"SubjectUser\"", { { "TargetUser", "Bob", 0 }, { "SubjectUser", "bob", 0 } }, NO },
+        { "fieldref_mapped", "TargetUser|fieldref", "\"Mapped\"", { { "TargetUser", "x", 0 }, { "EvField", "X", 0 } }, YES },
+        { "fieldref_unavailable", "TargetUser|fieldref", "\"Unavailable\"", { { "TargetUser", "x", 0 }, { "Unavailable", "x", 0 } }, UNK },
+        { "fieldref_contains", "CommandLine|fieldref|contains", "\"Image\"", { { "CommandLine", "\"C:\\a.exe\" -x", 0 }, { "Image", "c:\\A.exe", 0 } }, YES },
+        { "fieldref_startswith", "CommandLine|startswith|fieldref", "\"Image\"", { { "CommandLine", "a.exe -x", 0 }, { "Image", "a.exe", 0 } }, YES },
+        { "fieldref_endswith_no", "CommandLine|endswith|fieldref", "\"Image\"", { { "CommandLine", "a.exe -x", 0 }, { "Image", "a.exe", 0 } }, NO },
+        { "fieldref_list", "A|fieldref", "[\"B\", \"C\"]", { { "A", "x", 0 }, { "B", "y", 0 }, { "C", "x", 0 } }, YES },
+};
+CASE_TEST(fieldref_cases)
+
+/* ---- time parts --------------------------------------------------------------------------------------- */
+
+#define TS "2026-11-22 10:11:12.345"
+static const struct mcase time_cases[] = {
+        { "minute", "UtcTime|minute", "11", { { "UtcTime", TS, 0 } }, YES },
+        { "hour", "UtcTime|hour", "10", { { "UtcTime", TS, 0 } }, YES },
+        { "hour_no", "UtcTime|hour", "11", { { "UtcTime", TS, 0 } }, NO },
+        { "day", "UtcTime|day", "22", { { "UtcTime", TS, 0 } }, YES },
+        { "week", "UtcTime|week", "47", { { "UtcTime", TS, 0 } }, YES },
+        { "month", "UtcTime|month", "11", { { "UtcTime", TS, 0 } }, YES },
+        { "year", "UtcTime|year", "2026", { { "UtcTime", TS, 0 } }, YES },
+        { "iso_hour", "UtcTime|hour", "23", { { "UtcTime", "2026-01-01T23:59:59.1234567Z", 0 } }, YES },
+        { "iso_week_1", "UtcTime|week", "1", { { "UtcTime", "2026-01-01T23:59:59Z", 0 } }, YES },
+        { "iso_week_53", "UtcTime|week", "53", { { "UtcTime", "2027-01-01T00:00:00Z", 0 } }, YES },
+        { "iso_week_next_year", "UtcTime|week", "1", { { "UtcTime", "2024-12-30T00:00:00Z", 0 } }, YES },
+        { "hour_gte", "UtcTime|hour|gte", "8", { { "UtcTime", TS, 0 } }, YES },
+        { "hour_lt", "UtcTime|hour|lt", "8", { { "UtcTime", TS, 0 } }, NO },
+        { "hour_list", "UtcTime|hour", "[0, 1, 2, 10]", { { "UtcTime", TS, 0 } }, YES },
+        { "hour_neq", "UtcTime|hour|neq", "10", { { "UtcTime", TS, 0 } }, NO },
+        { "offset_ignored", "UtcTime|hour", "10", { { "UtcTime", "2026-11-22T10:11:12+05:00", 0 } }, YES },
+        { "date_only_day", "UtcTime|day", "22", { { "UtcTime", "2026-11-22", 0 } }, YES },
+        { "date_only_hour", "UtcTime|hour", "0", { { "UtcTime", "2026-11-22", 0 } }, NO },
+        { "unparsable", "UtcTime|hour", "10", { { "UtcTime", "yesterday", 0 } }, NO },
+};
+CASE_TEST(time_cases)
+
+/* ---- compile errors ---------------------------------------------------------------------------------------- */
+
+static const struct ecase {
+        const char *name;
+        const char *spec;
+        const char *json;
+        int rc;
+        const char *err;        /* substring of the message */
+} error_cases[] = {
+        { "unknown_modifier", "F|foo", "\"x\"", -ENOTSUP, "unsupported modifier 'foo'" },
+        { "unknown_after_known", "F|contains|Contains", "\"x\"", -ENOTSUP, "unsupported modifier 'Contains'" },
+        { "two_comparisons", "F|contains|startswith", "\"x\"", -ENOTSUP, "two comparisons" },
+        { "re_and_contains", "F|re|contains", "\"x\"", -ENOTSUP, "two comparisons" },
+        { "cidr_and_lt", "F|cidr|lt", "\"x\"", -ENOTSUP, "two comparisons" },
+        { "reflag_without_re", "F|contains|i", "\"x\"", -ENOTSUP, "sub-modifier of 're'" },
+        { "base64_then_re", "F|base64|re", "\"x\"", -ENOTSUP, "'base64' cannot be combined with 're'" },
+        { "windash_cidr", "F|windash|cidr", "\"10.0.0.0/8\"", -ENOTSUP, "cannot be combined" },
+        { "fieldref_lt", "F|fieldref|lt", "\"G\"", -ENOTSUP, "'fieldref' cannot be combined with 'lt'" },
+        { "fieldref_base64", "F|fieldref|base64", "\"G\"", -ENOTSUP, "cannot be combined" },
+        { "hour_contains", "F|hour|contains", "5", -ENOTSUP, "'hour' cannot be combined with 'contains'" },
+        { "two_subjects", "F|hour|fieldref", "5", -ENOTSUP, "cannot be combined" },
+        { "keyword_exists", "|exists", "true", -ENOTSUP, "needs a field" },
+        { "keyword_fieldref", "|fieldref", "\"x\"", -ENOTSUP, "needs a field" },
+        { "expand_missing", "F|expand", "\"%nope%\"", -ENOTSUP, "placeholder %nope% has no value" },
+        { "expand_empty_list", "F|expand", "\"%empty%\"", -ENOTSUP, "placeholder %empty% has no value" },
+        { "bad_regex", "F|re", "\"(\"", -EINVAL, "regular expression" },
+        { "cidr_prefix_too_long", "F|cidr", "\"10.0.0.0/33\"", -EINVAL, "CIDR" },
+        { "cidr_not_address", "F|cidr", "\"ten/8\"", -EINVAL, "CIDR" },
+        { "cidr_empty_prefix", "F|cidr", "\"10.0.0.0/\"", -EINVAL, "CIDR" },
+        { "lt_text", "F|lt", "\"abc\"", -EINVAL, "numeric" },
+        { "lt_null", "F|lt", "null", -EINVAL, "null" },
+        { "hour_text", "F|hour", "\"noon\"", -EINVAL, "numeric" },
+        { "exists_text", "F|exists", "\"yes\"", -EINVAL, "true or false" },
+        { "base64_wildcard", "F|base64", "\"a*b\"", -EINVAL, "wildcards" },
+        { "base64offset_wildcard", "F|base64offset|contains", "\"a?b\"", -EINVAL, "wildcards" },
+        { "wide_latin1_is_fine", "F|wide", "\"\\u00ff\"", 0, "" },
+        { "fieldref_wildcard", "F|fieldref", "\"G*\"", -EINVAL, "plain field name" },
+        { "empty_list", "F", "[]", -EINVAL, "empty" },
+        { "nested_list", "F", "[[\"a\"]]", -EINVAL, "scalar" },
+        { "object_value", "F", "{\"a\": 1}", -EINVAL, "scalar" },
+        { "windash_too_many", "F|windash", "\"-a -b -c -d -e -f\"", -EINVAL, "variants" },
+};
+
+START_TEST(test_error_cases)
+{
+        const struct ecase *c = &error_cases[_i];
+        _cleanup_json_ struct json_object *v = json_tokener_parse(c->json);
+        struct match_item *it = (struct match_item *)&it;       /* must be reset to NULL */
+        char err[256] = "";
+
+        int r = match_item_compile(c->spec, v, &env, &it, err, sizeof(err));
+        ck_assert_msg(r == c->rc, "%s: rc %d, want %d (%s)", c->name, r, c->rc, err);
+        ck_assert_msg(strstr(err, c->err), "%s: message '%s' lacks '%s'", c->name, err, c->err);
+        if (r < 0)
+                ck_assert_ptr_null(it);
+        match_item_free(r == 0 ? it : NULL);
+}
+END_TEST
+
+/* Invalid UTF-8 cannot come through json-c; feed it directly. */
+START_TEST(test_utf16_invalid_utf8)
+{
+        _cleanup_json_ struct json_object *v = json_object_new_string_len("a\xff", 2);
+        struct match_item *it;
+        char err[128] = "";
+
+        ck_assert_int_eq(match_item_compile("F|utf16le", v, &env, &it, err, sizeof(err)), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "UTF-8"));
+        ck_assert_int_eq(match_item_compile("F|re", v, &env, &it, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
+/* ---- modifier names ------------------------------------------------------------------------------------------ */
+
+START_TEST(test_modifier_names)
+{
+        /* every modifier of the Sigma v2.1 modifiers appendix */
+        static const char *const want[] = {
+                "all", "startswith", "endswith", "contains", "exists", "cased", "neq", "windash", "re", "i", "m",
+                "s", "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "lt", "lte", "gt", "gte",
+                "minute", "hour", "day", "week", "month", "year", "cidr", "expand", "fieldref",
+        };
+        const char *const *names = match_modifier_names();
+        size_t n = 0;
+
+        while (names[n])
+                n++;
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                bool found = false;
+                for (size_t k = 0; k < n; k++)
+                        found |= strcmp(names[k], want[i]) == 0;
+                ck_assert_msg(found, "modifier %s missing", want[i]);
+        }
+        /* each name compiles (as far as its value allows) */
+        for (size_t k = 0; k < n; k++) {
+                char spec[64], err[128];
+                struct match_item *it;
+                snprintf(spec, sizeof(spec), "F|%s", names[k]);
+                int r = match_item_compile(spec, NULL, &env, &it, err, sizeof(err));
+                ck_assert_msg(r != -ENOTSUP || strstr(err, "unsupported") == NULL, "%s: %s", spec, err);
+                if (r == 0)
+                        match_item_free(it);
+        }
+}
+END_TEST
+
+/* ---- evaluation cost --------------------------------------------------------------------------------------- */
+
+/* A hostile value against a glob and a regex must finish promptly. */
+START_TEST(test_hostile_values_bounded)
+{
+        static char big[64 * 1024];
+        struct match_item *g, *re;
+        struct winevent ev;
+        char err[128];
+        _cleanup_json_ struct json_object *gv = json_object_new_string("*a*a*a*a*a*a*a*a*a*a*b");
+        _cleanup_json_ struct json_object *rv = json_object_new_string("^(a|aa)+$");
+
+        memset(big, 'a', sizeof(big) - 2);
+        big[sizeof(big) - 2] = 'c';
+        ck_assert_int_eq(match_item_compile("F", gv, &env, &g, err, sizeof(err)), 0);
+        ck_assert_int_eq(match_item_compile("F|re", rv, &env, &re, err, sizeof(err)), 0);
+        winevent_init(&ev);
+        ck_assert_int_eq(winevent_set_field(&ev, "F", 1, big, sizeof(big) - 1), 0);
+
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        ck_assert_int_eq(match_item_eval(g, &ev), TRI_NO);
+        ck_assert_int_eq(match_item_eval(re, &ev), TRI_NO);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        ck_assert_msg(s < 5.0, "took %.2fs", s);
+
+        winevent_free(&ev);
+        match_item_free(g);
+        match_item_free(re);
+}
+END_TEST
+
+/* ---- suite ------------------------------------------------------------------------------------------------ */
+
+#define ADD_TABLE(s, label, tbl)                                                        \
+        do {                                                                            \
+                TCase *tc_ = tcase_create(label);                                       \
+                tcase_add_checked_fixture(tc_, env_setup, env_teardown);                \
+                tcase_add_loop_test(tc_, test_##tbl, 0, (int)ELEMENTSOF(tbl));          \
+                suite_add_tcase(s, tc_);                                                \
+        } while (0)
+
+#define ADD_TEST(s, label, fn)                                                          \
+        do {                                                                            \
+                TCase *tc_ = tcase_create(label);                                       \
+                tcase_add_checked_fixture(tc_, env_setup, env_teardown);                \
+                tcase_add_test(tc_, fn);                                                \
+                suite_add_tcase(s, tc_);                                                \
+        } while (0)
+
+static Suite *match_suite(void)
+{
+        Suite *s = suite_create("match");
+
+        ADD_TABLE(s, "equals_wildcards", equals_cases);
+        ADD_TABLE(s, "escapes", escape_cases);
+        ADD_TABLE(s, "contains_startswith_endswith", contains_cases);
+        ADD_TABLE(s, "cased", cased_cases);
+        ADD_TABLE(s, "lists_all_null", list_cases);
+        ADD_TABLE(s, "unknown_and_mapping", unknown_cases);
+        ADD_TEST(s, "accessors", test_accessors);
+        ADD_TABLE(s, "keywords", keyword_cases);
+        ADD_TABLE(s, "neq", neq_cases);
+        ADD_TABLE(s, "re", re_cases);
+        ADD_TABLE(s, "windash", windash_cases);
+        ADD_TABLE(s, "base64_utf16", base64_cases);
+        ADD_TABLE(s, "cidr", cidr_cases);
+        ADD_TABLE(s, "lt_lte_gt_gte", num_cases);
+        ADD_TABLE(s, "exists", exists_cases);
+        ADD_TABLE(s, "expand", expand_cases);
+        ADD_TABLE(s, "fieldref", fieldref_cases);
+        ADD_TABLE(s, "time_parts", time_cases);
+        ADD_TABLE(s, "compile_errors", error_cases);
+        ADD_TEST(s, "utf16_invalid_utf8", test_utf16_invalid_utf8);
+        ADD_TEST(s, "modifier_names", test_modifier_names);
+        ADD_TEST(s, "hostile_values_bounded", test_hostile_values_bounded);
+        return s;
+}
+
+int main(void)
+{
+        return unit_run(match_suite());
+}
