@@ -77,6 +77,9 @@ int match_re_compile(struct match_build *b, const struct match_op *op, char *err
                         return match_errf(err, errlen, -ENOMEM, "out of memory");
                 pcre2_set_match_limit(v->u.re.mctx, MATCH_RE_LIMIT);
                 pcre2_set_depth_limit(v->u.re.mctx, MATCH_RE_DEPTH);
+                /* the interpreter keeps its backtracking frames in the match
+                 * data: allocate them now, not at the first event */
+                (void)pcre2_match(v->u.re.code, (PCRE2_SPTR)"", 0, 0, 0, v->u.re.md, v->u.re.mctx);
         }
         return 0;
 }
