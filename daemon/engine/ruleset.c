@@ -252,6 +252,8 @@ static enum tri ruleset_leaf(void *ud, size_t sel)
         return (enum tri)e->memo[sel];
 }
 
+/* Evaluate one variant; call `hit` when its condition (and every filter's)
+ * is YES. */
 static void ruleset_eval_variant(const struct sigma_variant *v, struct winevent *ev, ruleset_hit_fn hit,
                                  void *ud)
 {
@@ -314,6 +316,42 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
         for (size_t i = 0; i < c->nany; i++, n++)
                 ruleset_eval_variant(c->any[i], ev, hit, ud);
         return n;
+}
+
+void ruleset_explain(const struct ruleset *rs, struct winevent *ev, ruleset_explain_fn fn, void *ud)
+{
+        if (!rs)
+                return;
+        logsource_derive(ev);
+        for (size_t i = 0; i < rs->nrules; i++) {
+                for (size_t k = 0; k < rs->rules[i].nvariants; k++) {
+                        const struct sigma_variant *v = &rs->rules[i].variants[k];
+                        bool candidate = ev->channel && strcasecmp(v->source.channel, ev->channel) == 0;
+                        enum tri sel[SIGMA_MAX_SELECTIONS];
+                        struct rs_eval e = { .sels = v->sels, .ev = ev };
+                        enum tri r = TRI_NO;
+
+                        for (size_t x = 0; candidate && v->nevent_ids && x < v->nevent_ids; x++)
+                                if (v->event_ids[x] == ev->event_id)
+                                        break;
+                                else if (x + 1 == v->nevent_ids)
+                                        candidate = false;
+                        memset(e.memo, SEL_UNCOMPUTED, sizeof(e.memo));
+                        if (candidate) {
+                                r = cond_eval(v->cond, ruleset_leaf, &e);
+                                for (size_t f = 0; f < v->nfilters && r == TRI_YES; f++) {
+                                        struct rs_eval fe = { .sels = v->filters[f].sels, .ev = ev };
+                                        memset(fe.memo, SEL_UNCOMPUTED, sizeof(fe.memo));
+                                        r = cond_eval(v->filters[f].cond, ruleset_leaf, &fe);
+                                }
+                                for (size_t x = 0; x < v->nsels; x++)
+                                        ruleset_leaf(&e, x);
+                        }
+                        for (size_t x = 0; x < v->nsels; x++)
+                                sel[x] = e.memo[x] == SEL_UNCOMPUTED ? TRI_UNKNOWN : (enum tri)e.memo[x];
+                        fn(ud, v, candidate, r, sel, ev);
+                }
+        }
 }
 
 /* ---- reporting ----------------------------------------------------------- */

@@ -62,6 +62,13 @@ typedef void (*ruleset_hit_fn)(void *ud, const struct sigma_variant *v, const en
  * candidate variants evaluated. */
 size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud);
 
+/* `spoorctl test`: every variant of every rule, with whether the event is
+ * one of its candidates (channel and event id), the condition's result and
+ * every selection's result (all computed, for the explanation). */
+typedef void (*ruleset_explain_fn)(void *ud, const struct sigma_variant *v, bool candidate, enum tri result,
+                                   const enum tri *sel, struct winevent *ev);
+void ruleset_explain(const struct ruleset *rs, struct winevent *ev, ruleset_explain_fn fn, void *ud);
+
 /* `spoord --check`: one line per rule problem, then "rules: N loaded, M
  * unsupported"; verbose adds each variant's needs (channel, event ids,
  * fields). */
