@@ -142,6 +142,9 @@ void metrics_render(FILE *out)
                         conn_close_reason_name(r), metrics.connections_closed[r]);
         metrics_one(out, "spoor_http_requests_total", "counter",
                     "HTTP requests served.", metrics.http_requests);
+        metrics_one(out, "spoor_rules_loaded", "gauge", "Sigma rules in the running set.", metrics.rules_loaded);
+        metrics_one(out, "spoor_rules_unsupported", "gauge",
+                    "Sigma rules skipped at the last load (spoord --check lists why).", metrics.rules_unsupported);
         metrics_head(out, "spoor_reloads_total", "counter", "Configuration reloads, by result.");
         fprintf(out, "spoor_reloads_total{result=\"ok\"} %" PRIu64 "\n", metrics.reloads_ok);
         fprintf(out, "spoor_reloads_total{result=\"failed\"} %" PRIu64 "\n", metrics.reloads_failed);

@@ -111,6 +111,8 @@ void engine_log_report(const struct ruleset_report *rep)
                 const struct ruleset_problem *p = &rep->problems[i];
                 log_info("rule skipped: %s:%u: %s%s%s", p->file, p->line, p->rule, *p->rule ? ": " : "", p->reason);
         }
+        metrics.rules_loaded = rep->loaded;
+        metrics.rules_unsupported = rep->unsupported;
         log_notice("rules: %zu loaded, %zu unsupported (%zu variants from %zu files)", rep->loaded,
                    rep->unsupported, rep->variants, rep->files);
 }

@@ -38,6 +38,8 @@ struct metrics {
         uint64_t dialect[8];            /* by enum dialect */
         uint64_t http_requests;
         uint64_t reloads_ok, reloads_failed;
+        uint64_t rules_loaded;          /* gauge: rules in the running set */
+        uint64_t rules_unsupported;     /* gauge: rules skipped at the last load */
         uint64_t spool_write_errors;    /* failed or short spool writes, failed fsyncs */
         uint64_t spool_dropped;         /* records the spool's retry queue could not hold */
         uint64_t spool_torn_repaired;   /* torn tails cut at open */
