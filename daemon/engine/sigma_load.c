@@ -884,3 +884,28 @@ int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct rule
         *out = rs;
         return 0;
 }
+
+/* ---- correlation type names (shared with record.c) ------------------------- */
+
+static const char *const corr_type_names[_CORR_TYPE_MAX] = {
+        [CORR_EVENT_COUNT] = "event_count",
+        [CORR_VALUE_COUNT] = "value_count",
+        [CORR_TEMPORAL] = "temporal",
+        [CORR_TEMPORAL_ORDERED] = "temporal_ordered",
+        [CORR_VALUE_SUM] = "value_sum",
+        [CORR_VALUE_AVG] = "value_avg",
+        [CORR_VALUE_PERCENTILE] = "value_percentile",
+};
+
+const char *corr_type_name(enum corr_type t)
+{
+        return t >= 0 && t < _CORR_TYPE_MAX ? corr_type_names[t] : "unknown";
+}
+
+enum corr_type corr_type_from_name(const char *s)
+{
+        for (int i = 0; s && i < _CORR_TYPE_MAX; i++)
+                if (strcmp(s, corr_type_names[i]) == 0)
+                        return (enum corr_type)i;
+        return _CORR_TYPE_INVALID;
+}

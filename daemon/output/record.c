@@ -17,6 +17,7 @@
  *     loader owns sigma_level_name(); the output layer does not depend on
  *     the engine). */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +65,17 @@ static int record_hash_item(EVP_MD_CTX *ctx, const char *s)
         return EVP_DigestUpdate(ctx, &sep, 1) == 1 ? 0 : -1;
 }
 
-void record_lead_id(const char *rule_id, const char *kind, const char *group,
-                    const struct winevent *const *evs, size_t nevs, char out[RECORD_ID_LEN + 1])
+/* What identifies a contributing event in a lead id. */
+struct record_key {
+        const char *host, *channel;
+        bool has_record_id;
+        uint64_t record_id;
+        int64_t time_us;
+        uint32_t event_id;
+};
+
+static void record_hash_keys(const char *rule_id, const char *kind, const char *group,
+                             const struct record_key *keys, size_t nkeys, char out[RECORD_ID_LEN + 1])
 {
         static const char hex[] = "0123456789abcdef";
         unsigned char md[EVP_MAX_MD_SIZE];
@@ -75,18 +85,18 @@ void record_lead_id(const char *rule_id, const char *kind, const char *group,
 
         bad = bad || record_hash_item(ctx, rule_id) < 0 || record_hash_item(ctx, kind) < 0 ||
               record_hash_item(ctx, group) < 0;
-        for (size_t i = 0; !bad && i < nevs; i++) {
-                const struct winevent *ev = evs[i];
+        for (size_t i = 0; !bad && i < nkeys; i++) {
+                const struct record_key *k = &keys[i];
                 char num[48];
 
-                bad = record_hash_item(ctx, ev->host) < 0 || record_hash_item(ctx, ev->channel) < 0;
-                if (ev->has_record_id) {
-                        snprintf(num, sizeof(num), "r%" PRIu64, ev->record_id);
+                bad = record_hash_item(ctx, k->host) < 0 || record_hash_item(ctx, k->channel) < 0;
+                if (k->has_record_id) {
+                        snprintf(num, sizeof(num), "r%" PRIu64, k->record_id);
                         bad = bad || record_hash_item(ctx, num) < 0;
                 } else {
-                        snprintf(num, sizeof(num), "t%" PRId64, ev->time_us);
+                        snprintf(num, sizeof(num), "t%" PRId64, k->time_us);
                         bad = bad || record_hash_item(ctx, num) < 0;
-                        snprintf(num, sizeof(num), "e%" PRIu32, ev->event_id);
+                        snprintf(num, sizeof(num), "e%" PRIu32, k->event_id);
                         bad = bad || record_hash_item(ctx, num) < 0;
                 }
         }
@@ -101,6 +111,18 @@ void record_lead_id(const char *rule_id, const char *kind, const char *group,
                 out[2 * i + 1] = hex[md[i] & 0xf];
         }
         out[RECORD_ID_LEN] = '\0';
+}
+
+void record_lead_id(const char *rule_id, const char *kind, const char *group,
+                    const struct winevent *const *evs, size_t nevs, char out[RECORD_ID_LEN + 1])
+{
+        struct record_key keys[64];
+        size_t n = nevs < ELEMENTSOF(keys) ? nevs : ELEMENTSOF(keys);
+
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (struct record_key){ evs[i]->host, evs[i]->channel, evs[i]->has_record_id,
+                                               evs[i]->record_id, evs[i]->time_us, evs[i]->event_id };
+        record_hash_keys(rule_id, kind, group, keys, n, out);
 }
 
 /* ---- JSON ----------------------------------------------------------- */
@@ -239,6 +261,96 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
                 json_object_put(e);
                 return -ENOMEM;
         }
+        if (record_add_str(o, "why", why ? why : r->title) < 0 ||
+            record_add(o, "caveats", json_object_new_array()) < 0)
+                return -ENOMEM;
+        text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        if (!text || !(*out = malloc(n + 1)))
+                return -ENOMEM;
+        memcpy(*out, text, n + 1);
+        if (len)
+                *len = n;
+        return 0;
+}
+
+static struct json_object *record_corr_event(const struct corr_event *e)
+{
+        _cleanup_json_ struct json_object *o = json_object_new_object();
+
+        if (!o || record_add_str(o, "host", e->host) < 0 || record_add_str(o, "channel", e->channel) < 0 ||
+            record_add(o, "event_id", json_object_new_int64(e->event_id)) < 0)
+                return NULL;
+        if (e->has_record_id) {
+                if (record_add(o, "record_id", json_object_new_uint64(e->record_id)) < 0)
+                        return NULL;
+        } else if (json_object_object_add(o, "record_id", NULL) < 0) {
+                return NULL;
+        }
+        if (record_add_time(o, "time", e->time_us) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                            const char *why, int64_t emitted_us, char **out, size_t *len)
+{
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *group, *events, *window;
+        const struct sigma_rule *r = c ? c->meta : NULL;
+        const char *kind = record_kind_names[RECORD_KIND_CORRELATION];
+        struct record_key keys[64];
+        const char *host;
+        char id[RECORD_ID_LEN + 1];
+        const char *text;
+        size_t n = 0, nk;
+
+        if (!r || !f || !out || r->level < 0 || r->level >= _SIGMA_LEVEL_MAX)
+                return -EINVAL;
+        nk = f->nevents < ELEMENTSOF(keys) ? f->nevents : ELEMENTSOF(keys);
+        host = nk ? f->events[0].host : "*";
+        for (size_t i = 0; i < nk; i++) {
+                const struct corr_event *e = &f->events[i];
+                keys[i] = (struct record_key){ e->host, e->channel, e->has_record_id, e->record_id, e->time_us,
+                                               e->event_id };
+                if (strcmp(e->host, host) != 0)
+                        host = "*";     /* the correlation spans hosts */
+        }
+        record_hash_keys(r->id, kind, f->key, keys, nk, id);
+        if (!id[0])
+                return -ENOMEM;
+        o = json_object_new_object();
+        if (!o || record_add_str(o, "type", "lead") < 0 || record_add_str(o, "id", id) < 0 ||
+            record_add_time(o, "time", f->last_us) < 0 || record_add_time(o, "emitted", emitted_us) < 0 ||
+            record_add_str(o, "host", host) < 0 || record_add(o, "rule", record_rule(r)) < 0 ||
+            record_add_str(o, "kind", kind) < 0 ||
+            record_add_str(o, "correlation", corr_type_name(c->spec.type)) < 0)
+                return -ENOMEM;
+        group = json_object_new_object();
+        if (record_add(o, "group", group) < 0)
+                return -ENOMEM;
+        for (size_t g = 0; g < c->ngroup_by; g++)
+                if (record_add_str(group, c->group_by[g], group_values && group_values[g] ? group_values[g] : "") < 0)
+                        return -ENOMEM;
+        if (record_add(o, "count", json_object_new_int64((int64_t)f->count)) < 0)
+                return -ENOMEM;
+        if (c->value_field && record_add(o, "value", json_object_new_double(f->aggregate)) < 0)
+                return -ENOMEM;
+        window = json_object_new_object();
+        if (record_add(o, "window", window) < 0 || record_add_time(window, "first", f->first_us) < 0 ||
+            record_add_time(window, "last", f->last_us) < 0)
+                return -ENOMEM;
+        events = json_object_new_array_ext((int)f->nevents);
+        if (record_add(o, "events", events) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->nevents; i++) {
+                struct json_object *e = record_corr_event(&f->events[i]);
+                if (!e || json_object_array_add(events, e) < 0) {
+                        json_object_put(e);
+                        return -ENOMEM;
+                }
+        }
+        if (f->nevents < f->count && record_add(o, "events_truncated", json_object_new_boolean(1)) < 0)
+                return -ENOMEM;
         if (record_add_str(o, "why", why ? why : r->title) < 0 ||
             record_add(o, "caveats", json_object_new_array()) < 0)
                 return -ENOMEM;

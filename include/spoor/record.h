@@ -40,3 +40,10 @@ void record_lead_id(const char *rule_id, const char *kind, const char *group,
  * The group key of a match is the event's host.  0 or -ENOMEM / -EINVAL. */
 int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                       size_t nfields, const char *why, int64_t emitted_us, char **out, size_t *len);
+
+/* One lead of kind "correlation": the correlation's metadata, the group-by
+ * values (group_values[g] for c->group_by[g]), the count (and the value for
+ * value_* types), the window and the contributing events.  host is the
+ * events' host, or "*" when they span hosts.  0 or -ENOMEM / -EINVAL. */
+int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                            const char *why, int64_t emitted_us, char **out, size_t *len);

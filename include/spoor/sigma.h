@@ -7,6 +7,7 @@
 #include "spoor/logsource.h"
 #include "spoor/match.h"
 #include "spoor/sigma_cond.h"
+#include "spoor/correlate.h"
 
 enum sigma_level {
         SIGMA_LEVEL_INFORMATIONAL,
@@ -20,6 +21,13 @@ enum sigma_level {
 
 const char *sigma_level_name(enum sigma_level l);
 enum sigma_level sigma_level_from_name(const char *s);
+
+/* A correlation that reads a rule's (or a correlation's) matches: it is
+ * referenced rule `ref` of correlation `ci`. */
+struct sigma_observer {
+        uint32_t ci;
+        uint16_t ref;
+};
 
 /* A rule's metadata, shared by its variants. */
 struct sigma_rule {
@@ -37,6 +45,25 @@ struct sigma_rule {
         size_t nfields;
         char **falsepositives;
         size_t nfalsepositives;
+        struct sigma_observer *observers;       /* correlations that read its matches */
+        size_t nobservers;
+        bool quiet;             /* referenced by correlations, none with `generate: true`:
+                                 * its own matches write no lead */
+};
+
+/* A Sigma correlation rule (correlation: type, rules, aliases, group-by,
+ * timespan, condition, generate). */
+struct sigma_corr {
+        struct sigma_rule *meta;        /* id, name, title, level, tags... (owned) */
+        struct corr_spec spec;
+        char **refs;                    /* referenced rules, as written (id or name) */
+        char **group_by;
+        size_t ngroup_by;
+        /* alias_fields[g * spec.nrefs + r]: the field referenced rule r calls
+         * group-by entry g (from `aliases`); NULL = the entry's own name. */
+        char **alias_fields;
+        char *value_field;              /* condition.field (value_* types) */
+        bool generate;
 };
 
 /* One selection (detection identifier): OR over groups, each an AND of

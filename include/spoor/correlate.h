@@ -1,0 +1,137 @@
+/* Sigma correlation rules in sliding event-time windows
+ * (daemon/engine/correlate.c, daemon/engine/window.c).
+ *
+ * The correlator does not look at events: the engine tells it "referenced
+ * rule `ref` of correlation `ci` matched, in group `key`, at event time t"
+ * (correlator_observe), and advances time (correlator_advance).  It keeps
+ * state keyed group key → per-correlation window (DESIGN §8: never one
+ * global table), decides conditions, and calls `fire` for each correlation
+ * that holds, with the contributing events.
+ *
+ * Time.  Windows are sliding, in event time: a window of correlation C in
+ * group G is the set of observations within `timespan` of each other; an
+ * observation at t completes a window only with observations in
+ * [t - timespan, t] (an event exactly timespan + 1 s after the first does
+ * not).  The watermark is the highest event time observed minus
+ * `allowed_lateness`, advanced by processing time while input is idle
+ * (correlator_advance with the receive clock).  An observation older than
+ * the watermark is late: it is counted (late_total), still used for
+ * conditions that are decided on arrival (gt/gte thresholds, temporal)
+ * within windows that are still open, and never extends or reopens a
+ * window that was already decided.  Conditions that can only be decided
+ * when the window closes (lt, lte, eq, neq, the value_* aggregates) are
+ * decided when the watermark passes the window's end.
+ * Skew.  An observation whose event time is more than `max_future` ahead of
+ * its receive time (a host whose clock runs ahead) is counted
+ * (skewed_total) and does not advance the watermark, so it cannot make
+ * other hosts' events late.
+ *
+ * Bounds.  At most `max_groups` groups across all correlations and
+ * `max_events_per_window` contributing events kept per window (the count is
+ * exact, the list is truncated and says so); the least recently active
+ * group is evicted first, counted in evicted_total. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum corr_type {
+        CORR_EVENT_COUNT,
+        CORR_VALUE_COUNT,
+        CORR_TEMPORAL,
+        CORR_TEMPORAL_ORDERED,
+        CORR_VALUE_SUM,
+        CORR_VALUE_AVG,
+        CORR_VALUE_PERCENTILE,
+        _CORR_TYPE_MAX,
+        _CORR_TYPE_INVALID = -1,
+};
+
+const char *corr_type_name(enum corr_type t);           /* "event_count", ... */
+enum corr_type corr_type_from_name(const char *s);
+
+enum corr_op {
+        CORR_GT,
+        CORR_GTE,
+        CORR_LT,
+        CORR_LTE,
+        CORR_EQ,
+        CORR_NEQ,
+        _CORR_OP_MAX,
+};
+
+struct corr_condition {
+        struct {
+                enum corr_op op;
+                double value;
+        } crit[2];                      /* one criterion, or two as a range (gt: 5, lte: 10) */
+        size_t ncrit;                   /* 0 for temporal / temporal_ordered (all rules seen) */
+        double percentile;              /* value_percentile: 0..100 */
+};
+
+/* One correlation as the correlator needs it (the loader builds these). */
+struct corr_spec {
+        enum corr_type type;
+        size_t nrefs;                   /* referenced rules, in the order written (temporal_ordered) */
+        int64_t timespan_us;
+        struct corr_condition cond;
+};
+
+/* A contributing event, as kept in a window (enough for the lead). */
+struct corr_event {
+        int64_t time_us;
+        int64_t recv_us;
+        uint64_t record_id;
+        bool has_record_id;
+        uint16_t event_id;
+        uint16_t ref;                   /* which referenced rule it matched */
+        char host[64];                  /* canonical host (truncated for storage) */
+        char channel[64];
+};
+
+struct corr_fire {
+        size_t ci;                      /* correlation index */
+        const char *key;                /* group key as given to observe */
+        const struct corr_event *events;        /* oldest first */
+        size_t nevents;                 /* kept (≤ max_events_per_window) */
+        uint64_t count;                 /* observations in the window (exact) */
+        double aggregate;               /* value_count: distinct values; value_sum/avg/percentile: the value */
+        int64_t first_us, last_us;      /* window span in event time */
+};
+
+struct corr_opts {
+        int64_t allowed_lateness_us;    /* default 5 min */
+        int64_t max_future_us;          /* default 5 min */
+        size_t max_groups;              /* default 100000 */
+        size_t max_events_per_window;   /* default 32 */
+        void (*fire)(void *ud, const struct corr_fire *f);
+        void *ud;
+};
+
+struct corr_stats {
+        uint64_t observed, late, skewed, evicted, fired;
+        size_t groups;                  /* live groups */
+        size_t state_bytes;             /* approximate memory held */
+};
+
+struct correlator;
+
+/* specs[0..n) must outlive the correlator.  NULL on ENOMEM. */
+struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const struct corr_opts *o);
+void correlator_free(struct correlator *c);
+
+/* Referenced rule `ref` (< specs[ci].nrefs) of correlation `ci` matched in
+ * group `key` (any bytes, NUL-terminated; the engine joins the group-by
+ * values).  `value`: the correlation field's value for value_count / value_*
+ * types (NULL when the event lacks it: then the observation is ignored for
+ * value_* and counted for nothing). */
+void correlator_observe(struct correlator *c, size_t ci, const char *key, const struct corr_event *ev,
+                        const char *value);
+
+/* Let time pass: the watermark becomes at least now_us - allowed_lateness
+ * (processing time while input is idle); windows whose end the watermark
+ * passed are decided and dropped.  Call from a timer and at end of replay
+ * with INT64_MAX to flush every window. */
+void correlator_advance(struct correlator *c, int64_t now_us);
+
+const struct corr_stats *correlator_stats(const struct correlator *c);
