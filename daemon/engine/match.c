@@ -30,6 +30,7 @@
 
 #include "match_impl.h"
 #include "spoor/cleanup.h"
+#include "spoor/intern.h"
 
 int match_errf(char *err, size_t errlen, int r, const char *fmt, ...)
 {
@@ -322,6 +323,8 @@ int match_item_compile(const char *spec, struct json_object *value, const struct
                 mapped = env->map_field ? env->map_field(env->map_ud, it->field) : it->field;
                 if (mapped && !(it->event_field = strdup(mapped)))
                         goto nomem;
+                if (mapped)
+                        it->event_key = intern(mapped, strlen(mapped));
         }
 
         const struct match_op *who = sp.subject ? sp.subject : sp.cmp;
@@ -348,6 +351,9 @@ int match_item_compile(const char *spec, struct json_object *value, const struct
                 if (item_close_group(it) < 0)
                         goto nomem;
         }
+        for (size_t i = 0; i < it->nvalues; i++)
+                if (it->values[i].match == match_string_match && !it->values[i].u.lit.cased)
+                        it->fold = true;
         *out = it;
         return 0;
 
@@ -374,15 +380,20 @@ void match_item_free(struct match_item *it)
 
 /* ---- evaluation ----------------------------------------------------------- */
 
+const struct winevent_field *match_field(const struct winevent *ev, const char *name, const char *key)
+{
+        return key ? winevent_get_interned(ev, key) : winevent_get(ev, name);
+}
+
 /* OR over one group's variants against one field value (s NULL: absent). */
 static enum tri group_eval(const struct match_item *it, size_t g, const struct winevent *ev,
-                           const char *s, size_t len)
+                           const char *s, size_t len, const char *lower)
 {
         enum tri r = TRI_NO;
 
         for (size_t k = it->groups[g]; k < it->groups[g + 1]; k++) {
                 const struct match_value *v = &it->values[k];
-                enum tri x = (s || v->sees_absent) ? v->match(v, ev, s, len) : TRI_UNKNOWN;
+                enum tri x = (s || v->sees_absent) ? v->match(v, ev, s, len, lower) : TRI_UNKNOWN;
                 r = tri_or(r, x);
                 if (r == TRI_YES)
                         break;
@@ -393,22 +404,30 @@ static enum tri group_eval(const struct match_item *it, size_t g, const struct w
 /* A keyword group: YES when some field of the event matches. */
 static enum tri group_eval_keyword(const struct match_item *it, size_t g, const struct winevent *ev)
 {
-        for (size_t f = 0; f < ev->nfields; f++)
-                if (group_eval(it, g, ev, ev->fields[f].value, ev->fields[f].len) == TRI_YES)
+        for (size_t i = 0; i < ev->nfields; i++) {
+                const struct winevent_field *f = &ev->fields[i];
+                const char *lower = it->fold ? winevent_field_lower(ev, f) : NULL;
+
+                if (group_eval(it, g, ev, f->value, f->len, lower) == TRI_YES)
                         return TRI_YES;
+        }
         return TRI_NO;
 }
 
 enum tri match_item_eval(const struct match_item *it, const struct winevent *ev)
 {
         const struct winevent_field *f = NULL;
+        const char *lower = NULL;
         enum tri r = it->all ? TRI_YES : TRI_NO;
 
-        if (!it->keyword && it->event_field)
-                f = winevent_get(ev, it->event_field);
+        if (!it->keyword && it->event_field) {
+                f = match_field(ev, it->event_field, it->event_key);
+                if (f && it->fold)
+                        lower = winevent_field_lower(ev, f);
+        }
         for (size_t g = 0; g < it->ngroups; g++) {
                 enum tri x = it->keyword ? group_eval_keyword(it, g, ev)
-                                         : group_eval(it, g, ev, f ? f->value : NULL, f ? f->len : 0);
+                                         : group_eval(it, g, ev, f ? f->value : NULL, f ? f->len : 0, lower);
                 r = it->all ? tri_and(r, x) : tri_or(r, x);
                 if (r == (it->all ? TRI_NO : TRI_YES))
                         break;
@@ -431,4 +450,42 @@ const char *match_item_event_field(const struct match_item *it)
 const char *match_item_ref_field(const struct match_item *it)
 {
         return it->ref_field;
+}
+
+/* Every value is one of the item's needles: YES needs some group YES (all
+ * of them with `all`), a group is YES when one of its values matches, and
+ * a string value matches only where its literal part occurs.  Folding both
+ * sides keeps that true for `cased` values. */
+size_t match_item_needles(const struct match_item *it)
+{
+        if (it->keyword || it->neq || !it->event_field)
+                return 0;
+        for (size_t i = 0; i < it->nvalues; i++) {
+                const unsigned char *b;
+                size_t len;
+                bool cased;
+
+                if (it->values[i].match != match_string_match)
+                        return 0;
+                match_string_needle(&it->values[i], &b, &len, &cased);
+                if (len == 0)
+                        return 0;
+        }
+        return it->nvalues;
+}
+
+bool match_item_never_yes(const struct match_item *it)
+{
+        if (it->keyword || it->event_field || it->ngroups == 0)
+                return false;
+        for (size_t i = 0; i < it->nvalues; i++)
+                if (it->values[i].sees_absent)
+                        return false;
+        return true;
+}
+
+void match_item_needle(const struct match_item *it, size_t i, const unsigned char **b, size_t *len,
+                       bool *cased)
+{
+        match_string_needle(&it->values[i], b, len, cased);
 }

@@ -39,6 +39,7 @@
 #include <json-c/json.h>
 
 #include "match_impl.h"
+#include "spoor/intern.h"
 
 #define MATCH_RE_LIMIT 100000
 #define MATCH_RE_DEPTH 10000
@@ -84,7 +85,8 @@ int match_re_compile(struct match_build *b, const struct match_op *op, char *err
         return 0;
 }
 
-enum tri match_re_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len)
+enum tri match_re_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower)
 {
         int rc = pcre2_match(v->u.re.code, (PCRE2_SPTR)s, len, 0, 0, v->u.re.md, v->u.re.mctx);
 
@@ -169,7 +171,8 @@ static bool prefix_eq(const unsigned char *a, const unsigned char *b, unsigned b
         return (a[full] & mask) == (b[full] & mask);
 }
 
-enum tri match_cidr_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len)
+enum tri match_cidr_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower)
 {
         unsigned char a[16];
         int af = addr_parse(s, len, a);
@@ -362,7 +365,8 @@ int match_part_compile(struct match_build *b, const struct match_op *op, char *e
         return num_add(b, op, (cmp->cls & MCLS_NUM) ? cmp->arg : MNUM_EQ, op->arg, err, errlen);
 }
 
-enum tri match_num_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len)
+enum tri match_num_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower)
 {
         struct num n;
         int c;
@@ -415,7 +419,8 @@ int match_exists_compile(struct match_build *b, const struct match_op *op, char 
         return 0;
 }
 
-enum tri match_exists_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len)
+enum tri match_exists_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower)
 {
         return (s != NULL) == v->u.exists.want ? TRI_YES : TRI_NO;
 }
@@ -443,6 +448,8 @@ int match_fieldref_compile(struct match_build *b, const struct match_op *op, cha
                         free(name);
                         return match_errf(err, errlen, -ENOMEM, "out of memory");
                 }
+                if (mapped)
+                        v->u.ref.key = intern(mapped, strlen(mapped));
                 free(name);
                 v->u.ref.wild = (cmp->cls & MCLS_WILD) ? (unsigned)cmp->arg : 0;
                 v->u.ref.cased = b->sp->cased;
@@ -467,9 +474,10 @@ static bool ref_eq(const unsigned char *a, const unsigned char *b, size_t n, boo
         return true;
 }
 
-enum tri match_fieldref_match(const struct match_value *v, const struct winevent *ev, const char *str, size_t n)
+enum tri match_fieldref_match(const struct match_value *v, const struct winevent *ev, const char *str, size_t n,
+                          const char *lower)
 {
-        const struct winevent_field *f = v->u.ref.field ? winevent_get(ev, v->u.ref.field) : NULL;
+        const struct winevent_field *f = v->u.ref.field ? match_field(ev, v->u.ref.field, v->u.ref.key) : NULL;
         const unsigned char *s = (const unsigned char *)str;
         bool cased = v->u.ref.cased;
 

@@ -95,8 +95,11 @@ struct match_spec {
 };
 
 struct match_value;
+/* Match one field value: s, len bytes (NULL: the field is absent, for
+ * values with sees_absent).  lower: the same bytes with A-Z folded
+ * (winevent_field_lower), or NULL when the caller has none. */
 typedef enum tri (*match_fn)(const struct match_value *v, const struct winevent *ev,
-                             const char *s, size_t len);
+                             const char *s, size_t len, const char *lower);
 
 /* Literal matchers, cheapest first. */
 enum { MLIT_ANY, MLIT_EXACT, MLIT_PREFIX, MLIT_SUFFIX, MLIT_SUBSTR, MLIT_GLOB };
@@ -137,6 +140,7 @@ struct match_value {
                 } exists;
                 struct {
                         char *field;    /* mapped event field, NULL = unavailable */
+                        const char *key;        /* field interned, NULL: look it up by name */
                         unsigned wild;  /* MWILD_* */
                         bool cased;
                 } ref;
@@ -147,6 +151,8 @@ struct match_value {
 struct match_item {
         char *field;                    /* Sigma name; NULL for keywords */
         char *event_field;              /* mapped name; NULL = unavailable / keyword */
+        const char *event_key;          /* event_field interned; NULL: look it up by name */
+        bool fold;                      /* some value matches case-insensitively: pass lower */
         char *ref_field;                /* first fieldref's mapped field */
         bool keyword, all, neq;
         struct match_value *values;
@@ -185,6 +191,9 @@ struct match_op {
 /* ---- match.c ---- */
 struct match_value *match_item_add_value(struct match_item *it, const struct match_op *op, match_fn fn);
 
+/* The field `name` (interned as `key`, or NULL) of the event. */
+const struct winevent_field *match_field(const struct winevent *ev, const char *name, const char *key);
+
 /* ---- match_string.c: Sigma strings, literal and glob matching ---- */
 extern const unsigned char match_lower[256];
 void mstr_free(struct mstr *s);
@@ -203,9 +212,13 @@ const char *match_scalar_text(struct json_object *v, size_t *len);
 bool match_ci_eq(const unsigned char *a, const unsigned char *lower, size_t n);
 
 int match_string_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_string_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_string_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 void match_string_free(struct match_value *v);
-enum tri match_null_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+/* The longest run of literal bytes every match of v contains (len 0: none). */
+void match_string_needle(const struct match_value *v, const unsigned char **b, size_t *len, bool *cased);
+enum tri match_null_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 
 /* ---- match_transform.c ---- */
 int match_base64_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
@@ -217,16 +230,21 @@ enum { MUTF16_LE, MUTF16_BE, MUTF16_BOM };
 
 /* ---- match_compare.c ---- */
 int match_re_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_re_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_re_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 void match_re_free(struct match_value *v);
 int match_cidr_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_cidr_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_cidr_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 int match_num_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_num_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_num_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 int match_exists_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_exists_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_exists_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 int match_fieldref_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
-enum tri match_fieldref_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len);
+enum tri match_fieldref_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower);
 void match_fieldref_free(struct match_value *v);
 int match_part_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
 

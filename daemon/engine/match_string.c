@@ -3,8 +3,10 @@
  * cheapest matcher: any / exact / prefix / suffix / substring, or a glob.
  *
  * Case-insensitive matching (the Sigma default) folds ASCII letters only:
- * the pattern is lower-cased once at compile time, the event bytes through
- * match_lower[] while comparing.  Non-ASCII letters compare byte for byte
+ * the pattern is lower-cased once at compile time, the event value once per
+ * event and field (winevent_field_lower, handed in as `lower`), so the
+ * comparison itself is exact; without `lower` (ENOMEM) the event bytes go
+ * through match_lower[] while comparing.  Non-ASCII letters compare byte for byte
  * ("É" does not match "é"); `cased` compares every byte exactly.
  *
  * Escapes (Sigma spec, "Escaping"): `\*` and `\?` are a literal star and
@@ -268,6 +270,29 @@ void match_string_free(struct match_value *v)
         free(v->u.lit.skip);
 }
 
+void match_string_needle(const struct match_value *v, const unsigned char **b, size_t *len, bool *cased)
+{
+        *b = v->u.lit.pat;
+        *len = v->u.lit.kind == MLIT_ANY ? 0 : v->u.lit.len;
+        *cased = v->u.lit.cased;
+        if (v->u.lit.kind != MLIT_GLOB)
+                return;
+        /* a glob: its longest run of literal bytes ('?' is any one character) */
+        size_t best = 0, best_len = 0;
+        for (size_t i = 0; i < v->u.lit.len;) {
+                size_t j = i;
+                while (j < v->u.lit.len && v->u.lit.sp[j] == MS_LIT)
+                        j++;
+                if (j - i > best_len) {
+                        best = i;
+                        best_len = j - i;
+                }
+                i = j + 1;
+        }
+        *b = v->u.lit.pat + best;
+        *len = best_len;
+}
+
 /* ---- evaluation ------------------------------------------------------------ */
 
 static inline bool lit_eq(const unsigned char *s, const unsigned char *pat, size_t n, bool cased)
@@ -289,7 +314,24 @@ static bool substr_ci(const unsigned char *h, size_t n, const unsigned char *pat
         return false;
 }
 
-static bool substr(const unsigned char *h, size_t n, const struct match_value *v)
+/* Horspool over folded bytes (winevent_field_lower); pat is lower-cased, m >= 2.
+ * memmem() would rebuild its shift table on every call. */
+static bool substr_folded(const unsigned char *h, size_t n, const unsigned char *pat, size_t m,
+                          const uint8_t *skip)
+{
+        const unsigned char last = pat[m - 1];
+
+        for (size_t i = 0; i + m <= n;) {
+                unsigned char c = h[i + m - 1];
+                if (c == last && memcmp(h + i, pat, m - 1) == 0)
+                        return true;
+                i += skip[c];
+        }
+        return false;
+}
+
+/* cased: compare bytes exactly (a `cased` value, or h holds folded bytes). */
+static bool substr(const unsigned char *h, size_t n, const struct match_value *v, bool cased)
 {
         const unsigned char *pat = v->u.lit.pat;
         size_t m = v->u.lit.len;
@@ -298,7 +340,9 @@ static bool substr(const unsigned char *h, size_t n, const struct match_value *v
                 return true;
         if (m > n)
                 return false;
-        if (v->u.lit.cased)
+        if (cased && v->u.lit.skip)
+                return substr_folded(h, n, pat, m, v->u.lit.skip);
+        if (cased)
                 return memmem(h, n, pat, m) != NULL;
         if (m == 1) {
                 for (size_t i = 0; i < n; i++)
@@ -320,11 +364,10 @@ static inline size_t utf8_next(const unsigned char *s, size_t n, size_t i)
 
 /* Iterative glob with single star backtracking: O(n*m) worst case, no
  * recursion, no allocation. */
-static bool glob(const unsigned char *s, size_t n, const struct match_value *v)
+static bool glob(const unsigned char *s, size_t n, const struct match_value *v, bool cased)
 {
         const unsigned char *pat = v->u.lit.pat, *sp = v->u.lit.sp;
         size_t m = v->u.lit.len, p = 0, i = 0, star = SIZE_MAX, mark = 0;
-        bool cased = v->u.lit.cased;
 
         while (i < n) {
                 if (p < m && sp[p] == MS_ONE) {
@@ -348,37 +391,47 @@ static bool glob(const unsigned char *s, size_t n, const struct match_value *v)
         return p == m;
 }
 
-enum tri match_string_match(const struct match_value *v, const struct winevent *ev, const char *str, size_t n)
+enum tri match_string_match(const struct match_value *v, const struct winevent *ev, const char *str, size_t n,
+                          const char *lower)
 {
         const unsigned char *s = (const unsigned char *)str;
+        const unsigned char *pat = v->u.lit.pat;
         size_t m = v->u.lit.len;
+        bool cased = v->u.lit.cased;
         bool ok;
 
+        /* On folded bytes, a case-insensitive comparison is an exact one:
+         * match_lower[s[i]] == pat[i] exactly when lower[i] == pat[i]. */
+        if (!cased && lower) {
+                s = (const unsigned char *)lower;
+                cased = true;
+        }
         switch (v->u.lit.kind) {
         case MLIT_ANY:
                 ok = true;
                 break;
         case MLIT_EXACT:
-                ok = n == m && lit_eq(s, v->u.lit.pat, m, v->u.lit.cased);
+                ok = n == m && lit_eq(s, pat, m, cased);
                 break;
         case MLIT_PREFIX:
-                ok = n >= m && lit_eq(s, v->u.lit.pat, m, v->u.lit.cased);
+                ok = n >= m && lit_eq(s, pat, m, cased);
                 break;
         case MLIT_SUFFIX:
-                ok = n >= m && lit_eq(s + n - m, v->u.lit.pat, m, v->u.lit.cased);
+                ok = n >= m && lit_eq(s + n - m, pat, m, cased);
                 break;
         case MLIT_SUBSTR:
-                ok = substr(s, n, v);
+                ok = substr(s, n, v, cased);
                 break;
         default:
-                ok = glob(s, n, v);
+                ok = glob(s, n, v, cased);
                 break;
         }
         return ok ? TRI_YES : TRI_NO;
 }
 
 /* `null`: the field is absent or empty. */
-enum tri match_null_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len)
+enum tri match_null_match(const struct match_value *v, const struct winevent *ev, const char *s, size_t len,
+                          const char *lower)
 {
         return !s || len == 0 ? TRI_YES : TRI_NO;
 }

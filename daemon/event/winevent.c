@@ -172,6 +172,7 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
         if (f) {
                 f->value = v;
                 f->len = value_len;
+                f->lower = NULL;
                 return 0;
         }
 
@@ -183,7 +184,8 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                 ev->fields = nf;
                 ev->fields_cap = cap;
         }
-        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len };
+        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
+                                                              .lower = NULL };
         return 0;
 }
 
@@ -193,4 +195,40 @@ const struct winevent_field *winevent_get(const struct winevent *ev, const char 
                 if (strcmp(ev->fields[i].name, name) == 0)
                         return &ev->fields[i];
         return NULL;
+}
+
+const struct winevent_field *winevent_get_interned(const struct winevent *ev, const char *name)
+{
+        for (size_t i = 0; i < ev->nfields; i++)
+                if (ev->fields[i].name == name)
+                        return &ev->fields[i];
+        return NULL;
+}
+
+const char *winevent_field_lower(const struct winevent *ev, const struct winevent_field *f)
+{
+        if (f->lower)
+                return f->lower;
+
+        const unsigned char *v = (const unsigned char *)f->value;
+        size_t i = 0;
+
+        while (i < f->len && !(v[i] >= 'A' && v[i] <= 'Z'))
+                i++;
+        /* The cache is not part of the event's observable state: casting
+         * away const is sound, every struct winevent is a mutable object. */
+        struct winevent_field *mf = (struct winevent_field *)f;
+        if (i == f->len) {
+                mf->lower = f->value;
+                return f->lower;
+        }
+        unsigned char *l = event_alloc((struct winevent *)ev, f->len + 1);
+        if (!l)
+                return NULL;
+        memcpy(l, v, i);
+        for (; i < f->len; i++)
+                l[i] = v[i] >= 'A' && v[i] <= 'Z' ? (unsigned char)(v[i] + 32) : v[i];
+        l[f->len] = '\0';
+        mf->lower = (const char *)l;
+        return f->lower;
 }

@@ -64,5 +64,24 @@ const char *match_item_event_field(const struct match_item *it);
 /* The field a fieldref item compares with (mapped), or NULL. */
 const char *match_item_ref_field(const struct match_item *it);
 
+/* Necessary literals (the ruleset's prefilter): when the item evaluates
+ * to YES, the ASCII-folded value of its event field contains at least one
+ * of needle 0 .. n-1, folded too.  Returns n, or 0 when the item gives no
+ * such guarantee: keyword items, `neq`, `null`, an unavailable field, a
+ * value without a literal part (`*`, ''), and every comparison other than
+ * equals / contains / startswith / endswith (re, cidr, numbers, exists,
+ * fieldref, time parts). */
+size_t match_item_needles(const struct match_item *it);
+
+/* True when the item cannot evaluate to YES on any event: its field is
+ * unavailable in this variant and no value sees an absent field (null,
+ * exists), so it is UNKNOWN whatever the event holds. */
+bool match_item_never_yes(const struct match_item *it);
+
+/* Needle i (< match_item_needles()): bytes and length, not NUL-terminated,
+ * not yet folded when *cased. */
+void match_item_needle(const struct match_item *it, size_t i, const unsigned char **b, size_t *len,
+                       bool *cased);
+
 /* Names of the modifiers this build supports, NULL-terminated (for docs). */
 const char *const *match_modifier_names(void);

@@ -26,6 +26,7 @@ struct winevent_field {
         const char *name;       /* NUL-terminated; interned (intern.h) or arena copy */
         const char *value;      /* NUL-terminated, arena; numbers as decimal text */
         size_t len;             /* strlen(value) unless the value holds NUL bytes */
+        const char *lower;      /* cache of winevent_field_lower(): NULL until computed */
 };
 
 struct winevent_arena_block;
@@ -67,3 +68,18 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
 
 /* The field named `name` (exact, case-sensitive), or NULL. */
 const struct winevent_field *winevent_get(const struct winevent *ev, const char *name);
+
+/* winevent_get() for a name returned by intern(): compares pointers only.
+ * Sound because a name intern() accepted once is interned in every event
+ * (winevent_set_field), so a field of that name always holds the same
+ * pointer.  Callers that could not intern a name use winevent_get(). */
+const struct winevent_field *winevent_get_interned(const struct winevent *ev, const char *name);
+
+/* The field's value with ASCII A-Z folded to a-z and every other byte
+ * kept (f->len bytes plus a NUL), for case-insensitive matching.
+ * Computed at most once per field per event and cached in f->lower (the
+ * value itself when it holds no upper-case letter, else an arena copy);
+ * the cache is forgotten with the value.  `ev` and `f` are logically
+ * unchanged: only the cache is written, which is why they are const here.
+ * NULL on ENOMEM (callers fold case themselves then). */
+const char *winevent_field_lower(const struct winevent *ev, const struct winevent_field *f);

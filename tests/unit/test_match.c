@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "spoor/cleanup.h"
 #include "spoor/match.h"
+#include "spoor/ruleset.h"
 #include "spoor/winevent.h"
 
 struct ev_field {
@@ -656,6 +658,256 @@ START_TEST(test_hostile_values_bounded)
 }
 END_TEST
 
+/* ---- needles: what the ruleset's prefilter may rely on ------------------------------------------ */
+
+struct ncase {
+        const char *name;
+        const char *spec;
+        const char *json;
+        size_t want;                    /* needles; 0: no guarantee */
+        const char *first;              /* needle 0, folded; NULL when want is 0 */
+        bool never_yes;
+};
+
+static const struct ncase needle_cases[] = {
+        { "contains_list", "F|contains", "[\"Mimi\", \"kAtz\"]", 2, "mimi", false },
+        { "equals", "F", "\"Cmd.EXE\"", 1, "cmd.exe", false },
+        { "startswith", "F|startswith", "\"C:\\\\Win\"", 1, "c:\\win", false },
+        { "endswith", "F|endswith", "\"\\\\X.exe\"", 1, "\\x.exe", false },
+        { "cased_folded_here", "F|contains|cased", "\"AbC\"", 1, "abc", false },
+        { "all_union", "F|contains|all", "[\"-enc\", \"power\"]", 2, "-enc", false },
+        { "glob_longest_run", "F", "\"a*bcd?e*\"", 1, "bcd", false },
+        { "windash_each_variant", "F|windash|contains", "\"-x\"", 5, "-x", false },
+        { "star_alone", "F", "\"*\"", 0, NULL, false },
+        { "empty_value", "F", "\"\"", 0, NULL, false },
+        { "one_value_without_literal", "F|contains", "[\"abc\", \"*\"]", 0, NULL, false },
+        { "null", "F", "null", 0, NULL, false },
+        { "null_in_list", "F", "[\"x\", null]", 0, NULL, false },
+        { "neq", "F|neq", "\"x\"", 0, NULL, false },
+        { "keyword", NULL, "\"needle\"", 0, NULL, false },
+        { "re", "F|re", "\"abc\"", 0, NULL, false },
+        { "exists", "F|exists", "true", 0, NULL, false },
+        { "fieldref", "F|fieldref", "\"G\"", 0, NULL, false },
+        { "number_compare", "F|gt", "3", 0, NULL, false },
+        { "unavailable_never_yes", "Unavailable|contains", "\"x\"", 0, NULL, true },
+        { "unavailable_null_can_be_yes", "Unavailable", "null", 0, NULL, false },
+        { "unavailable_exists_can_be_yes", "Unavailable|exists", "false", 0, NULL, false },
+        { "unavailable_neq_exists", "Unavailable|exists|neq", "true", 0, NULL, false },
+};
+
+START_TEST(test_needle_cases)
+{
+        const struct ncase *c = &needle_cases[_i];
+        _cleanup_json_ struct json_object *v = json_tokener_parse(c->json);
+        struct match_item *it = NULL;
+        char err[256] = "";
+
+        ck_assert_msg(match_item_compile(c->spec, v, &env, &it, err, sizeof(err)) == 0, "%s: %s", c->name, err);
+        ck_assert_msg(match_item_needles(it) == c->want, "%s: %zu needles, want %zu", c->name,
+                      match_item_needles(it), c->want);
+        ck_assert_msg(match_item_never_yes(it) == c->never_yes, "%s: never_yes", c->name);
+        if (c->first) {
+                const unsigned char *b;
+                size_t len;
+                bool cased;
+                char folded[64];
+
+                match_item_needle(it, 0, &b, &len, &cased);
+                ck_assert(len < sizeof(folded));
+                for (size_t k = 0; k < len; k++)
+                        folded[k] = (char)(b[k] >= 'A' && b[k] <= 'Z' ? b[k] + 32 : b[k]);
+                folded[len] = '\0';
+                ck_assert_msg(strcmp(folded, c->first) == 0, "%s: needle '%s', want '%s'", c->name, folded,
+                              c->first);
+        }
+        match_item_free(it);
+}
+END_TEST
+
+/* The folded-value cache gives the same answers as folding while comparing:
+ * every kind of string matcher, twice on one event (cache cold, then warm),
+ * on a value with upper case, with none, and with NUL bytes. */
+START_TEST(test_folded_cache_same_answers)
+{
+        static const struct {
+                const char *spec, *json;
+                enum tri want;
+        } rows[] = {
+                { "F", "\"c:\\\\windows\\\\cmd.exe /c WHOAMI\"", YES },
+                { "F|startswith", "\"C:\\\\WINDOWS\"", YES },
+                { "F|endswith", "\"whoami\"", YES },
+                { "F|contains", "\"CMD.exe /C\"", YES },
+                { "F|contains", "\"cmd.exe  /c\"", NO },
+                { "F", "\"*windows?cmd*WHO?MI\"", YES },
+                { "F|contains|cased", "\"whoAMI\"", YES },
+                { "F|contains|cased", "\"WHOAMI\"", NO },
+                { "F|contains", "\"w\"", YES },
+                { NULL, "\"CMD.EXE\"", YES },
+        };
+        struct winevent ev;
+        const char *value = "C:\\Windows\\cmd.exe /c whoAMI";
+
+        winevent_init(&ev);
+        ck_assert_int_eq(winevent_set_field(&ev, "F", 1, value, strlen(value)), 0);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_json_ struct json_object *v = json_tokener_parse(rows[i].json);
+                struct match_item *it = NULL;
+                char err[256] = "";
+
+                ck_assert_msg(match_item_compile(rows[i].spec, v, &env, &it, err, sizeof(err)) == 0, "%s", err);
+                for (int pass = 0; pass < 2; pass++)
+                        ck_assert_msg(match_item_eval(it, &ev) == rows[i].want, "row %zu pass %d", i, pass);
+                match_item_free(it);
+        }
+        winevent_free(&ev);
+}
+END_TEST
+
+/* ---- the ruleset's prefilter never changes a result -------------------------------------------------- */
+
+/* Rules that exercise what the prefilter must not rely on (not, keywords,
+ * null, neq, re, unavailable fields, filters) and what it uses (contains,
+ * equals, globs, windash, wide/base64offset, all, 1 of / all of). */
+static const char *const pf_rules[] = {
+        "detection:\n  selection:\n    CommandLine|contains: ['mimikatz', 'sekurlsa::']\n  condition: selection\n",
+        "detection:\n  selection:\n    Image|endswith: '\\evil.exe'\n  filter:\n    CommandLine|contains: 'safe'\n"
+        "  condition: selection and not filter\n",
+        "detection:\n  selection:\n    CommandLine|contains: 'x'\n  condition: not selection\n",
+        "detection:\n  selection_a:\n    Image|endswith: '\\a.exe'\n  selection_b:\n"
+        "    CommandLine|contains|all: ['-enc', 'power']\n  condition: 1 of selection_*\n",
+        "detection:\n  keywords:\n    - 'needle'\n  condition: keywords\n",
+        "detection:\n  selection:\n    CommandLine: null\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|contains|cased: 'CaSeD'\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|re: 'ab+c'\n  condition: selection\n",
+        "detection:\n  sel1:\n    CommandLine|contains: 'alpha'\n  sel2:\n    ParentImage|neq: 'x'\n"
+        "  condition: sel1 or sel2\n",
+        "detection:\n  selection_img:\n    Image|endswith: '\\pchunter.exe'\n  selection_pe:\n"
+        "    OriginalFileName: 'pc.exe'\n  condition: 1 of selection_*\n",
+        "detection:\n  selection:\n    CommandLine: '*foo?bar*baz*'\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|windash|contains: '-enc'\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|wide|base64offset|contains: 'ping'\n  condition: selection\n",
+        "detection:\n  selection_1:\n    Image|endswith: '.exe'\n  selection_2:\n    CommandLine|contains: 'yy'\n"
+        "  condition: all of selection_*\n",
+        "detection:\n  selection:\n    - Image|endswith: '\\x.exe'\n    - CommandLine|contains: 'yy'\n"
+        "  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|contains: 'zz'\n    ParentImage|exists: false\n"
+        "  condition: selection\n",
+        "detection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  noise:\n    CommandLine|contains: 'qq'\n"
+        "  condition: selection or not noise\n",
+};
+
+static const char *const pf_cmdlines[] = {
+        "", "C:\\Tools\\MIMIKATZ.exe sekurlsa::logonpasswords", "powershell -ENC abc", "powershell /enc x",
+        "safe run", "a needle here", "CaSeD", "cased", "xABBBCx", "alpha", "FOO1BARxxBAZ", "fooXbar baz",
+        "cmd \xe2\x80\x93" "enc", "yy", "zz", "qq", "cABpAG4AZwA", "x",
+};
+
+static const char *const pf_images[] = {
+        "C:\\Windows\\System32\\cmd.exe", "C:\\Temp\\EVIL.EXE", "C:\\a.exe", "C:\\T\\PCHunter.exe",
+        "C:\\x.exe", "C:\\y.com",
+};
+
+struct pf_set {
+        const struct sigma_variant *v[256];
+        size_t n;
+};
+
+static void pf_hit(void *ud, const struct sigma_variant *v, const enum tri *sel, struct winevent *ev)
+{
+        struct pf_set *s = ud;
+
+        ck_assert(s->n < ELEMENTSOF(s->v));
+        s->v[s->n++] = v;
+}
+
+static void pf_explain(void *ud, const struct sigma_variant *v, bool candidate, enum tri result,
+                       const enum tri *sel, struct winevent *ev)
+{
+        if (candidate && result == TRI_YES)
+                pf_hit(ud, v, sel, ev);
+}
+
+static int pf_ptr_cmp(const void *a, const void *b)
+{
+        const void *x = *(const void *const *)a, *y = *(const void *const *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static void pf_event(struct winevent *ev, bool sysmon, const char *image, const char *cmdline, bool parent)
+{
+        winevent_reset(ev);
+        ev->channel = sysmon ? "Microsoft-Windows-Sysmon/Operational" : "Security";
+        ev->event_id = sysmon ? 1 : 4688;
+        ck_assert_int_eq(winevent_set_field(ev, sysmon ? "Image" : "NewProcessName", sysmon ? 5 : 14, image,
+                                            strlen(image)), 0);
+        if (cmdline)
+                ck_assert_int_eq(winevent_set_field(ev, "CommandLine", 11, cmdline, strlen(cmdline)), 0);
+        if (parent)
+                ck_assert_int_eq(winevent_set_field(ev, sysmon ? "ParentImage" : "ParentProcessName",
+                                                    sysmon ? 11 : 17, "C:\\x", 4), 0);
+        if (sysmon)
+                ck_assert_int_eq(winevent_set_field(ev, "OriginalFileName", 16, "pc.exe", 6), 0);
+}
+
+START_TEST(test_prefilter_agrees_with_full_evaluation)
+{
+        char dir[] = "/tmp/spoor-test-prefilter-XXXXXX";
+        char path[256];
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep = { 0 };
+        struct winevent ev;
+        size_t hits = 0;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        for (size_t i = 0; i < ELEMENTSOF(pf_rules); i++) {
+                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
+                FILE *f = fopen(path, "w");
+                ck_assert_ptr_nonnull(f);
+                fprintf(f, "title: prefilter %zu\nid: pf-%02zu\nlevel: high\n"
+                        "logsource:\n  category: process_creation\n  product: windows\n%s",
+                        i, i, pf_rules[i]);
+                fclose(f);
+        }
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
+        ck_assert_msg(rep.loaded == ELEMENTSOF(pf_rules), "%zu loaded, %zu unsupported", rep.loaded,
+                      rep.unsupported);
+
+        winevent_init(&ev);
+        for (int sysmon = 0; sysmon < 2; sysmon++)
+                for (size_t im = 0; im < ELEMENTSOF(pf_images); im++)
+                        for (size_t cl = 0; cl <= ELEMENTSOF(pf_cmdlines); cl++)
+                                for (int parent = 0; parent < 2; parent++) {
+                                        const char *cmd = cl < ELEMENTSOF(pf_cmdlines) ? pf_cmdlines[cl] : NULL;
+                                        struct pf_set fast = { 0 }, full = { 0 };
+
+                                        pf_event(&ev, sysmon, pf_images[im], cmd, parent);
+                                        ruleset_eval(rs, &ev, pf_hit, &fast);
+                                        pf_event(&ev, sysmon, pf_images[im], cmd, parent);
+                                        ruleset_explain(rs, &ev, pf_explain, &full);
+                                        qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
+                                        qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
+                                        ck_assert_msg(fast.n == full.n &&
+                                                      memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
+                                                      "sysmon %d image %s cmdline %s parent %d: %zu hits, "
+                                                      "full evaluation %zu", sysmon, pf_images[im],
+                                                      cmd ? cmd : "(absent)", parent, fast.n, full.n);
+                                        hits += fast.n;
+                                }
+        ck_assert_msg(hits > 100, "only %zu hits: the table tests nothing", hits);
+        winevent_free(&ev);
+        ruleset_free(rs);
+        ruleset_report_fini(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(pf_rules); i++) {
+                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 
 #define ADD_TABLE(s, label, tbl)                                                        \
@@ -700,6 +952,9 @@ static Suite *match_suite(void)
         ADD_TEST(s, "utf16_invalid_utf8", test_utf16_invalid_utf8);
         ADD_TEST(s, "modifier_names", test_modifier_names);
         ADD_TEST(s, "hostile_values_bounded", test_hostile_values_bounded);
+        ADD_TABLE(s, "needles", needle_cases);
+        ADD_TEST(s, "folded_cache_same_answers", test_folded_cache_same_answers);
+        ADD_TEST(s, "prefilter_agrees_with_full_evaluation", test_prefilter_agrees_with_full_evaluation);
         return s;
 }
 

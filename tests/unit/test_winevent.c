@@ -222,6 +222,70 @@ START_TEST(test_long_name_private_copy)
 }
 END_TEST
 
+/* winevent_get_interned() finds a field by its interned name alone, and
+ * misses a private copy (which only a name intern() refused can have). */
+START_TEST(test_get_interned)
+{
+        struct winevent ev;
+        char name[400];
+
+        memset(name, 'K', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        winevent_init(&ev);
+        set(&ev, "Image", "C:\\x.exe");
+        set(&ev, "CommandLine", "x");
+        set(&ev, name, "long");
+        const char *key = intern("CommandLine", 11);
+        ck_assert_ptr_eq(winevent_get_interned(&ev, key), winevent_get(&ev, "CommandLine"));
+        ck_assert_ptr_null(winevent_get_interned(&ev, intern("Absent", 6)));
+        char copy[] = "CommandLine";                    /* equal text, not the interned pointer */
+        ck_assert_ptr_null(winevent_get_interned(&ev, copy));
+        ck_assert_str_eq(winevent_get(&ev, name)->value, "long");
+        winevent_free(&ev);
+}
+END_TEST
+
+/* The folded value: A-Z only, NUL bytes kept, computed once, the value
+ * itself when nothing needs folding, forgotten when the value is replaced
+ * and with the event. */
+START_TEST(test_field_lower)
+{
+        struct winevent ev;
+
+        winevent_init(&ev);
+        set(&ev, "Upper", "C:\\Windows\\CMD.EXE \xc3\x89t\xc3\xa9");
+        set(&ev, "Lower", "already lower 123");
+        ck_assert_int_eq(winevent_set_field(&ev, "Nul", 3, "A\0B", 3), 0);
+        set(&ev, "Empty", "");
+
+        const struct winevent_field *u = winevent_get(&ev, "Upper");
+        const char *l = winevent_field_lower(&ev, u);
+        ck_assert_str_eq(l, "c:\\windows\\cmd.exe \xc3\x89t\xc3\xa9");   /* non-ASCII unchanged */
+        ck_assert_ptr_eq(winevent_field_lower(&ev, u), l);                    /* cached */
+        ck_assert_str_eq(u->value, "C:\\Windows\\CMD.EXE \xc3\x89t\xc3\xa9");
+
+        const struct winevent_field *lo = winevent_get(&ev, "Lower");
+        ck_assert_ptr_eq(winevent_field_lower(&ev, lo), lo->value);
+
+        const struct winevent_field *n = winevent_get(&ev, "Nul");
+        ck_assert_mem_eq(winevent_field_lower(&ev, n), "a\0b\0", 4);
+
+        ck_assert_str_eq(winevent_field_lower(&ev, winevent_get(&ev, "Empty")), "");
+
+        set(&ev, "Upper", "NEW");
+        u = winevent_get(&ev, "Upper");
+        ck_assert_ptr_null(u->lower);
+        ck_assert_str_eq(winevent_field_lower(&ev, u), "new");
+
+        winevent_reset(&ev);
+        set(&ev, "Upper", "AGAIN");
+        u = winevent_get(&ev, "Upper");
+        ck_assert_ptr_null(u->lower);
+        ck_assert_str_eq(winevent_field_lower(&ev, u), "again");
+        winevent_free(&ev);
+}
+END_TEST
+
 static const struct {
         enum dialect d;
         const char *name;
@@ -257,6 +321,14 @@ static Suite *event_suite(void)
         tc = tcase_create("set_field_replaces");
         tcase_add_test(tc, test_set_field_replaces);
         tcase_add_test(tc, test_long_name_private_copy);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("get_interned");
+        tcase_add_test(tc, test_get_interned);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("field_lower_cache");
+        tcase_add_test(tc, test_field_lower);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("get_exact");
