@@ -114,6 +114,16 @@ const struct config_key config_keys[] = {
         { .path = "limits.max_json_depth", .type = CONFIG_UINT, C_OFF(limits.max_json_depth),
           .def = "16", .min = 4, .max = 64, .reloadable = true,
           .doc = "Deepest nesting accepted in a JSON event" },
+        { .path = "time", .type = CONFIG_SECTION, .reloadable = true,
+          .doc = "Event time for correlation windows" },
+        { .path = "time.allowed_lateness", .type = CONFIG_DURATION, C_OFF(time.allowed_lateness_s),
+          .def = "5m", .min = 0, .max = 86400, .reloadable = true,
+          .doc = "How far behind the newest event time an event may arrive and still join open "
+                 "correlation windows; older ones are counted as late" },
+        { .path = "time.max_future", .type = CONFIG_DURATION, C_OFF(time.max_future_s),
+          .def = "5m", .min = 1, .max = 7 * 86400, .reloadable = true,
+          .doc = "An event dated further ahead of its receive time is counted as skewed and does not "
+                 "move the watermark (a host with a fast clock cannot make other hosts' events late)" },
         { .path = "placeholders", .type = CONFIG_PLACEHOLDERS, C_OFF(placeholders), .def = "{}",
           .max = CONFIG_MAX_PLACEHOLDERS, .reloadable = true,
           .doc = "Values of Sigma |expand placeholders: name (letters, digits, _ . -) to a list of strings; "

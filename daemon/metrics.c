@@ -113,6 +113,14 @@ void metrics_render(FILE *out)
                         reject_reason_name(i), metrics.events_rejected[i]);
         metrics_one(out, "spoor_events_late_total", "counter",
                     "Events older than the watermark.", metrics.events_late);
+        metrics_one(out, "spoor_events_skewed_total", "counter",
+                    "Events dated further ahead of their receive time than time.max_future.", metrics.events_skewed);
+        metrics_one(out, "spoor_correlation_groups", "gauge",
+                    "Open correlation windows (correlation x group key).", metrics.corr_groups);
+        metrics_one(out, "spoor_correlation_evicted_total", "counter",
+                    "Correlation windows evicted by the bound (least recently active first).", metrics.corr_evicted);
+        metrics_one(out, "spoor_correlation_state_bytes", "gauge",
+                    "Memory held by correlation windows, approximately.", metrics.corr_state_bytes);
         metrics_head(out, "spoor_events_dialect_total", "counter", "Accepted events by input dialect.");
         for (int d = 0; d < _DIALECT_MAX; d++)
                 fprintf(out, "spoor_events_dialect_total{dialect=\"%s\"} %" PRIu64 "\n",

@@ -27,6 +27,8 @@ static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
 {
         struct spoord *d = arg;
 
+        /* processing time moves correlation watermarks while input is idle */
+        engine_advance(&d->engine, timefmt_now_us());
         if (d->engine.spool)
                 spool_tick(d->engine.spool);
 }
@@ -145,6 +147,8 @@ static void spoord_reload(struct spoord *d)
         d->cfg = nc;
         log_set_max_priority(spoord_log_priority(nc->log_level));
         engine_swap(&d->engine, rs);
+        if (engine_configure(&d->engine, nc) < 0)
+                log_error("correlation windows: out of memory; correlations are off until the next reload");
         engine_log_report(&rep);
         ruleset_report_fini(&rep);
         metrics.reloads_ok++;
@@ -198,6 +202,9 @@ static int spoord_setup(struct spoord *d)
                 if (!d->signals[i] || evsignal_add(d->signals[i], NULL) < 0)
                         return -ENOMEM;
         }
+        r = engine_configure(&d->engine, d->cfg);
+        if (r < 0)
+                return r;
         r = engine_open_spool(&d->engine, d->cfg, NULL, err, sizeof(err));
         if (r < 0) {
                 log_error("%s", err);

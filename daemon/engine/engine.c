@@ -1,5 +1,6 @@
 /* Events → leads: the ruleset's hits become lead records in the spool. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,182 @@ static void engine_why(const struct sigma_variant *v, const enum tri *sel, char 
                 snprintf(buf + off, len - off, "; %zu filter%s passed", v->nfilters, v->nfilters > 1 ? "s" : "");
 }
 
+#define ENGINE_KEY_MAX 1024
+#define ENGINE_KEY_SEP '\x1f'
+
+static void engine_corr_metrics(struct engine *e)
+{
+        const struct corr_stats *st;
+
+        if (!e->corr)
+                return;
+        st = correlator_stats(e->corr);
+        metrics.events_late = st->late;
+        metrics.events_skewed = st->skewed;
+        metrics.corr_groups = st->groups;
+        metrics.corr_evicted = st->evicted;
+        metrics.corr_state_bytes = st->state_bytes;
+}
+
+/* Append `v` and a separator to the group key; false when it does not fit. */
+static bool engine_key_add(char *key, size_t *off, const char *v, size_t len)
+{
+        if (*off + len + 2 > ENGINE_KEY_MAX)
+                return false;
+        memcpy(key + *off, v, len);
+        *off += len;
+        key[(*off)++] = ENGINE_KEY_SEP;
+        key[*off] = '\0';
+        return true;
+}
+
+static void engine_copy_trunc(char *dst, size_t size, const char *src)
+{
+        size_t n = strnlen(src, size - 1);
+
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
+
+static void engine_corr_event(struct corr_event *ce, const struct winevent *ev, size_t ref)
+{
+        memset(ce, 0, sizeof(*ce));
+        ce->time_us = ev->time_us;
+        ce->recv_us = ev->recv_us;
+        ce->record_id = ev->record_id;
+        ce->has_record_id = ev->has_record_id;
+        ce->event_id = (uint16_t)ev->event_id;
+        ce->ref = (uint16_t)ref;
+        engine_copy_trunc(ce->host, sizeof(ce->host), ev->host);
+        engine_copy_trunc(ce->channel, sizeof(ce->channel), ev->channel ? ev->channel : "");
+}
+
+/* The event field a correlation's field name means for this variant. */
+static const struct winevent_field *engine_corr_field(const struct sigma_variant *v, const struct winevent *ev,
+                                                      const char *name)
+{
+        const char *mapped = name ? logsource_map_field(&v->source, name) : NULL;
+
+        return mapped ? winevent_get(ev, mapped) : NULL;
+}
+
+/* A detection rule matched: tell every correlation that reads it. */
+static void engine_observe_match(struct engine *e, const struct sigma_variant *v, struct winevent *ev)
+{
+        size_t ncorrs;
+        const struct sigma_corr *corrs = ruleset_corrs(e->rs, &ncorrs);
+        const struct sigma_rule *r = v->rule;
+
+        for (size_t o = 0; o < r->nobservers; o++) {
+                const struct sigma_corr *c = &corrs[r->observers[o].ci];
+                size_t ref = r->observers[o].ref, off = 0;
+                char key[ENGINE_KEY_MAX] = "";
+                struct corr_event ce;
+                const struct winevent_field *vf = NULL;
+                bool ok = true;
+
+                for (size_t g = 0; g < c->ngroup_by && ok; g++) {
+                        const char *alias = c->alias_fields ? c->alias_fields[g * c->spec.nrefs + ref] : NULL;
+                        const struct winevent_field *f = engine_corr_field(v, ev, alias ? alias : c->group_by[g]);
+
+                        ok = engine_key_add(key, &off, f ? f->value : "", f ? f->len : 0);
+                }
+                if (!ok) {
+                        log_limited(301, LOG_WARNING, "correlation %s: group-by values longer than %d bytes, "
+                                    "match not counted", c->meta->id, ENGINE_KEY_MAX);
+                        continue;
+                }
+                if (c->value_field)
+                        vf = engine_corr_field(v, ev, c->value_field);
+                engine_corr_event(&ce, ev, ref);
+                correlator_observe(e->corr, r->observers[o].ci, key, &ce, vf ? vf->value : NULL);
+        }
+}
+
+/* "event_count: 5 in 5m (≥ 5)" */
+static void engine_corr_why(const struct sigma_corr *c, const struct corr_fire *f, char *buf, size_t len)
+{
+        static const char *const ops[_CORR_OP_MAX] = { ">", ">=", "<", "<=", "=", "!=" };
+        long long span = (long long)(c->spec.timespan_us / 1000000);
+        size_t off;
+
+        if (c->spec.type == CORR_TEMPORAL || c->spec.type == CORR_TEMPORAL_ORDERED) {
+                off = (size_t)snprintf(buf, len, "%s: all %zu rules matched%s within %llds", corr_type_name(c->spec.type),
+                                       c->spec.nrefs, c->spec.type == CORR_TEMPORAL_ORDERED ? " in order" : "", span);
+        } else if (c->spec.type == CORR_EVENT_COUNT) {
+                off = (size_t)snprintf(buf, len, "event_count: %llu events within %llds",
+                                       (unsigned long long)f->count, span);
+        } else {
+                off = (size_t)snprintf(buf, len, "%s of %s: %g over %llu events within %llds",
+                                       corr_type_name(c->spec.type), c->value_field, f->aggregate,
+                                       (unsigned long long)f->count, span);
+        }
+        for (size_t i = 0; i < c->spec.cond.ncrit && off < len; i++)
+                off += (size_t)snprintf(buf + off, len - off, "%s%s %g", i ? " and " : " (", ops[c->spec.cond.crit[i].op],
+                                        c->spec.cond.crit[i].value);
+        if (c->spec.cond.ncrit && off < len)
+                snprintf(buf + off, len - off, ")");
+}
+
+/* A correlation held: its lead, and the correlations that read it. */
+static void engine_fire(void *ud, const struct corr_fire *f)
+{
+        struct engine *e = ud;
+        size_t ncorrs;
+        const struct sigma_corr *corrs = ruleset_corrs(e->rs, &ncorrs);
+        const struct sigma_corr *c = &corrs[f->ci];
+        const char *values[64];
+        char keybuf[ENGINE_KEY_MAX], why[512];
+        char *line = NULL, *p = keybuf;
+        size_t len = 0, nv = 0;
+        int rc;
+
+        snprintf(keybuf, sizeof(keybuf), "%s", f->key);
+        while (nv < c->ngroup_by && nv < 64) {
+                char *sep = strchr(p, ENGINE_KEY_SEP);
+                values[nv++] = p;
+                if (!sep)
+                        break;
+                *sep = '\0';
+                p = sep + 1;
+        }
+        for (size_t o = 0; o < c->meta->nobservers; o++) {
+                /* chaining: the parent's group key from this one's values, by name */
+                const struct sigma_corr *pc = &corrs[c->meta->observers[o].ci];
+                size_t ref = c->meta->observers[o].ref, off = 0;
+                char key[ENGINE_KEY_MAX] = "";
+                struct corr_event ce = f->nevents ? f->events[f->nevents - 1] : (struct corr_event){ 0 };
+
+                for (size_t g = 0; g < pc->ngroup_by; g++) {
+                        const char *alias = pc->alias_fields ? pc->alias_fields[g * pc->spec.nrefs + ref] : NULL;
+                        const char *name = alias ? alias : pc->group_by[g], *val = "";
+                        for (size_t k = 0; k < c->ngroup_by && k < nv; k++)
+                                if (strcmp(c->group_by[k], name) == 0)
+                                        val = values[k];
+                        engine_key_add(key, &off, val, strlen(val));
+                }
+                ce.ref = (uint16_t)ref;
+                ce.time_us = f->last_us;
+                correlator_observe(e->corr, c->meta->observers[o].ci, key, &ce, NULL);
+        }
+        if (c->meta->quiet)
+                return;
+        engine_corr_why(c, f, why, sizeof(why));
+        rc = record_lead_correlation(c, f, values, why, timefmt_now_us(), &line, &len);
+        if (rc < 0) {
+                e->record_errors++;
+                log_limited(300, LOG_ERR, "lead for correlation %s: cannot build the record: %s", c->meta->id,
+                            strerror(-rc));
+                return;
+        }
+        e->leads++;
+        if (c->meta->level >= 0 && c->meta->level < _SIGMA_LEVEL_MAX)
+                metrics.leads[c->meta->level][RECORD_KIND_CORRELATION]++;
+        if (e->spool)
+                spool_write(e->spool, SPOOL_LEADS, line, len);
+        free(line);
+}
+
 static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *sel, struct winevent *ev)
 {
         struct engine *e = ud;
@@ -56,6 +233,10 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
                 if (f)
                         fields[nf++] = f;
         }
+        if (r->nobservers && e->corr)
+                engine_observe_match(e, v, ev);
+        if (r->quiet)
+                return;         /* read by correlations only (`generate: false`) */
         engine_why(v, sel, why, sizeof(why));
         rc = record_lead_match(r, ev, fields, nf, why, timefmt_now_us(), &line, &len);
         if (rc < 0) {
@@ -77,16 +258,61 @@ void engine_event(struct engine *e, struct winevent *ev)
                 return;
         e->events++;
         e->candidates += ruleset_eval(e->rs, ev, engine_hit, e);
+        engine_corr_metrics(e);
+}
+
+void engine_advance(struct engine *e, int64_t now_us)
+{
+        if (e->corr) {
+                correlator_advance(e->corr, now_us);
+                engine_corr_metrics(e);
+        }
+}
+
+static int engine_corr_rebuild(struct engine *e)
+{
+        size_t n;
+        const struct sigma_corr *corrs = ruleset_corrs(e->rs, &n);
+
+        correlator_free(e->corr);
+        e->corr = NULL;
+        free(e->specs);
+        e->specs = NULL;
+        if (n == 0)
+                return 0;
+        e->specs = calloc(n, sizeof(*e->specs));
+        if (!e->specs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                e->specs[i] = corrs[i].spec;
+        e->corr_opts.fire = engine_fire;
+        e->corr_opts.ud = e;
+        e->corr = correlator_new(e->specs, n, &e->corr_opts);
+        return e->corr ? 0 : -errno;
+}
+
+int engine_configure(struct engine *e, const struct config *cfg)
+{
+        corr_opts_init(&e->corr_opts);
+        e->corr_opts.allowed_lateness_us = (int64_t)cfg->time.allowed_lateness_s * 1000000;
+        e->corr_opts.max_future_us = (int64_t)cfg->time.max_future_s * 1000000;
+        return engine_corr_rebuild(e);
 }
 
 void engine_swap(struct engine *e, struct ruleset *rs)
 {
         ruleset_free(e->rs);
         e->rs = rs;
+        if (engine_corr_rebuild(e) < 0)
+                log_error("correlation windows: out of memory; correlations are off until the next reload");
 }
 
 void engine_fini(struct engine *e)
 {
+        correlator_free(e->corr);
+        e->corr = NULL;
+        free(e->specs);
+        e->specs = NULL;
         ruleset_free(e->rs);
         e->rs = NULL;
         if (e->spool)

@@ -75,6 +75,8 @@ struct ruleset {
         size_t nrules, cap;
         struct rs_channel *chans;               /* sorted by name, case-insensitive */
         size_t nchans;
+        struct sigma_corr *corrs;               /* correlation rules, referenced by index */
+        size_t ncorrs;
 };
 
 static const char *const level_names[_SIGMA_LEVEL_MAX] = {
@@ -123,7 +125,34 @@ void sigma_rule_free(struct sigma_rule *r)
         strv_free(r->tags, r->ntags);
         strv_free(r->fields, r->nfields);
         strv_free(r->falsepositives, r->nfalsepositives);
+        free(r->observers);
         free(r);
+}
+
+void sigma_corr_fini(struct sigma_corr *c)
+{
+        size_t n = c->ngroup_by * c->spec.nrefs;
+
+        sigma_rule_free(c->meta);
+        strv_free(c->refs, c->spec.nrefs);
+        strv_free(c->group_by, c->ngroup_by);
+        for (size_t i = 0; c->alias_fields && i < n; i++)
+                free(c->alias_fields[i]);
+        free(c->alias_fields);
+        free(c->value_field);
+        memset(c, 0, sizeof(*c));
+}
+
+void ruleset_set_corrs(struct ruleset *rs, struct sigma_corr *corrs, size_t n)
+{
+        rs->corrs = corrs;
+        rs->ncorrs = n;
+}
+
+const struct sigma_corr *ruleset_corrs(const struct ruleset *rs, size_t *n)
+{
+        *n = rs ? rs->ncorrs : 0;
+        return rs ? rs->corrs : NULL;
 }
 
 void ruleset_selections_free(struct sigma_selection *sels, size_t n)
@@ -176,6 +205,9 @@ void ruleset_free(struct ruleset *rs)
                 free(c->acs);
         }
         free(rs->chans);
+        for (size_t i = 0; i < rs->ncorrs; i++)
+                sigma_corr_fini(&rs->corrs[i]);
+        free(rs->corrs);
         free(rs);
 }
 
@@ -958,6 +990,8 @@ void ruleset_print(const struct ruleset *rs, const struct ruleset_report *rep, b
                 }
         }
         fprintf(f, "rules: %zu loaded, %zu unsupported", rep->loaded, rep->unsupported);
+        if (rep->correlations)
+                fprintf(f, ", %zu of them correlations", rep->correlations);
         if (rep->filters)
                 fprintf(f, ", %zu filters applied", rep->filters);
         fprintf(f, " (%zu variants, %zu files)\n", rep->variants, rep->files);

@@ -55,6 +55,8 @@ struct loader {
         size_t nrules, rules_cap;
         struct load_filter *filters;
         size_t nfilters;
+        struct sigma_corr *corrs;
+        size_t ncorrs;
 };
 
 static char *xstrdup(const char *s)
@@ -694,6 +696,356 @@ nomem:
         return -ENOMEM;
 }
 
+/* ---- correlations ----------------------------------------------------------- */
+
+/* "5m", "30s", "1h", "2d", "1w": a number and one unit.  -1 when invalid. */
+static int64_t load_timespan(struct json_object *v)
+{
+        const char *s;
+        char *end;
+        long long n;
+        int64_t unit;
+
+        if (!v)
+                return -1;
+        if (json_object_is_type(v, json_type_int))
+                return json_object_get_int64(v) > 0 ? json_object_get_int64(v) * 1000000 : -1;
+        if (!json_object_is_type(v, json_type_string))
+                return -1;
+        s = json_object_get_string(v);
+        errno = 0;
+        n = strtoll(s, &end, 10);
+        if (errno || end == s || n <= 0 || n > 366LL * 86400)
+                return -1;
+        switch (*end) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return -1;
+        }
+        if (end[1] != '\0')
+                return -1;
+        return (int64_t)n * unit * 1000000;
+}
+
+static int load_corr_condition(struct json_object *cond, struct sigma_corr *c, char *err, size_t errlen)
+{
+        static const struct {
+                const char *name;
+                enum corr_op op;
+        } ops[] = {
+                { "gt", CORR_GT }, { "gte", CORR_GTE }, { "lt", CORR_LT },
+                { "lte", CORR_LTE }, { "eq", CORR_EQ }, { "neq", CORR_NEQ },
+        };
+
+        json_object_object_foreach(cond, key, val) {
+                bool known = false;
+
+                if (strcmp(key, "field") == 0) {
+                        if (!val || !json_object_is_type(val, json_type_string)) {
+                                snprintf(err, errlen, "condition.field must be a field name");
+                                return -EINVAL;
+                        }
+                        c->value_field = strdup(json_object_get_string(val));
+                        if (!c->value_field)
+                                return -ENOMEM;
+                        continue;
+                }
+                if (strcmp(key, "percentile") == 0) {
+                        c->spec.cond.percentile = val ? json_object_get_double(val) : 0;
+                        continue;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(ops); i++) {
+                        if (strcmp(key, ops[i].name) != 0)
+                                continue;
+                        known = true;
+                        if (c->spec.cond.ncrit == 2) {
+                                snprintf(err, errlen, "condition: at most two criteria (a range)");
+                                return -ENOTSUP;
+                        }
+                        if (!val || !(json_object_is_type(val, json_type_int) ||
+                                      json_object_is_type(val, json_type_double))) {
+                                snprintf(err, errlen, "condition.%s must be a number", key);
+                                return -EINVAL;
+                        }
+                        c->spec.cond.crit[c->spec.cond.ncrit].op = ops[i].op;
+                        c->spec.cond.crit[c->spec.cond.ncrit].value = json_object_get_double(val);
+                        c->spec.cond.ncrit++;
+                }
+                if (!known) {
+                        snprintf(err, errlen, "condition: unknown key '%s'", key);
+                        return -ENOTSUP;
+                }
+        }
+        return 0;
+}
+
+static int load_correlation(struct loader *L, const char *file, unsigned line, unsigned docno,
+                            struct json_object *doc)
+{
+        struct json_object *cd, *v;
+        struct sigma_corr c;
+        const char *id = load_str(doc, "id"), *name = load_str(doc, "name"), *title = load_str(doc, "title");
+        const char *level;
+        _cleanup_free_ char *fallback_id = NULL;
+        char err[512] = "";
+        int r = 0;
+
+        memset(&c, 0, sizeof(c));
+        if (!id || !*id)
+                id = name;
+        if (!id || !*id) {
+                if (asprintf(&fallback_id, "%s#%u", file, docno) < 0)
+                        return -ENOMEM;
+                id = fallback_id;
+        }
+        if (!title) {
+                load_unsupported(L, file, line, id, "no title");
+                return 0;
+        }
+        if (!json_object_object_get_ex(doc, "correlation", &cd) || !cd || !json_object_is_type(cd, json_type_object)) {
+                load_unsupported(L, file, line, id, "correlation must be a mapping");
+                return 0;
+        }
+        c.spec.type = corr_type_from_name(load_str(cd, "type"));
+        if (c.spec.type == _CORR_TYPE_INVALID) {
+                load_unsupported(L, file, line, id, "correlation type '%s' is not supported",
+                                 load_str(cd, "type") ? load_str(cd, "type") : "(none)");
+                return 0;
+        }
+        c.meta = calloc(1, sizeof(*c.meta));
+        if (!c.meta)
+                return -ENOMEM;
+        c.meta->id = xstrdup(id);
+        c.meta->name = xstrdup(name);
+        c.meta->title = xstrdup(title);
+        c.meta->status = xstrdup(load_str(doc, "status"));
+        c.meta->description = xstrdup(load_str(doc, "description"));
+        c.meta->file = xstrdup(file);
+        c.meta->line = line;
+        level = load_str(doc, "level");
+        c.meta->level = level ? sigma_level_from_name(level) : SIGMA_LEVEL_MEDIUM;
+        if (c.meta->level == _SIGMA_LEVEL_INVALID)
+                c.meta->level = SIGMA_LEVEL_MEDIUM;
+        if (load_strv(doc, "tags", &c.meta->tags, &c.meta->ntags) == -ENOMEM ||
+            load_strv(doc, "falsepositives", &c.meta->falsepositives, &c.meta->nfalsepositives) == -ENOMEM)
+                r = -ENOMEM;
+        if (r == 0 && (load_strv(cd, "rules", &c.refs, &c.spec.nrefs) < 0 || c.spec.nrefs == 0)) {
+                snprintf(err, sizeof(err), "correlation.rules must name at least one rule");
+                r = -EINVAL;
+        }
+        if (r == 0 && c.spec.nrefs > UINT16_MAX) {
+                snprintf(err, sizeof(err), "too many referenced rules");
+                r = -ENOTSUP;
+        }
+        if (r == 0 && load_strv(cd, "group-by", &c.group_by, &c.ngroup_by) < 0) {
+                snprintf(err, sizeof(err), "group-by must be a list of field names");
+                r = -EINVAL;
+        }
+        if (r == 0) {
+                c.spec.timespan_us = load_timespan(json_object_object_get_ex(cd, "timespan", &v) ? v : NULL);
+                if (c.spec.timespan_us <= 0) {
+                        snprintf(err, sizeof(err), "timespan must be a number and a unit (s, m, h, d, w)");
+                        r = -EINVAL;
+                }
+        }
+        if (r == 0 && json_object_object_get_ex(cd, "generate", &v) && v)
+                c.generate = json_object_get_boolean(v);
+        if (r == 0 && json_object_object_get_ex(cd, "condition", &v) && v) {
+                if (!json_object_is_type(v, json_type_object)) {
+                        snprintf(err, sizeof(err), "condition must be a mapping");
+                        r = -EINVAL;
+                } else {
+                        r = load_corr_condition(v, &c, err, sizeof(err));
+                }
+        }
+        if (r == 0) {
+                bool temporal = c.spec.type == CORR_TEMPORAL || c.spec.type == CORR_TEMPORAL_ORDERED;
+                bool valued = c.spec.type != CORR_EVENT_COUNT && !temporal;
+
+                if (!temporal && c.spec.cond.ncrit == 0) {
+                        snprintf(err, sizeof(err), "%s needs a condition", corr_type_name(c.spec.type));
+                        r = -EINVAL;
+                } else if (c.spec.type == CORR_VALUE_PERCENTILE &&
+                           (c.spec.cond.percentile < 0 || c.spec.cond.percentile > 100)) {
+                        snprintf(err, sizeof(err), "condition.percentile must be within 0..100");
+                        r = -EINVAL;
+                } else if (valued && !c.value_field) {
+                        snprintf(err, sizeof(err), "%s needs condition.field", corr_type_name(c.spec.type));
+                        r = -EINVAL;
+                }
+        }
+        /* aliases: {alias: {rule: field, ...}} → alias_fields */
+        if (r == 0 && c.ngroup_by) {
+                c.alias_fields = calloc(c.ngroup_by * c.spec.nrefs, sizeof(char *));
+                if (!c.alias_fields)
+                        r = -ENOMEM;
+        }
+        if (r == 0 && json_object_object_get_ex(cd, "aliases", &v) && v) {
+                if (!json_object_is_type(v, json_type_object)) {
+                        snprintf(err, sizeof(err), "aliases must be a mapping");
+                        r = -EINVAL;
+                } else {
+                        json_object_object_foreach(v, alias, map) {
+                                size_t g;
+
+                                for (g = 0; g < c.ngroup_by && strcmp(c.group_by[g], alias) != 0; g++)
+                                        ;
+                                if (g == c.ngroup_by || !map || !json_object_is_type(map, json_type_object))
+                                        continue;       /* an alias not used in group-by */
+                                json_object_object_foreach(map, rname, field) {
+                                        size_t k;
+
+                                        for (k = 0; k < c.spec.nrefs && strcmp(c.refs[k], rname) != 0; k++)
+                                                ;
+                                        if (k == c.spec.nrefs || !field ||
+                                            !json_object_is_type(field, json_type_string)) {
+                                                snprintf(err, sizeof(err), "alias %s: '%s' is not one of the rules",
+                                                         alias, rname);
+                                                r = -EINVAL;
+                                                break;
+                                        }
+                                        c.alias_fields[g * c.spec.nrefs + k] = strdup(json_object_get_string(field));
+                                }
+                                if (r < 0)
+                                        break;
+                        }
+                }
+        }
+        if (r == 0 && load_find(L, id)) {
+                snprintf(err, sizeof(err), "duplicate rule id");
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                sigma_corr_fini(&c);
+                if (r == -ENOMEM)
+                        return r;
+                load_unsupported(L, file, line, id, "%s", err);
+                return 0;
+        }
+        {
+                struct sigma_corr *n = realloc(L->corrs, (L->ncorrs + 1) * sizeof(*n));
+                if (!n) {
+                        sigma_corr_fini(&c);
+                        return -ENOMEM;
+                }
+                L->corrs = n;
+                L->corrs[L->ncorrs++] = c;
+        }
+        return 0;
+}
+
+static struct sigma_rule *load_find_any(struct loader *L, const char *ref, long *ci)
+{
+        struct load_pending *p = load_find(L, ref);
+
+        *ci = -1;
+        if (p)
+                return p->rule;
+        for (size_t i = 0; i < L->ncorrs; i++)
+                if (strcmp(L->corrs[i].meta->id, ref) == 0 ||
+                    (*L->corrs[i].meta->name && strcmp(L->corrs[i].meta->name, ref) == 0)) {
+                        *ci = (long)i;
+                        return L->corrs[i].meta;
+                }
+        return NULL;
+}
+
+static int load_observe(struct sigma_rule *r, size_t ci, size_t ref)
+{
+        struct sigma_observer *o = realloc(r->observers, (r->nobservers + 1) * sizeof(*o));
+
+        if (!o)
+                return -ENOMEM;
+        r->observers = o;
+        o[r->nobservers++] = (struct sigma_observer){ (uint32_t)ci, (uint16_t)ref };
+        return 0;
+}
+
+/* Resolve every correlation's references (rules or correlations, by id or
+ * name); drop those with a missing reference or a cycle, then record the
+ * observers and which rules stay quiet. */
+static int load_resolve_correlations(struct loader *L)
+{
+        bool changed = true;
+
+        /* drop correlations whose references are missing, until stable (a
+         * dropped correlation may be referenced by another) */
+        while (changed) {
+                changed = false;
+                for (size_t i = 0; i < L->ncorrs; i++) {
+                        struct sigma_corr *c = &L->corrs[i];
+                        for (size_t k = 0; k < c->spec.nrefs; k++) {
+                                long ci;
+                                if (load_find_any(L, c->refs[k], &ci) && ci != (long)i)
+                                        continue;
+                                load_unsupported(L, c->meta->file, c->meta->line, c->meta->id,
+                                                 ci == (long)i ? "correlation references itself" :
+                                                 "references rule '%s', which is not loaded", c->refs[k]);
+                                sigma_corr_fini(c);
+                                L->corrs[i] = L->corrs[--L->ncorrs];
+                                changed = true;
+                                break;
+                        }
+                        if (changed)
+                                break;
+                }
+        }
+        /* cycles: a correlation chain deeper than the number of correlations */
+        for (size_t i = 0; i < L->ncorrs; i++) {
+                size_t depth = 0, cur = i;
+                bool cycle = false;
+
+                for (;;) {
+                        long next = -1;
+                        for (size_t k = 0; k < L->corrs[cur].spec.nrefs && next < 0; k++) {
+                                long ci;
+                                load_find_any(L, L->corrs[cur].refs[k], &ci);
+                                next = ci;
+                        }
+                        if (next < 0)
+                                break;
+                        if (++depth > L->ncorrs) {
+                                cycle = true;
+                                break;
+                        }
+                        cur = (size_t)next;
+                }
+                if (cycle) {
+                        snprintf(L->rep->error, sizeof(L->rep->error), "%s:%u: correlation %s: chain loops back to itself",
+                                 L->corrs[i].meta->file, L->corrs[i].meta->line, L->corrs[i].meta->id);
+                        return -ELOOP;
+                }
+        }
+        for (size_t i = 0; i < L->ncorrs; i++) {
+                struct sigma_corr *c = &L->corrs[i];
+                for (size_t k = 0; k < c->spec.nrefs; k++) {
+                        long ci;
+                        struct sigma_rule *r = load_find_any(L, c->refs[k], &ci);
+                        int rc = load_observe(r, i, k);
+                        if (rc < 0)
+                                return rc;
+                }
+        }
+        for (size_t i = 0; i < L->nrules; i++) {
+                struct sigma_rule *r = L->rules[i].rule;
+                bool gen = false;
+                for (size_t k = 0; k < r->nobservers; k++)
+                        gen |= L->corrs[r->observers[k].ci].generate;
+                r->quiet = r->nobservers > 0 && !gen;
+        }
+        for (size_t i = 0; i < L->ncorrs; i++) {
+                struct sigma_rule *r = L->corrs[i].meta;
+                bool gen = false;
+                for (size_t k = 0; k < r->nobservers; k++)
+                        gen |= L->corrs[r->observers[k].ci].generate;
+                r->quiet = r->nobservers > 0 && !gen;
+        }
+        return 0;
+}
+
 static int load_document(struct loader *L, const char *file, unsigned docno, struct json_object *doc)
 {
         unsigned line = 0, col = 0;
@@ -708,10 +1060,8 @@ static int load_document(struct loader *L, const char *file, unsigned docno, str
         id = load_str(doc, "id");
         if (!id)
                 id = load_str(doc, "title");
-        if (json_object_object_get_ex(doc, "correlation", NULL)) {
-                load_unsupported(L, file, line, id ? id : "", "correlation rules are not supported yet");
-                return 0;
-        }
+        if (json_object_object_get_ex(doc, "correlation", NULL))
+                return load_correlation(L, file, line, docno, doc);
         if (json_object_object_get_ex(doc, "action", NULL)) {
                 load_unsupported(L, file, line, id ? id : "", "Sigma v1 'action' collections are not supported");
                 return 0;
@@ -814,6 +1164,9 @@ static void loader_fini(struct loader *L)
                 json_object_put(L->filters[i].doc);
         }
         free(L->filters);
+        for (size_t i = 0; i < L->ncorrs; i++)
+                sigma_corr_fini(&L->corrs[i]);
+        free(L->corrs);
 }
 
 int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct ruleset_report *rep)
@@ -857,6 +1210,8 @@ int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct rule
         }
         for (size_t i = 0; i < L.nfilters && r == 0; i++)
                 r = load_apply_filter(&L, &L.filters[i]);
+        if (r == 0)
+                r = load_resolve_correlations(&L);
         if (r == 0) {
                 rs = ruleset_new();
                 if (!rs)
@@ -872,8 +1227,14 @@ int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct rule
                         L.rules[i].nvariants = 0;
                 }
         }
-        if (r == 0)
+        if (r == 0) {
+                rep->correlations = L.ncorrs;
+                rep->loaded += L.ncorrs;
+                ruleset_set_corrs(rs, L.corrs, L.ncorrs);
+                L.corrs = NULL;
+                L.ncorrs = 0;
                 r = ruleset_index(rs);
+        }
         loader_fini(&L);
         if (r < 0) {
                 if (!rep->error[0])
@@ -885,27 +1246,3 @@ int ruleset_load(const struct ruleset_opts *o, struct ruleset **out, struct rule
         return 0;
 }
 
-/* ---- correlation type names (shared with record.c) ------------------------- */
-
-static const char *const corr_type_names[_CORR_TYPE_MAX] = {
-        [CORR_EVENT_COUNT] = "event_count",
-        [CORR_VALUE_COUNT] = "value_count",
-        [CORR_TEMPORAL] = "temporal",
-        [CORR_TEMPORAL_ORDERED] = "temporal_ordered",
-        [CORR_VALUE_SUM] = "value_sum",
-        [CORR_VALUE_AVG] = "value_avg",
-        [CORR_VALUE_PERCENTILE] = "value_percentile",
-};
-
-const char *corr_type_name(enum corr_type t)
-{
-        return t >= 0 && t < _CORR_TYPE_MAX ? corr_type_names[t] : "unknown";
-}
-
-enum corr_type corr_type_from_name(const char *s)
-{
-        for (int i = 0; s && i < _CORR_TYPE_MAX; i++)
-                if (strcmp(s, corr_type_names[i]) == 0)
-                        return (enum corr_type)i;
-        return _CORR_TYPE_INVALID;
-}

@@ -172,6 +172,11 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                 engine_fini(&rp.engine);
                 return 2;
         }
+        if (engine_configure(&rp.engine, cfg) < 0) {
+                fprintf(stderr, "spoord: out of memory\n");
+                engine_fini(&rp.engine);
+                return 1;
+        }
         if (rs && ruleset_rule_count(rs) > 0) {
                 char err[512];
 
@@ -193,6 +198,8 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                         rc = 1;
                 }
         }
+        /* end of input: every open correlation window is decided */
+        engine_advance(&rp.engine, INT64_MAX);
         fflush(stdout);
         fprintf(stderr, "spoord: replay: %llu received, %llu accepted, %llu rejected\n",
                 (unsigned long long)metrics.events_received, (unsigned long long)metrics.events_accepted,

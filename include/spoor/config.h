@@ -33,6 +33,11 @@ struct limits_conf {
         uint64_t max_json_depth;        /* 16 */
 };
 
+struct time_conf {
+        uint64_t allowed_lateness_s;    /* 300 */
+        uint64_t max_future_s;          /* 300 */
+};
+
 struct config {
         char *path;                     /* file it came from; NULL = built-in default */
         struct listen_conf listen[CONFIG_MAX_LISTEN];
@@ -46,6 +51,7 @@ struct config {
         char *rules[CONFIG_MAX_RULE_PATHS];
         size_t nrules;
         struct limits_conf limits;
+        struct time_conf time;
         char *log_level;                /* "debug" | "info" | "notice" | "warning" | "error" */
         struct json_object *placeholders;       /* Sigma |expand: name → array of strings; owned,
                                                  * a fresh tree (no YAML marks, no shared nodes) */

@@ -100,23 +100,34 @@ struct corr_fire {
 };
 
 struct corr_opts {
-        int64_t allowed_lateness_us;    /* default 5 min */
-        int64_t max_future_us;          /* default 5 min */
-        size_t max_groups;              /* default 100000 */
-        size_t max_events_per_window;   /* default 32 */
-        void (*fire)(void *ud, const struct corr_fire *f);
+        int64_t allowed_lateness_us;    /* default 5 min (negative: default; 0 is valid) */
+        int64_t max_future_us;          /* default 5 min (≤ 0: default) */
+        size_t max_groups;              /* default 100000 (0: default) */
+        size_t max_events_per_window;   /* default 32 (0: default) */
+        void (*fire)(void *ud, const struct corr_fire *f);      /* may call correlator_observe */
         void *ud;
 };
 
+/* The defaults above. */
+void corr_opts_init(struct corr_opts *o);
+
 struct corr_stats {
         uint64_t observed, late, skewed, evicted, fired;
-        size_t groups;                  /* live groups */
+        uint64_t ignored;               /* no value / non-numeric value for a value_* type, bad ref */
+        uint64_t dropped;               /* could not join an open window: older than watermark -
+                                         * timespan, inside a decided window, or ENOMEM */
+        uint64_t overflow;              /* a window at WINDOW_MAX_OBS (65536) observations: the oldest
+                                         * (gt/gte, temporal) or the new one (decided at close) is dropped */
+        size_t groups;                  /* live (correlation, group key) windows */
         size_t state_bytes;             /* approximate memory held */
 };
 
 struct correlator;
 
-/* specs[0..n) must outlive the correlator.  NULL on ENOMEM. */
+/* specs[0..n) must outlive the correlator.  o: NULL for the defaults.
+ * NULL with errno ENOMEM, or EINVAL for an invalid spec (timespan ≤ 0, no
+ * refs, event_count / value_* without a condition, percentile outside
+ * 0..100). */
 struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const struct corr_opts *o);
 void correlator_free(struct correlator *c);
 

@@ -4,28 +4,42 @@
  * --replay alike, so both write the same leads for the same events. */
 #pragma once
 #include <stdint.h>
+#include "spoor/correlate.h"
 #include "spoor/ruleset.h"
 #include "spoor/spool.h"
 #include "spoor/winevent.h"
 
+struct config;
+
 struct engine {
         struct ruleset *rs;             /* owned; swapped on reload */
         struct spool *spool;            /* owned; NULL = leads are counted, not written */
+        struct correlator *corr;        /* owned; NULL when the ruleset has no correlations */
+        struct corr_opts corr_opts;     /* lateness, skew (engine_configure) */
+        struct corr_spec *specs;        /* the correlator's copy of the ruleset's specs */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
         uint64_t record_errors;
 };
 
-/* Evaluate one event; write its leads. */
+/* Take the time settings from the configuration and (re)build the
+ * correlator for the current ruleset.  0 or -ENOMEM. */
+int engine_configure(struct engine *e, const struct config *cfg);
+
+/* Evaluate one event; write its leads (matches, and correlations that
+ * complete with it). */
 void engine_event(struct engine *e, struct winevent *ev);
 
-/* Replace the ruleset (reload): the old one is freed. */
+/* Let processing time pass (live: from a timer, while input may be idle);
+ * INT64_MAX at the end of a replay decides every open window. */
+void engine_advance(struct engine *e, int64_t now_us);
+
+/* Replace the ruleset (reload): the old one is freed, and with it the
+ * correlation windows (they restart empty). */
 void engine_swap(struct engine *e, struct ruleset *rs);
 
 void engine_fini(struct engine *e);
-
-struct config;
 
 /* Load the rules the configuration names (rules[], placeholders).  0 or
  * <0 with rep->error (file:line:column) — see ruleset_load(). */

@@ -27,6 +27,10 @@ struct metrics {
         uint64_t events_accepted;
         uint64_t events_rejected[_REJ_MAX];
         uint64_t events_late;
+        uint64_t events_skewed;         /* event time too far ahead of receive time */
+        uint64_t corr_groups;           /* gauge: open correlation windows */
+        uint64_t corr_evicted;          /* correlation windows evicted by the bound */
+        uint64_t corr_state_bytes;      /* gauge: memory held by correlation windows */
         uint64_t frames[_FRAME_METHOD_MAX];
         uint64_t frames_empty;
         uint64_t bytes_received;

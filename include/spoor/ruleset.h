@@ -28,6 +28,7 @@ struct ruleset_report {
         size_t variants;        /* compiled variants (one per telemetry source) */
         size_t unsupported;     /* rules skipped whole, each with a problem */
         size_t filters;         /* Sigma filter documents applied */
+        size_t correlations;    /* correlation rules loaded (also counted in loaded) */
         struct ruleset_problem *problems;
         size_t nproblems;
         char error[768];        /* set when loading failed as a whole */
@@ -50,6 +51,9 @@ void ruleset_report_fini(struct ruleset_report *rep);
 void ruleset_free(struct ruleset *rs);
 
 size_t ruleset_rule_count(const struct ruleset *rs);
+
+/* The correlation rules, indexed as sigma_observer.ci says. */
+const struct sigma_corr *ruleset_corrs(const struct ruleset *rs, size_t *n);
 
 /* A matching variant.  sel[i] is selection i's result (TRI_UNKNOWN also
  * for selections the evaluation did not need). */
@@ -80,4 +84,7 @@ int ruleset_add(struct ruleset *rs, struct sigma_rule *rule, struct sigma_varian
 int ruleset_index(struct ruleset *rs);
 void sigma_rule_free(struct sigma_rule *r);
 void sigma_variant_fini(struct sigma_variant *v);
+void sigma_corr_fini(struct sigma_corr *c);
+/* Takes ownership of corrs[0..n). */
+void ruleset_set_corrs(struct ruleset *rs, struct sigma_corr *corrs, size_t n);
 void ruleset_selections_free(struct sigma_selection *sels, size_t n);

@@ -1,0 +1,1025 @@
+/* Sigma correlation rules in sliding event-time windows
+ * (include/spoor/correlate.h; the window itself is window.c).
+ *
+ * State: one entry per (correlation, group key) — a "group" in the stats —
+ * in a hash table (SipHash with a per-process random key: group keys and
+ * values come from the events) with an LRU list for eviction and a min-heap
+ * of deadlines, so advancing the watermark touches only the windows it
+ * closes.
+ *
+ * Decisions:
+ *  - Windows are anchored at observations: an observation at t considers
+ *    [t - timespan, t], bounds included (timespan 60 s: 0 s and 60 s are in
+ *    one window, 0 s and 61 s are not).
+ *  - Decided on arrival: event_count / value_count whose criteria are all
+ *    gt / gte, temporal, temporal_ordered.  When an observation arrives, the
+ *    windows anchored at it and at every later observation within timespan
+ *    (an out-of-order arrival can complete those) are evaluated oldest
+ *    first; the first that holds fires, and every observation in it is
+ *    consumed (removed), so the same observations never fire twice.  With
+ *    in-order arrival a gte N fire therefore has exactly N observations.
+ *    The order of arrival matters for these: a late observation cannot
+ *    undo a fire that consumed its would-be partners (0 s, 10 s, 50 s with
+ *    gte 2: in order {0,10} fires and 50 waits; if 0 s arrives last {10,50}
+ *    fires and 0 s waits).  Only the close-decided types below are
+ *    independent of the arrival order within the allowed lateness.
+ *  - temporal_ordered: the referenced rules in the written order with
+ *    non-decreasing event times (equal times count as ordered: event times
+ *    have a resolution, arrival order is not evidence); B before A never
+ *    fires.  aggregate = nrefs for temporal types.
+ *  - Decided at window close: event_count / value_count with lt, lte, eq or
+ *    neq in the condition, and every value_sum / value_avg /
+ *    value_percentile.  The window is anchored at its first observation f
+ *    and decided once the watermark passes f + timespan, over [f, f +
+ *    timespan]; then those observations are dropped, `decided_until`
+ *    becomes f + timespan, and the next observation anchors the next
+ *    window.  A group without observations has no window: `lt` never fires
+ *    for a group that never appeared.
+ *  - value_*: the value is parsed with strtod (surrounding blanks allowed);
+ *    missing, non-numeric or non-finite → the observation is ignored
+ *    (stats.ignored).  value_count counts distinct values as bytes (case
+ *    sensitive) through a keyed 64-bit hash (collisions: ~n²/2⁶⁵).
+ *    Percentile: nearest rank.  event_count fires carry aggregate = count.
+ *  - Watermark (one per correlator = one shard): max(previous, highest
+ *    accepted event time - allowed_lateness), and on correlator_advance
+ *    max(previous, now - allowed_lateness); INT64_MAX flushes everything
+ *    (every window is decided, every group freed; later observations are
+ *    late and dropped).
+ *  - Late (time < watermark): counted in stats.late.  If it is older than
+ *    watermark - timespan no open window can contain it: dropped.  Else it
+ *    joins its window like any other, except that a close-decided window
+ *    ignores observations ≤ decided_until (stats.dropped): decided windows
+ *    are never reopened or extended.
+ *  - Skew: time > recv + max_future (recv_us > 0 only) → stats.skewed; it
+ *    joins its window but does not move the watermark.
+ *  - Re-entrancy: fires are queued with copies of the key and events, and
+ *    delivered once the outermost observe / advance has finished updating
+ *    state; a callback may observe (chaining) or advance, and the fires that
+ *    causes are delivered by the same loop, in order.
+ *  - Bounds: max_groups windows (LRU eviction; the evicted window is not
+ *    decided: stats.evicted); max_events_per_window full events per window
+ *    (the oldest kept; an on-arrival fire always lists the event that
+ *    completed it); WINDOW_MAX_OBS observations per window.
+ *  - Idle groups: a window emptied by a fire keeps its group (and small
+ *    buffers) until the watermark passes its last observation + timespan,
+ *    so a busy group does not allocate per fire; then it is freed.
+ *
+ * Cost per observation: O(log n) plus, for out-of-order arrivals and for
+ * temporal_ordered, O(observations within timespan of it). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "spoor/correlate.h"
+#include "window.h"
+
+#define CORR_DEFAULT_LATENESS_US (INT64_C(5) * 60 * 1000000)
+#define CORR_DEFAULT_FUTURE_US (INT64_C(5) * 60 * 1000000)
+#define CORR_DEFAULT_GROUPS 100000
+#define CORR_DEFAULT_EVENTS 32
+#define CORR_MIN_BUCKETS 64
+
+struct group {
+        struct group *hnext;
+        struct group *prev, *next;      /* LRU, most recent first */
+        size_t heap_idx;
+        int64_t deadline;               /* expire when the watermark passes it */
+        int64_t decided_until;          /* decided at close: windows up to here are decided */
+        int64_t max_us;                 /* latest observation */
+        uint64_t hash;
+        size_t ci;
+        size_t bytes;                   /* accounted in state_bytes */
+        struct window w;
+        struct wagg tail;               /* on arrival, in order: observations of [t - timespan, t] */
+        uint32_t tail_lo;               /* index of the tail's first observation */
+        bool tail_dirty;                /* rebuild on the next in-order arrival */
+        size_t keylen;
+        char key[];
+};
+
+struct pending {
+        struct corr_fire f;
+        void *mem;                      /* key and events, one allocation */
+};
+
+struct correlator {
+        const struct corr_spec *specs;
+        size_t nspecs;
+        bool *on_arrival;
+        struct corr_opts o;
+        struct corr_stats st;
+        size_t fixed_bytes, group_bytes;
+        uint64_t k0, k1;
+
+        struct group **buckets;
+        size_t nbuckets;
+        struct group *lru_head, *lru_tail;
+        struct group **heap;
+        size_t heap_n, heap_cap;
+        int64_t watermark;
+
+        struct wagg scratch;            /* out-of-order evaluation */
+        uint16_t scratch_refs;
+        struct vset vscratch;
+        double *nums;
+        size_t nums_cap;
+        struct corr_event *evbuf;       /* max_events_per_window */
+
+        struct pending *pend;
+        size_t pend_head, pend_n, pend_cap;
+        unsigned depth;
+        bool delivering;
+};
+
+static const char *const corr_type_names[_CORR_TYPE_MAX] = {
+        [CORR_EVENT_COUNT] = "event_count",
+        [CORR_VALUE_COUNT] = "value_count",
+        [CORR_TEMPORAL] = "temporal",
+        [CORR_TEMPORAL_ORDERED] = "temporal_ordered",
+        [CORR_VALUE_SUM] = "value_sum",
+        [CORR_VALUE_AVG] = "value_avg",
+        [CORR_VALUE_PERCENTILE] = "value_percentile",
+};
+
+const char *corr_type_name(enum corr_type t)
+{
+        return t >= 0 && t < _CORR_TYPE_MAX ? corr_type_names[t] : NULL;
+}
+
+enum corr_type corr_type_from_name(const char *s)
+{
+        for (int t = 0; s && t < _CORR_TYPE_MAX; t++)
+                if (strcmp(s, corr_type_names[t]) == 0)
+                        return (enum corr_type)t;
+        return _CORR_TYPE_INVALID;
+}
+
+void corr_opts_init(struct corr_opts *o)
+{
+        memset(o, 0, sizeof(*o));
+        o->allowed_lateness_us = CORR_DEFAULT_LATENESS_US;
+        o->max_future_us = CORR_DEFAULT_FUTURE_US;
+        o->max_groups = CORR_DEFAULT_GROUPS;
+        o->max_events_per_window = CORR_DEFAULT_EVENTS;
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+        int64_t r;
+
+        if (__builtin_add_overflow(a, b, &r))
+                return b > 0 ? INT64_MAX : INT64_MIN;
+        return r;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+        int64_t r;
+
+        if (__builtin_sub_overflow(a, b, &r))
+                return b > 0 ? INT64_MIN : INT64_MAX;
+        return r;
+}
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+        do {                                                                                       \
+                v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                          \
+                v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                             \
+                v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                             \
+                v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                          \
+        } while (0)
+
+/* SipHash-2-4. */
+static uint64_t corr_hash(const void *src, size_t len, uint64_t k0, uint64_t k1)
+{
+        const unsigned char *p = src;
+        uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+        uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+        uint64_t b = (uint64_t)len << 56, m;
+        size_t i;
+
+        for (i = 0; i + 8 <= len; i += 8) {
+                m = 0;
+                for (int k = 0; k < 8; k++)
+                        m |= (uint64_t)p[i + k] << (8 * k);
+                v3 ^= m;
+                SIPROUND;
+                SIPROUND;
+                v0 ^= m;
+        }
+        for (int k = 0; i + k < len; k++)
+                b |= (uint64_t)p[i + k] << (8 * k);
+        v3 ^= b;
+        SIPROUND;
+        SIPROUND;
+        v0 ^= b;
+        v2 ^= 0xff;
+        SIPROUND;
+        SIPROUND;
+        SIPROUND;
+        SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static bool corr_crit(enum corr_op op, double x, double v)
+{
+        switch (op) {
+        case CORR_GT: return x > v;
+        case CORR_GTE: return x >= v;
+        case CORR_LT: return x < v;
+        case CORR_LTE: return x <= v;
+        case CORR_EQ: return x == v;
+        case CORR_NEQ: return x != v;
+        default: return false;
+        }
+}
+
+static bool corr_cond_holds(const struct corr_condition *cond, double x)
+{
+        if (cond->ncrit == 0 || isnan(x))
+                return false;
+        for (size_t i = 0; i < cond->ncrit && i < 2; i++)
+                if (!corr_crit(cond->crit[i].op, x, cond->crit[i].value))
+                        return false;
+        return true;
+}
+
+static bool corr_spec_on_arrival(const struct corr_spec *s)
+{
+        switch (s->type) {
+        case CORR_TEMPORAL:
+        case CORR_TEMPORAL_ORDERED:
+                return true;
+        case CORR_EVENT_COUNT:
+        case CORR_VALUE_COUNT:
+                for (size_t i = 0; i < s->cond.ncrit; i++)
+                        if (s->cond.crit[i].op != CORR_GT && s->cond.crit[i].op != CORR_GTE)
+                                return false;
+                return true;
+        default:
+                return false;
+        }
+}
+
+static bool corr_spec_valid(const struct corr_spec *s)
+{
+        if (s->type < 0 || s->type >= _CORR_TYPE_MAX || s->nrefs < 1 || s->nrefs > UINT16_MAX ||
+            s->timespan_us <= 0)
+                return false;
+        if (s->type == CORR_TEMPORAL || s->type == CORR_TEMPORAL_ORDERED)
+                return true;
+        if (s->cond.ncrit < 1 || s->cond.ncrit > 2)
+                return false;
+        for (size_t i = 0; i < s->cond.ncrit; i++)
+                if (s->cond.crit[i].op < 0 || s->cond.crit[i].op >= _CORR_OP_MAX || isnan(s->cond.crit[i].value))
+                        return false;
+        if (s->type == CORR_VALUE_PERCENTILE && !(s->cond.percentile >= 0 && s->cond.percentile <= 100))
+                return false;
+        return true;
+}
+
+/* ---- accounting ------------------------------------------------------------ */
+
+static size_t group_size(const struct group *g)
+{
+        return sizeof(*g) + g->keylen + 1 + window_bytes(&g->w) + wagg_bytes(&g->tail);
+}
+
+static void corr_account(struct correlator *c, struct group *g)
+{
+        size_t nb = g ? group_size(g) : 0;
+
+        if (g) {
+                c->group_bytes = c->group_bytes - g->bytes + nb;
+                g->bytes = nb;
+        }
+        c->fixed_bytes = sizeof(*c) + c->nspecs * sizeof(bool) + c->nbuckets * sizeof(*c->buckets) +
+                         c->heap_cap * sizeof(*c->heap) + wagg_bytes(&c->scratch) + vset_bytes(&c->vscratch) +
+                         c->nums_cap * sizeof(double) + c->o.max_events_per_window * sizeof(struct corr_event) +
+                         c->pend_cap * sizeof(struct pending);
+        c->st.state_bytes = c->fixed_bytes + c->group_bytes;
+}
+
+/* ---- heap of deadlines ------------------------------------------------------ */
+
+static void heap_set(struct correlator *c, size_t i, struct group *g)
+{
+        c->heap[i] = g;
+        g->heap_idx = i;
+}
+
+static void heap_up(struct correlator *c, size_t i)
+{
+        struct group *g = c->heap[i];
+
+        while (i > 0) {
+                size_t p = (i - 1) / 2;
+                if (c->heap[p]->deadline <= g->deadline)
+                        break;
+                heap_set(c, i, c->heap[p]);
+                i = p;
+        }
+        heap_set(c, i, g);
+}
+
+static void heap_down(struct correlator *c, size_t i)
+{
+        struct group *g = c->heap[i];
+
+        for (;;) {
+                size_t l = 2 * i + 1, m = i;
+                int64_t md = g->deadline;
+
+                if (l < c->heap_n && c->heap[l]->deadline < md) {
+                        m = l;
+                        md = c->heap[l]->deadline;
+                }
+                if (l + 1 < c->heap_n && c->heap[l + 1]->deadline < md)
+                        m = l + 1;
+                if (m == i)
+                        break;
+                heap_set(c, i, c->heap[m]);
+                i = m;
+        }
+        heap_set(c, i, g);
+}
+
+static void heap_remove(struct correlator *c, struct group *g)
+{
+        size_t i = g->heap_idx;
+
+        if (i == SIZE_MAX)
+                return;
+        g->heap_idx = SIZE_MAX;
+        if (--c->heap_n == i)
+                return;
+        struct group *m = c->heap[c->heap_n];
+        heap_set(c, i, m);
+        heap_up(c, i);
+        heap_down(c, m->heap_idx);
+}
+
+/* Room for every group was reserved when it was created. */
+static void group_schedule(struct correlator *c, struct group *g)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        int64_t d;
+
+        if (g->w.n > 0)
+                d = sat_add(window_time(&g->w, 0), s->timespan_us);
+        else if (!c->on_arrival[g->ci])
+                d = sat_add(g->decided_until, s->timespan_us);
+        else
+                d = sat_add(g->max_us, s->timespan_us);
+        g->deadline = d;
+        if (g->heap_idx == SIZE_MAX) {
+                g->heap_idx = c->heap_n++;
+                c->heap[g->heap_idx] = g;
+        }
+        heap_up(c, g->heap_idx);
+        heap_down(c, g->heap_idx);
+}
+
+/* ---- group table ------------------------------------------------------------ */
+
+static uint64_t group_hash(const struct correlator *c, size_t ci, const char *key, size_t len)
+{
+        return corr_hash(key, len, c->k0 ^ ((uint64_t)ci * 0x9e3779b97f4a7c15ull), c->k1);
+}
+
+static void lru_unlink(struct correlator *c, struct group *g)
+{
+        if (g->prev)
+                g->prev->next = g->next;
+        else
+                c->lru_head = g->next;
+        if (g->next)
+                g->next->prev = g->prev;
+        else
+                c->lru_tail = g->prev;
+        g->prev = g->next = NULL;
+}
+
+static void lru_push(struct correlator *c, struct group *g)
+{
+        g->next = c->lru_head;
+        g->prev = NULL;
+        if (c->lru_head)
+                c->lru_head->prev = g;
+        else
+                c->lru_tail = g;
+        c->lru_head = g;
+}
+
+static void group_destroy(struct correlator *c, struct group *g)
+{
+        struct group **pp = &c->buckets[g->hash & (c->nbuckets - 1)];
+
+        while (*pp != g)
+                pp = &(*pp)->hnext;
+        *pp = g->hnext;
+        lru_unlink(c, g);
+        heap_remove(c, g);
+        c->group_bytes -= g->bytes;
+        c->st.groups--;
+        window_free(&g->w);
+        wagg_free(&g->tail);
+        free(g);
+        corr_account(c, NULL);
+}
+
+static int corr_rehash(struct correlator *c, size_t nb)
+{
+        struct group **b = calloc(nb, sizeof(*b));
+
+        if (!b)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->nbuckets; i++)
+                for (struct group *g = c->buckets[i], *next; g; g = next) {
+                        next = g->hnext;
+                        g->hnext = b[g->hash & (nb - 1)];
+                        b[g->hash & (nb - 1)] = g;
+                }
+        free(c->buckets);
+        c->buckets = b;
+        c->nbuckets = nb;
+        return 0;
+}
+
+/* The group of (ci, key), created when absent (evicting the least recently
+ * used at max_groups); NULL on ENOMEM. */
+static struct group *group_get(struct correlator *c, size_t ci, const char *key)
+{
+        const struct corr_spec *s = &c->specs[ci];
+        size_t len = strlen(key);
+        uint64_t h = group_hash(c, ci, key, len);
+        struct group *g;
+
+        for (g = c->buckets[h & (c->nbuckets - 1)]; g; g = g->hnext)
+                if (g->hash == h && g->ci == ci && g->keylen == len && memcmp(g->key, key, len) == 0) {
+                        lru_unlink(c, g);
+                        lru_push(c, g);
+                        return g;
+                }
+
+        while (c->st.groups >= c->o.max_groups && c->lru_tail) {
+                group_destroy(c, c->lru_tail);
+                c->st.evicted++;
+        }
+        if (c->st.groups + 1 > c->nbuckets)
+                (void)corr_rehash(c, c->nbuckets * 2);  /* on ENOMEM: longer chains */
+        if (c->heap_n + 1 > c->heap_cap) {
+                size_t cap = c->heap_cap ? c->heap_cap * 2 : CORR_MIN_BUCKETS;
+                struct group **hp = realloc(c->heap, cap * sizeof(*hp));
+                if (!hp)
+                        return NULL;
+                c->heap = hp;
+                c->heap_cap = cap;
+        }
+        g = calloc(1, sizeof(*g) + len + 1);
+        if (!g)
+                return NULL;
+        if (c->on_arrival[ci] && s->type != CORR_TEMPORAL_ORDERED &&
+            wagg_init(&g->tail, s->type == CORR_TEMPORAL ? s->nrefs : 0, s->type == CORR_VALUE_COUNT) < 0) {
+                free(g);
+                return NULL;
+        }
+        window_init(&g->w);
+        g->heap_idx = SIZE_MAX;
+        g->decided_until = INT64_MIN;
+        g->max_us = INT64_MIN;
+        g->hash = h;
+        g->ci = ci;
+        g->keylen = len;
+        memcpy(g->key, key, len + 1);
+        g->hnext = c->buckets[h & (c->nbuckets - 1)];
+        c->buckets[h & (c->nbuckets - 1)] = g;
+        lru_push(c, g);
+        c->st.groups++;
+        corr_account(c, g);
+        return g;
+}
+
+/* ---- fires ------------------------------------------------------------------ */
+
+/* Queue a fire for observations [lo, hi) of g.  `trig` (an index, or
+ * SIZE_MAX) is the observation that completed it: always listed, from `ev`
+ * when its details were not kept. */
+static void corr_fire(struct correlator *c, struct group *g, size_t lo, size_t hi, size_t trig,
+                      const struct corr_event *ev, double aggregate)
+{
+        const struct window *w = &g->w;
+        size_t max = c->o.max_events_per_window, nev = 0;
+        bool want_trig = trig >= lo && trig < hi;
+        struct pending *pe;
+        char *mem;
+
+        c->st.fired++;
+        if (!c->o.fire || lo >= hi)
+                return;
+        for (size_t i = lo; i < hi && nev < max; i++) {
+                const struct wobs *o = window_at(w, i);
+                if (i == trig) {
+                        c->evbuf[nev++] = o->slot >= 0 ? *window_slot(w, o->slot) : *ev;
+                        want_trig = false;
+                } else if (o->slot >= 0 && nev + want_trig < max) {
+                        c->evbuf[nev++] = *window_slot(w, o->slot);
+                }
+        }
+        if (c->pend_n == c->pend_cap) {
+                size_t cap = c->pend_cap ? c->pend_cap * 2 : 8;
+                pe = realloc(c->pend, cap * sizeof(*pe));
+                if (!pe)
+                        return;
+                c->pend = pe;
+                c->pend_cap = cap;
+        }
+        mem = malloc(nev * sizeof(struct corr_event) + g->keylen + 1);
+        if (!mem)
+                return;
+        memcpy(mem, c->evbuf, nev * sizeof(struct corr_event));
+        memcpy(mem + nev * sizeof(struct corr_event), g->key, g->keylen + 1);
+        pe = &c->pend[c->pend_n++];
+        pe->mem = mem;
+        pe->f = (struct corr_fire){
+                .ci = g->ci,
+                .key = mem + nev * sizeof(struct corr_event),
+                .events = (const struct corr_event *)(void *)mem,
+                .nevents = nev,
+                .count = hi - lo,
+                .aggregate = aggregate,
+                .first_us = window_time(w, lo),
+                .last_us = window_time(w, hi - 1),
+        };
+}
+
+static void corr_deliver(struct correlator *c)
+{
+        if (c->depth || c->delivering)
+                return;
+        c->delivering = true;
+        while (c->pend_head < c->pend_n) {
+                struct pending pe = c->pend[c->pend_head++];
+
+                c->o.fire(c->o.ud, &pe.f);
+                free(pe.mem);
+        }
+        c->pend_head = c->pend_n = 0;
+        c->delivering = false;
+}
+
+/* ---- decided on arrival ------------------------------------------------------ */
+
+static bool agg_holds(const struct corr_spec *s, const struct wagg *a)
+{
+        switch (s->type) {
+        case CORR_EVENT_COUNT: return corr_cond_holds(&s->cond, a->count);
+        case CORR_VALUE_COUNT: return corr_cond_holds(&s->cond, a->vals.n);
+        case CORR_TEMPORAL: return a->present == s->nrefs;
+        default: return false;
+        }
+}
+
+static double agg_value(const struct corr_spec *s, const struct wagg *a)
+{
+        switch (s->type) {
+        case CORR_EVENT_COUNT: return a->count;
+        case CORR_VALUE_COUNT: return a->vals.n;
+        default: return (double)s->nrefs;
+        }
+}
+
+/* Remove [0, k) of an on-arrival window, keeping the tail consistent. */
+static void group_drop_front(struct group *g, size_t k)
+{
+        for (size_t i = g->tail_lo; i < k; i++)
+                wagg_del(&g->tail, window_at(&g->w, i));
+        g->tail_lo = k > g->tail_lo ? 0 : g->tail_lo - (uint32_t)k;
+        window_remove(&g->w, 0, k);
+}
+
+/* In-order arrival (appended at the end): the only window that contains
+ * it is [t - timespan, t], tracked incrementally by the tail. */
+static bool arrive_tail(struct correlator *c, struct group *g, size_t *lo, size_t *hi, double *aggregate)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        struct window *w = &g->w;
+        size_t p = w->n - 1;
+        int64_t from = sat_sub(window_time(w, p), s->timespan_us);
+
+        if (g->tail_dirty) {
+                wagg_clear(&g->tail);
+                g->tail_lo = (uint32_t)window_lower(w, from);
+                for (size_t i = g->tail_lo; i < w->n; i++)
+                        if (wagg_add(&g->tail, window_at(w, i)) < 0)
+                                return false;   /* stays dirty */
+                g->tail_dirty = false;
+        } else {
+                if (wagg_add(&g->tail, window_at(w, p)) < 0) {
+                        g->tail_dirty = true;
+                        return false;
+                }
+                while (window_time(w, g->tail_lo) < from)
+                        wagg_del(&g->tail, window_at(w, g->tail_lo++));
+        }
+        if (!agg_holds(s, &g->tail))
+                return false;
+        *lo = g->tail_lo;
+        *hi = w->n;
+        *aggregate = agg_value(s, &g->tail);
+        return true;
+}
+
+/* Out-of-order arrival at p: evaluate the windows anchored at p and at each
+ * later observation within timespan, oldest first. */
+static bool arrive_slide(struct correlator *c, struct group *g, size_t p, size_t *lo_out, size_t *hi_out,
+                         double *aggregate)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        const struct window *w = &g->w;
+        struct wagg *a = &c->scratch;
+        int64_t t = window_time(w, p), e = t, limit = sat_add(t, s->timespan_us);
+        size_t lo = window_lower(w, sat_sub(t, s->timespan_us)), hi = lo;
+        bool hold = false;
+
+        a->nrefs = s->type == CORR_TEMPORAL ? (uint16_t)s->nrefs : 0;
+        a->distinct = s->type == CORR_VALUE_COUNT;
+        wagg_clear(a);
+        for (;;) {
+                int64_t from = sat_sub(e, s->timespan_us);
+
+                while (hi < w->n && window_time(w, hi) <= e)
+                        if (wagg_add(a, window_at(w, hi++)) < 0)
+                                goto out;
+                while (window_time(w, lo) < from)
+                        wagg_del(a, window_at(w, lo++));
+                if (agg_holds(s, a)) {
+                        hold = true;
+                        *lo_out = lo;
+                        *hi_out = hi;
+                        *aggregate = agg_value(s, a);
+                        break;
+                }
+                if (hi >= w->n || window_time(w, hi) > limit)
+                        break;
+                e = window_time(w, hi);
+        }
+out:
+        wagg_clear(a);
+        return hold;
+}
+
+/* temporal_ordered: a chain ref 0 ≤ … ≤ ref n-1 in time through the new
+ * observation.  The latest-starting prefix (greedy backwards) and the
+ * earliest-ending suffix (greedy forwards) give the shortest span. */
+static bool arrive_ordered(struct correlator *c, struct group *g, size_t p, size_t *lo, size_t *hi)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        const struct window *w = &g->w;
+        int64_t t = window_time(w, p), cur = t, start, lim, end;
+        int64_t lowb = sat_sub(t, s->timespan_us);
+        int r = window_at(w, p)->ref;
+
+        for (int rr = r - 1; rr >= 0; rr--) {
+                size_t i = window_upper(w, cur);
+                bool found = false;
+
+                while (i > 0) {
+                        const struct wobs *o = window_at(w, --i);
+                        if (o->time_us < lowb)
+                                break;
+                        if (o->ref == rr) {
+                                cur = o->time_us;
+                                found = true;
+                                break;
+                        }
+                }
+                if (!found)
+                        return false;
+        }
+        start = cur;
+        lim = sat_add(start, s->timespan_us);
+        cur = t;
+        for (size_t rr = (size_t)r + 1; rr < s->nrefs; rr++) {
+                bool found = false;
+
+                for (size_t i = window_lower(w, cur); i < w->n && window_time(w, i) <= lim; i++)
+                        if (window_at(w, i)->ref == rr) {
+                                cur = window_time(w, i);
+                                found = true;
+                                break;
+                        }
+                if (!found)
+                        return false;
+        }
+        end = cur;
+        *lo = window_lower(w, sat_sub(end, s->timespan_us));
+        *hi = window_upper(w, end);
+        return true;
+}
+
+static void group_arrive(struct correlator *c, struct group *g, size_t p, const struct corr_event *ev)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        size_t lo = 0, hi = 0;
+        double aggregate = (double)s->nrefs;
+        bool fire;
+
+        if (s->type == CORR_TEMPORAL_ORDERED)
+                fire = arrive_ordered(c, g, p, &lo, &hi);
+        else if (p == g->w.n - 1)
+                fire = arrive_tail(c, g, &lo, &hi, &aggregate);
+        else {
+                g->tail_dirty = true;
+                fire = arrive_slide(c, g, p, &lo, &hi, &aggregate);
+        }
+        if (!fire)
+                return;
+        corr_fire(c, g, lo, hi, p, ev, aggregate);
+        window_remove(&g->w, lo, hi);
+        g->tail_dirty = true;
+}
+
+/* ---- decided at close --------------------------------------------------------- */
+
+/* The window anchored at the first observation f: [f, f + timespan]. */
+static void group_decide(struct correlator *c, struct group *g)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        struct window *w = &g->w;
+        int64_t end = sat_add(window_time(w, 0), s->timespan_us);
+        size_t j = window_upper(w, end), d;
+        double x = NAN;
+
+        switch (s->type) {
+        case CORR_EVENT_COUNT:
+                x = (double)j;
+                break;
+        case CORR_VALUE_COUNT:
+                if (window_distinct(w, 0, j, &c->vscratch, &d) == 0)
+                        x = (double)d;
+                break;
+        case CORR_VALUE_SUM:
+                x = window_sum(w, 0, j);
+                break;
+        case CORR_VALUE_AVG:
+                x = window_sum(w, 0, j) / (double)j;
+                break;
+        case CORR_VALUE_PERCENTILE:
+                if (window_percentile(w, 0, j, s->cond.percentile, &c->nums, &c->nums_cap, &x) < 0)
+                        x = NAN;
+                break;
+        default:
+                break;
+        }
+        if (corr_cond_holds(&s->cond, x))
+                corr_fire(c, g, 0, j, SIZE_MAX, NULL, x);
+        window_remove(w, 0, j);
+        g->decided_until = end;
+}
+
+/* The watermark passed g's deadline: decide / drop what it closed, free
+ * the group when nothing is left to wait for. */
+static void group_expire(struct correlator *c, struct group *g)
+{
+        const struct corr_spec *s = &c->specs[g->ci];
+        int64_t wm = c->watermark;
+        bool flush = wm == INT64_MAX;
+
+        if (!c->on_arrival[g->ci]) {
+                while (g->w.n > 0 && (flush || wm > sat_add(window_time(&g->w, 0), s->timespan_us)))
+                        group_decide(c, g);
+                if (g->w.n == 0 && (flush || wm > sat_add(g->decided_until, s->timespan_us))) {
+                        group_destroy(c, g);
+                        return;
+                }
+        } else {
+                group_drop_front(g, flush ? g->w.n : window_lower(&g->w, sat_sub(wm, s->timespan_us)));
+                if (g->w.n == 0 && (flush || wm > sat_add(g->max_us, s->timespan_us))) {
+                        group_destroy(c, g);
+                        return;
+                }
+        }
+        corr_account(c, g);
+        group_schedule(c, g);
+}
+
+static void corr_expire(struct correlator *c)
+{
+        while (c->heap_n > 0 && (c->watermark == INT64_MAX || c->heap[0]->deadline < c->watermark))
+                group_expire(c, c->heap[0]);
+}
+
+/* ---- observe / advance -------------------------------------------------------- */
+
+static bool corr_parse_num(const char *v, double *out)
+{
+        char *end;
+        double d;
+
+        errno = 0;
+        d = strtod(v, &end);
+        if (end == v)
+                return false;
+        while (*end == ' ' || *end == '\t')
+                end++;
+        if (*end || !isfinite(d))
+                return false;
+        *out = d;
+        return true;
+}
+
+static void corr_observe_one(struct correlator *c, size_t ci, const char *key, const struct corr_event *ev,
+                             const char *value)
+{
+        const struct corr_spec *s = &c->specs[ci];
+        int64_t t = ev->time_us;
+        struct wobs o = { .time_us = t, .slot = -1, .ref = ev->ref };
+        bool skewed = ev->recv_us > 0 && t > sat_add(ev->recv_us, c->o.max_future_us);
+        struct group *g;
+        size_t p;
+        int r;
+
+        if (skewed) {
+                c->st.skewed++;
+        } else {
+                int64_t wm = sat_sub(t, c->o.allowed_lateness_us);
+                if (t < c->watermark)
+                        c->st.late++;
+                if (wm > c->watermark)
+                        c->watermark = wm;
+        }
+        if (ev->ref >= s->nrefs) {
+                c->st.ignored++;
+                return;
+        }
+        switch (s->type) {
+        case CORR_VALUE_COUNT:
+                if (!value) {
+                        c->st.ignored++;
+                        return;
+                }
+                o.vhash = corr_hash(value, strlen(value), c->k1, c->k0);
+                break;
+        case CORR_VALUE_SUM:
+        case CORR_VALUE_AVG:
+        case CORR_VALUE_PERCENTILE:
+                if (!value || !corr_parse_num(value, &o.num)) {
+                        c->st.ignored++;
+                        return;
+                }
+                break;
+        default:
+                break;
+        }
+        if (c->watermark == INT64_MAX || t < sat_sub(c->watermark, s->timespan_us)) {
+                c->st.dropped++;
+                return;
+        }
+        g = group_get(c, ci, key);
+        if (!g) {
+                c->st.dropped++;
+                return;
+        }
+        if (!c->on_arrival[ci] && t <= g->decided_until) {
+                c->st.dropped++;
+                return;
+        }
+        r = window_insert(&g->w, &o, &p);
+        if (r == -ENOSPC) {
+                c->st.overflow++;
+                if (!c->on_arrival[ci])
+                        return;
+                group_drop_front(g, 1);
+                r = window_insert(&g->w, &o, &p);
+        }
+        if (r < 0) {
+                c->st.dropped++;
+        } else {
+                if (t > g->max_us)
+                        g->max_us = t;
+                window_at(&g->w, p)->slot = window_slot_take(&g->w, c->o.max_events_per_window, ev);
+                if (c->on_arrival[ci])
+                        group_arrive(c, g, p, ev);
+        }
+        corr_account(c, g);
+        group_schedule(c, g);
+}
+
+void correlator_observe(struct correlator *c, size_t ci, const char *key, const struct corr_event *ev,
+                        const char *value)
+{
+        if (!c || ci >= c->nspecs || !key || !ev)
+                return;
+        c->st.observed++;
+        c->depth++;
+        corr_observe_one(c, ci, key, ev, value);
+        corr_expire(c);
+        c->depth--;
+        corr_deliver(c);
+}
+
+void correlator_advance(struct correlator *c, int64_t now_us)
+{
+        int64_t wm = now_us == INT64_MAX ? INT64_MAX : sat_sub(now_us, c->o.allowed_lateness_us);
+
+        if (wm > c->watermark)
+                c->watermark = wm;
+        c->depth++;
+        corr_expire(c);
+        c->depth--;
+        corr_deliver(c);
+}
+
+const struct corr_stats *correlator_stats(const struct correlator *c)
+{
+        return &c->st;
+}
+
+/* ---- lifetime ------------------------------------------------------------------- */
+
+struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const struct corr_opts *o)
+{
+        struct correlator *c;
+        size_t maxrefs = 0;
+        uint64_t k[2];
+
+        for (size_t i = 0; i < n; i++) {
+                if (!corr_spec_valid(&specs[i])) {
+                        errno = EINVAL;
+                        return NULL;
+                }
+                if (specs[i].nrefs > maxrefs)
+                        maxrefs = specs[i].nrefs;
+        }
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                goto oom;
+        if (o)
+                c->o = *o;
+        else
+                corr_opts_init(&c->o);
+        if (c->o.allowed_lateness_us < 0)
+                c->o.allowed_lateness_us = CORR_DEFAULT_LATENESS_US;
+        if (c->o.max_future_us <= 0)
+                c->o.max_future_us = CORR_DEFAULT_FUTURE_US;
+        if (!c->o.max_groups)
+                c->o.max_groups = CORR_DEFAULT_GROUPS;
+        if (!c->o.max_events_per_window)
+                c->o.max_events_per_window = CORR_DEFAULT_EVENTS;
+        if (c->o.max_events_per_window > WINDOW_MAX_OBS)
+                c->o.max_events_per_window = WINDOW_MAX_OBS;
+        c->specs = specs;
+        c->nspecs = n;
+        c->watermark = INT64_MIN;
+        if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+                k[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
+                k[1] = (uint64_t)clock() * 0x9e3779b97f4a7c15ull;
+        }
+        c->k0 = k[0];
+        c->k1 = k[1];
+        c->on_arrival = calloc(n ? n : 1, sizeof(*c->on_arrival));
+        c->buckets = calloc(CORR_MIN_BUCKETS, sizeof(*c->buckets));
+        c->evbuf = calloc(c->o.max_events_per_window, sizeof(*c->evbuf));
+        if (!c->on_arrival || !c->buckets || !c->evbuf || wagg_init(&c->scratch, maxrefs, true) < 0)
+                goto oom;
+        c->nbuckets = CORR_MIN_BUCKETS;
+        for (size_t i = 0; i < n; i++)
+                c->on_arrival[i] = corr_spec_on_arrival(&specs[i]);
+        corr_account(c, NULL);
+        return c;
+oom:
+        correlator_free(c);
+        errno = ENOMEM;
+        return NULL;
+}
+
+void correlator_free(struct correlator *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->nbuckets; i++)
+                for (struct group *g = c->buckets[i], *next; g; g = next) {
+                        next = g->hnext;
+                        window_free(&g->w);
+                        wagg_free(&g->tail);
+                        free(g);
+                }
+        for (size_t i = c->pend_head; i < c->pend_n; i++)
+                free(c->pend[i].mem);
+        free(c->pend);
+        free(c->buckets);
+        free(c->heap);
+        free(c->on_arrival);
+        free(c->evbuf);
+        free(c->nums);
+        wagg_free(&c->scratch);
+        vset_free(&c->vscratch);
+        free(c);
+}

@@ -1,0 +1,1078 @@
+/* correlate.c: the Sigma correlation spec's examples, the window semantics
+ * (sliding, bounds, close-decided conditions, lateness, skew), bounds,
+ * chaining, and arrival-order properties over generated streams. */
+#include <check.h>
+#include "unit.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/correlate.h"
+
+#define S(x) ((int64_t)(x) * 1000000)
+#define MAXFIRES 4096
+
+struct fire_rec {
+        size_t ci;
+        char key[64];
+        uint64_t count;
+        double aggregate;
+        int64_t first_us, last_us;
+        size_t nevents;
+        int64_t ev_time[8];
+        uint16_t ev_ref[8];
+        uint64_t last_record;
+};
+
+struct harness {
+        struct correlator *c;
+        struct fire_rec fires[MAXFIRES];
+        size_t n;
+        /* chaining: a fire of `chain_from` is observed as ref `chain_ref` of `chain_to` */
+        bool chain;
+        size_t chain_from, chain_to;
+        uint16_t chain_ref;
+};
+
+static void on_fire(void *ud, const struct corr_fire *f)
+{
+        struct harness *h = ud;
+        struct fire_rec *r;
+
+        ck_assert_uint_lt(h->n, MAXFIRES);
+        r = &h->fires[h->n++];
+        memset(r, 0, sizeof(*r));
+        r->ci = f->ci;
+        snprintf(r->key, sizeof(r->key), "%s", f->key);
+        r->count = f->count;
+        r->aggregate = f->aggregate;
+        r->first_us = f->first_us;
+        r->last_us = f->last_us;
+        r->nevents = f->nevents;
+        ck_assert_uint_le(f->nevents, f->count);
+        for (size_t i = 0; i < f->nevents; i++) {
+                if (i < 8) {
+                        r->ev_time[i] = f->events[i].time_us;
+                        r->ev_ref[i] = f->events[i].ref;
+                }
+                if (i > 0)      /* oldest first */
+                        ck_assert_int_le(f->events[i - 1].time_us, f->events[i].time_us);
+                ck_assert_int_ge(f->events[i].time_us, f->first_us);
+                ck_assert_int_le(f->events[i].time_us, f->last_us);
+        }
+        if (f->nevents)
+                r->last_record = f->events[f->nevents - 1].record_id;
+        if (h->chain && f->ci == h->chain_from) {
+                struct corr_event ev = { .time_us = f->last_us, .ref = h->chain_ref };
+                correlator_observe(h->c, h->chain_to, f->key, &ev, NULL);
+        }
+}
+
+static void h_init(struct harness *h, const struct corr_spec *specs, size_t n, int64_t lateness)
+{
+        struct corr_opts o;
+
+        memset(h, 0, sizeof(*h));
+        corr_opts_init(&o);
+        o.allowed_lateness_us = lateness;
+        o.fire = on_fire;
+        o.ud = h;
+        h->c = correlator_new(specs, n, &o);
+        ck_assert_ptr_nonnull(h->c);
+}
+
+static uint64_t record_seq;
+
+static void h_obs(struct harness *h, size_t ci, const char *key, int64_t t, uint16_t ref, const char *value)
+{
+        struct corr_event ev = { .time_us = t, .recv_us = 0, .ref = ref, .record_id = ++record_seq,
+                                 .has_record_id = true, .event_id = 4625 };
+
+        snprintf(ev.host, sizeof(ev.host), "%s", key);
+        correlator_observe(h->c, ci, key, &ev, value);
+}
+
+static void h_free(struct harness *h)
+{
+        correlator_free(h->c);
+        h->c = NULL;
+}
+
+static struct corr_condition cond1(enum corr_op op, double v)
+{
+        return (struct corr_condition){ .crit = { { op, v } }, .ncrit = 1 };
+}
+
+/* ---- the Sigma correlation specification's examples ----------------------------- */
+
+/* "Many failed logins": event_count, group-by TargetUserName, 1h, gte 10 (a
+ * smaller threshold than the spec's 100, same shape). */
+START_TEST(test_spec_event_count)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(3600), cond1(CORR_GTE, 10) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(300));
+        for (int i = 0; i < 9; i++) {
+                h_obs(&h, 0, "alice", S(60 * i), 0, NULL);
+                h_obs(&h, 0, "bob", S(60 * i + 1), 0, NULL);
+        }
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "alice", S(3000), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "alice");
+        ck_assert_uint_eq(h.fires[0].count, 10);
+        ck_assert_double_eq(h.fires[0].aggregate, 10);
+        ck_assert_int_eq(h.fires[0].first_us, 0);
+        ck_assert_int_eq(h.fires[0].last_us, S(3000));
+        ck_assert_uint_eq(h.fires[0].nevents, 10);
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_uint_eq(correlator_stats(h.c)->groups, 0);
+        h_free(&h);
+}
+END_TEST
+
+/* "Failed logons with more than 3 different accounts from one source":
+ * value_count of TargetUserName, group-by IpAddress, 1d, gte 4. */
+START_TEST(test_spec_value_count)
+{
+        struct corr_spec sp = { CORR_VALUE_COUNT, 1, S(86400), cond1(CORR_GTE, 4) };
+        static const char *const users[] = { "admin", "admin", "Admin", "root", "admin", NULL, "guest" };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(300));
+        for (size_t i = 0; i < ELEMENTSOF(users) - 1; i++)
+                h_obs(&h, 0, "10.0.0.5", S(100 * i), 0, users[i]);
+        ck_assert_uint_eq(h.n, 0);              /* admin, Admin, root: 3 distinct (case-sensitive) */
+        ck_assert_uint_eq(correlator_stats(h.c)->ignored, 1);   /* the NULL value */
+        h_obs(&h, 0, "10.0.0.6", S(700), 0, "guest");           /* another source */
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "10.0.0.5", S(800), 0, "guest");
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_double_eq(h.fires[0].aggregate, 4);
+        ck_assert_uint_eq(h.fires[0].count, 6);                 /* observations with a value */
+        ck_assert_str_eq(h.fires[0].key, "10.0.0.5");
+        h_free(&h);
+}
+END_TEST
+
+/* "Many failed logins followed by a successful login" (temporal_ordered over
+ * an event_count correlation and a detection rule: chaining), 1h by user. */
+START_TEST(test_spec_chained)
+{
+        struct corr_spec sp[2] = {
+                { CORR_EVENT_COUNT, 1, S(600), cond1(CORR_GTE, 3) },
+                { CORR_TEMPORAL_ORDERED, 2, S(3600), { .ncrit = 0 } },
+        };
+        struct harness h;
+
+        h_init(&h, sp, 2, S(300));
+        h.chain = true;
+        h.chain_from = 0;
+        h.chain_to = 1;
+        h.chain_ref = 0;
+        h_obs(&h, 1, "alice", S(10), 1, NULL);  /* a success before the failures: no */
+        for (int i = 0; i < 3; i++)
+                h_obs(&h, 0, "alice", S(100 + i), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);              /* the event_count fire, chained into ci 1 */
+        ck_assert_uint_eq(h.fires[0].ci, 0);
+        h_obs(&h, 1, "bob", S(200), 1, NULL);   /* another user's success */
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 1, "alice", S(200), 1, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_uint_eq(h.fires[1].ci, 1);
+        ck_assert_str_eq(h.fires[1].key, "alice");
+        ck_assert_int_eq(h.fires[1].first_us, S(102));
+        ck_assert_int_eq(h.fires[1].last_us, S(200));
+        ck_assert_uint_eq(h.fires[1].nevents, 2);
+        ck_assert_uint_eq(h.fires[1].ev_ref[0], 0);
+        ck_assert_uint_eq(h.fires[1].ev_ref[1], 1);
+        h_free(&h);
+}
+END_TEST
+
+/* temporal (any order): recon commands whoami, net, ipconfig by host in 5 min. */
+START_TEST(test_spec_temporal)
+{
+        struct corr_spec sp = { CORR_TEMPORAL, 3, S(300), { .ncrit = 0 } };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(60));
+        h_obs(&h, 0, "ws1", S(0), 2, NULL);
+        h_obs(&h, 0, "ws1", S(10), 0, NULL);
+        h_obs(&h, 0, "ws2", S(20), 1, NULL);
+        h_obs(&h, 0, "ws1", S(20), 0, NULL);
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "ws1", S(300), 1, NULL);   /* [0, 300]: all three */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_uint_eq(h.fires[0].count, 4);
+        ck_assert_int_eq(h.fires[0].first_us, 0);
+        ck_assert_double_eq(h.fires[0].aggregate, 3);
+        h_obs(&h, 0, "ws1", S(310), 2, NULL);   /* consumed: nothing to pair with */
+        h_obs(&h, 0, "ws1", S(320), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 0, "ws1", S(611), 1, NULL);   /* 310 is 301 s before: out */
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 0, "ws1", S(615), 2, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 0, "ws1", S(616), 0, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        h_free(&h);
+}
+END_TEST
+
+/* value_sum (bytes out per host > 1 GB in 1h), value_avg, value_percentile:
+ * decided when the window closes. */
+START_TEST(test_spec_value_aggregates)
+{
+        struct corr_spec sp[3] = {
+                { CORR_VALUE_SUM, 1, S(3600), cond1(CORR_GT, 1e9) },
+                { CORR_VALUE_AVG, 1, S(60), cond1(CORR_GTE, 10) },
+                { CORR_VALUE_PERCENTILE, 1, S(60), cond1(CORR_GT, 100) },
+        };
+        struct harness h;
+
+        sp[2].cond.percentile = 90;
+        h_init(&h, sp, 3, S(10));
+        h_obs(&h, 0, "srv", S(0), 0, "600000000");
+        h_obs(&h, 0, "srv", S(10), 0, "bogus");
+        h_obs(&h, 0, "srv", S(20), 0, " 500000000 ");
+        h_obs(&h, 0, "other", S(30), 0, "900000000");
+        h_obs(&h, 1, "a", S(0), 0, "5");
+        h_obs(&h, 1, "a", S(30), 0, "15");
+        h_obs(&h, 1, "a", S(60), 0, "10");      /* avg 10 over [0, 60] */
+        h_obs(&h, 1, "b", S(0), 0, "9");
+        h_obs(&h, 1, "b", S(61), 0, "100");     /* next window of b */
+        for (int i = 1; i <= 10; i++)
+                h_obs(&h, 2, "p", S(i), 0, i == 10 ? "500" : "1");      /* p90 = 1 */
+        for (int i = 1; i <= 10; i++)
+                h_obs(&h, 2, "q", S(i), 0, i >= 9 ? "500" : "1");       /* p90 = 500 */
+        ck_assert_uint_eq(h.n, 0);
+        ck_assert_uint_eq(correlator_stats(h.c)->ignored, 1);
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 4);
+        for (size_t i = 0; i < h.n; i++) {
+                const struct fire_rec *r = &h.fires[i];
+                if (r->ci == 0) {
+                        ck_assert_str_eq(r->key, "srv");
+                        ck_assert_double_eq(r->aggregate, 1.1e9);
+                        ck_assert_uint_eq(r->count, 2);
+                } else if (r->ci == 1) {
+                        ck_assert_str_eq(r->key, strcmp(r->key, "a") ? "b" : "a");
+                        ck_assert_double_eq(r->aggregate, strcmp(r->key, "a") ? 100 : 10);
+                } else {
+                        ck_assert_str_eq(r->key, "q");
+                        ck_assert_double_eq(r->aggregate, 500);
+                }
+        }
+        h_free(&h);
+}
+END_TEST
+
+/* ---- window semantics: the bug classes ------------------------------------------ */
+
+START_TEST(test_groups_separate)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 3) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "hostA", S(1), 0, NULL);
+        h_obs(&h, 0, "hostB", S(2), 0, NULL);
+        h_obs(&h, 0, "hostA", S(3), 0, NULL);
+        h_obs(&h, 0, "hostB", S(4), 0, NULL);
+        h_obs(&h, 0, "hostA\x01", S(4), 0, NULL);      /* keys are bytes: no prefix sharing */
+        h_obs(&h, 0, "hosta", S(4), 0, NULL);
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "hostB", S(5), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "hostB");
+        ck_assert_uint_eq(h.fires[0].count, 3);
+        h_free(&h);
+}
+END_TEST
+
+/* Two correlations over the same group key do not share a window. */
+START_TEST(test_correlations_separate)
+{
+        struct corr_spec sp[2] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) },
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) },
+        };
+        struct harness h;
+
+        h_init(&h, sp, 2, S(30));
+        h_obs(&h, 0, "k", S(1), 0, NULL);
+        h_obs(&h, 1, "k", S(2), 0, NULL);
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 1, "k", S(3), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_uint_eq(h.fires[0].ci, 1);
+        h_free(&h);
+}
+END_TEST
+
+START_TEST(test_ordered_rejects_reverse)
+{
+        struct corr_spec sp = { CORR_TEMPORAL_ORDERED, 2, S(60), { .ncrit = 0 } };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "x", S(10), 1, NULL);      /* B */
+        h_obs(&h, 0, "x", S(20), 0, NULL);      /* then A */
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "y", S(20), 0, NULL);      /* B arriving first but stamped after A */
+        h_obs(&h, 0, "y", S(15), 1, NULL);      /* late B before A: still B-before-A */
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "z", S(30), 1, NULL);      /* B (arrives first), A stamped earlier */
+        h_obs(&h, 0, "z", S(25), 0, NULL);      /* A-then-B in event time: fires */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "z");
+        h_obs(&h, 0, "t", S(40), 1, NULL);      /* equal times count as ordered */
+        h_obs(&h, 0, "t", S(40), 0, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        h_obs(&h, 0, "x", S(30), 1, NULL);      /* x: A@20 then B@30 */
+        ck_assert_uint_eq(h.n, 3);
+        ck_assert_str_eq(h.fires[2].key, "x");
+        ck_assert_int_eq(h.fires[2].first_us, S(10));   /* the stale B in the window is consumed too */
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 3);
+        h_free(&h);
+}
+END_TEST
+
+/* Three-step order: A B C, with decoys. */
+START_TEST(test_ordered_three)
+{
+        struct corr_spec sp = { CORR_TEMPORAL_ORDERED, 3, S(100), { .ncrit = 0 } };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "k", S(0), 0, NULL);       /* A */
+        h_obs(&h, 0, "k", S(5), 2, NULL);       /* C too early */
+        h_obs(&h, 0, "k", S(10), 1, NULL);      /* B */
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "k", S(101), 2, NULL);     /* C: A@0 .. C@101 spans 101 s */
+        ck_assert_uint_eq(h.n, 0);
+        h_obs(&h, 0, "k", S(1), 0, NULL);       /* a late A@1: A@1 B@10 C@101 span 100 */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_int_eq(h.fires[0].last_us, S(101));
+        h_free(&h);
+}
+END_TEST
+
+START_TEST(test_timespan_bound)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "a", S(0), 0, NULL);
+        h_obs(&h, 0, "a", S(61), 0, NULL);      /* timespan + 1 s: not one window */
+        h_obs(&h, 0, "b", S(0), 0, NULL);
+        h_obs(&h, 0, "b", S(60), 0, NULL);      /* exactly timespan: one window */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "b");
+        h_obs(&h, 0, "c", S(0), 0, NULL);
+        h_obs(&h, 0, "c", S(60) + 1, 0, NULL);  /* one microsecond past */
+        ck_assert_uint_eq(h.n, 1);
+        h_free(&h);
+}
+END_TEST
+
+/* Sliding, not tumbling: three events spread across any bucket boundary. */
+START_TEST(test_sliding_boundary)
+{
+        static const int64_t streams[][3] = {
+                { 50, 70, 100 },        /* across the 60 s boundary */
+                { 59, 60, 61 },
+                { 119, 121, 179 },      /* across 120 */
+                { 30, 61, 89 },
+                { 1, 2, 61 },
+        };
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 3) };
+        struct harness h;
+        char key[16];
+
+        h_init(&h, &sp, 1, S(30));
+        for (size_t i = 0; i < ELEMENTSOF(streams); i++) {
+                snprintf(key, sizeof(key), "s%zu", i);
+                for (int j = 0; j < 3; j++)
+                        h_obs(&h, 0, key, S(streams[i][j]), 0, NULL);
+                ck_assert_msg(h.n == i + 1, "stream %zu did not fire", i);
+                ck_assert_uint_eq(h.fires[i].count, 3);
+        }
+        /* 0, 30, 61: [1, 61] holds only two */
+        h_obs(&h, 0, "n", S(0), 0, NULL);
+        h_obs(&h, 0, "n", S(30), 0, NULL);
+        h_obs(&h, 0, "n", S(61), 0, NULL);
+        ck_assert_uint_eq(h.n, ELEMENTSOF(streams));
+        h_free(&h);
+}
+END_TEST
+
+/* An out-of-order arrival completes a window anchored at a later observation. */
+START_TEST(test_out_of_order_completes)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 3) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(120));
+        h_obs(&h, 0, "k", S(40), 0, NULL);
+        h_obs(&h, 0, "k", S(95), 0, NULL);
+        h_obs(&h, 0, "k", S(60), 0, NULL);      /* [35, 95] = {40, 60, 95} */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_int_eq(h.fires[0].first_us, S(40));
+        ck_assert_int_eq(h.fires[0].last_us, S(95));
+        ck_assert_uint_eq(correlator_stats(h.c)->late, 0);
+        h_free(&h);
+}
+END_TEST
+
+/* After a fire its observations are consumed: they never fire again. */
+START_TEST(test_consumed)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "k", S(0), 0, NULL);
+        h_obs(&h, 0, "k", S(10), 0, NULL);
+        h_obs(&h, 0, "k", S(20), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 0, "k", S(30), 0, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_int_eq(h.fires[1].first_us, S(20));
+        h_free(&h);
+}
+END_TEST
+
+/* Documented: for on-arrival conditions the arrival order matters (a fire
+ * cannot be taken back when a late partner arrives). */
+START_TEST(test_arrival_order_matters)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(300));
+        h_obs(&h, 0, "in-order", S(0), 0, NULL);
+        h_obs(&h, 0, "in-order", S(10), 0, NULL);
+        h_obs(&h, 0, "in-order", S(50), 0, NULL);
+        h_obs(&h, 0, "shuffled", S(10), 0, NULL);
+        h_obs(&h, 0, "shuffled", S(50), 0, NULL);
+        h_obs(&h, 0, "shuffled", S(0), 0, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_int_eq(h.fires[0].first_us, S(0));
+        ck_assert_int_eq(h.fires[0].last_us, S(10));
+        ck_assert_int_eq(h.fires[1].first_us, S(10));
+        ck_assert_int_eq(h.fires[1].last_us, S(50));
+        h_free(&h);
+}
+END_TEST
+
+/* lt is decided only when the watermark passes the window's end. */
+START_TEST(test_lt_at_watermark)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_LT, 3) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        h_obs(&h, 0, "few", S(0), 0, NULL);
+        h_obs(&h, 0, "few", S(10), 0, NULL);
+        h_obs(&h, 0, "many", S(5), 0, NULL);
+        h_obs(&h, 0, "many", S(6), 0, NULL);
+        h_obs(&h, 0, "many", S(7), 0, NULL);
+        ck_assert_uint_eq(h.n, 0);
+        correlator_advance(h.c, S(90));         /* watermark 60: [0, 60] still open */
+        ck_assert_uint_eq(h.n, 0);
+        correlator_advance(h.c, S(90) + 1);     /* passes 60 */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "few");
+        ck_assert_uint_eq(h.fires[0].count, 2);
+        ck_assert_int_eq(h.fires[0].last_us, S(10));
+        correlator_advance(h.c, S(1000));
+        ck_assert_uint_eq(h.n, 1);              /* "many" had 3; a group never seen never fires */
+        ck_assert_uint_eq(correlator_stats(h.c)->groups, 0);
+        h_free(&h);
+}
+END_TEST
+
+/* Ranges and eq / neq (decided at close); a gt + lte range. */
+START_TEST(test_close_conditions)
+{
+        static const struct {
+                struct corr_condition cond;
+                int n;
+                bool fires;
+        } rows[] = {
+                { { { { CORR_GT, 2 }, { CORR_LTE, 4 } }, 2, 0 }, 2, false },
+                { { { { CORR_GT, 2 }, { CORR_LTE, 4 } }, 2, 0 }, 3, true },
+                { { { { CORR_GT, 2 }, { CORR_LTE, 4 } }, 2, 0 }, 4, true },
+                { { { { CORR_GT, 2 }, { CORR_LTE, 4 } }, 2, 0 }, 5, false },
+                { { { { CORR_EQ, 3 } }, 1, 0 }, 3, true },
+                { { { { CORR_EQ, 3 } }, 1, 0 }, 4, false },
+                { { { { CORR_NEQ, 3 } }, 1, 0 }, 4, true },
+                { { { { CORR_NEQ, 3 } }, 1, 0 }, 3, false },
+                { { { { CORR_LTE, 1 } }, 1, 0 }, 1, true },
+                { { { { CORR_LTE, 1 } }, 1, 0 }, 2, false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), rows[i].cond };
+                struct harness h;
+
+                h_init(&h, &sp, 1, S(30));
+                for (int j = 0; j < rows[i].n; j++)
+                        h_obs(&h, 0, "k", S(j), 0, NULL);
+                ck_assert_msg(h.n == 0, "row %zu fired before close", i);
+                correlator_advance(h.c, INT64_MAX);
+                ck_assert_msg(h.n == (rows[i].fires ? 1u : 0u), "row %zu: %zu fires", i, h.n);
+                h_free(&h);
+        }
+}
+END_TEST
+
+/* A close-decided window, then the next observation anchors the next one. */
+START_TEST(test_close_next_window)
+{
+        struct corr_spec sp = { CORR_VALUE_COUNT, 1, S(60), cond1(CORR_LT, 2) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(0));
+        h_obs(&h, 0, "u", S(0), 0, "a");
+        h_obs(&h, 0, "u", S(30), 0, "a");
+        h_obs(&h, 0, "u", S(61), 0, "b");       /* watermark 61: [0, 60] decided: 1 distinct */
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_int_eq(h.fires[0].last_us, S(30));
+        h_obs(&h, 0, "u", S(100), 0, "c");      /* [61, 121]: b, c */
+        h_obs(&h, 0, "u", S(121), 0, "c");
+        h_obs(&h, 0, "u", S(122), 0, "c");      /* next window: [122, 182] */
+        ck_assert_uint_eq(h.n, 1);
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_int_eq(h.fires[1].first_us, S(122));
+        h_free(&h);
+}
+END_TEST
+
+/* Late observations are counted, still join open windows, never reopen a
+ * decided one. */
+START_TEST(test_late)
+{
+        struct corr_spec sp[2] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_LT, 5) },
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) },
+        };
+        const struct corr_stats *st;
+        struct harness h;
+
+        h_init(&h, sp, 2, S(100));
+        h_obs(&h, 0, "g", S(0), 0, NULL);
+        h_obs(&h, 0, "h", S(161), 0, NULL);     /* watermark 61: g's [0, 60] decided */
+        ck_assert_uint_eq(h.n, 1);
+        h_obs(&h, 0, "g", S(50), 0, NULL);      /* late, inside the decided window: ignored */
+        h_obs(&h, 0, "g", S(0), 0, NULL);       /* late and older than watermark - timespan */
+        st = correlator_stats(h.c);
+        ck_assert_uint_eq(st->late, 2);
+        ck_assert_uint_eq(st->dropped, 2);
+        h_obs(&h, 0, "g", S(62), 0, NULL);      /* late, but its window is open */
+        ck_assert_uint_eq(st->late, 3);
+        ck_assert_uint_eq(st->dropped, 2);
+
+        h_obs(&h, 1, "x", S(150), 0, NULL);
+        h_obs(&h, 1, "y", S(300), 0, NULL);     /* watermark 200 */
+        h_obs(&h, 1, "x", S(170), 0, NULL);     /* late, completes [110, 170] */
+        ck_assert_uint_eq(st->late, 4);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_uint_eq(h.fires[1].ci, 1);
+        ck_assert_str_eq(h.fires[1].key, "x");
+
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 4);              /* g [62, 122] and h [161, 221] */
+        for (size_t i = 2; i < 4; i++)
+                ck_assert_uint_eq(h.fires[i].count, 1);
+        h_free(&h);
+}
+END_TEST
+
+/* A host whose clock runs 3 days ahead must not make other hosts late. */
+START_TEST(test_skew)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) };
+        const int64_t now = S(1700000000);
+        struct corr_event ev = { .recv_us = now };
+        const struct corr_stats *st;
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(300));
+        st = correlator_stats(h.c);
+        ev.time_us = now + S(3 * 86400);
+        correlator_observe(h.c, 0, "ahead", &ev, NULL);
+        ck_assert_uint_eq(st->skewed, 1);
+        ev.time_us = now - S(1);
+        correlator_observe(h.c, 0, "ontime", &ev, NULL);
+        ck_assert_uint_eq(st->late, 0);
+        ck_assert_uint_eq(st->dropped, 0);
+        ev.time_us = now;
+        correlator_observe(h.c, 0, "ontime", &ev, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_str_eq(h.fires[0].key, "ontime");
+        ev.time_us = now + S(3 * 86400) + S(1);  /* still counted in its own window */
+        correlator_observe(h.c, 0, "ahead", &ev, NULL);
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_uint_eq(st->skewed, 2);
+        ev.time_us = now + S(240);              /* within max_future: moves the watermark */
+        correlator_observe(h.c, 0, "soon", &ev, NULL);
+        ck_assert_uint_eq(st->skewed, 2);
+        h_free(&h);
+}
+END_TEST
+
+/* ---- bounds ----------------------------------------------------------------------- */
+
+START_TEST(test_eviction)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(3600), cond1(CORR_GTE, 5) };
+        struct corr_opts o;
+        struct correlator *c;
+        const struct corr_stats *st;
+        struct corr_event ev = { 0 };
+        char key[32];
+        size_t base;
+
+        corr_opts_init(&o);
+        o.max_groups = 1000;
+        c = correlator_new(&sp, 1, &o);
+        ck_assert_ptr_nonnull(c);
+        st = correlator_stats(c);
+        base = st->state_bytes;
+        for (int i = 0; i < 1000; i++) {
+                snprintf(key, sizeof(key), "host-%06d", i);
+                ev.time_us = S(i);
+                correlator_observe(c, 0, key, &ev, NULL);
+        }
+        ck_assert_uint_eq(st->groups, 1000);
+        fprintf(stderr, "correlate: %zu bytes per event_count group (1 observation, key 11 bytes, "
+                        "event kept)\n", (st->state_bytes - base) / 1000);
+        for (int i = 1000; i < 100000; i++) {
+                snprintf(key, sizeof(key), "host-%06d", i);
+                ev.time_us = S(i);
+                correlator_observe(c, 0, key, &ev, NULL);
+                ck_assert_uint_le(st->groups, 1000);
+        }
+        ck_assert_uint_eq(st->groups, 1000);
+        ck_assert_uint_eq(st->evicted, 99000);
+        ck_assert_uint_lt(st->state_bytes, base + 1000 * 2048);
+        /* the most recent groups survived: 4 more for host-099999 fire */
+        for (int i = 0; i < 4; i++) {
+                ev.time_us = S(100000 + i);
+                correlator_observe(c, 0, "host-099999", &ev, NULL);
+        }
+        ck_assert_uint_eq(st->fired, 1);
+        correlator_free(c);
+}
+END_TEST
+
+/* count stays exact, the event list is bounded and names the trigger. */
+START_TEST(test_events_bounded)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(3600), cond1(CORR_GTE, 100) };
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(30));
+        for (int i = 0; i < 100; i++)
+                h_obs(&h, 0, "k", S(i), 0, NULL);
+        ck_assert_uint_eq(h.n, 1);
+        ck_assert_uint_eq(h.fires[0].count, 100);
+        ck_assert_uint_eq(h.fires[0].nevents, 32);
+        ck_assert_uint_eq(h.fires[0].last_record, record_seq);  /* the completing event */
+        ck_assert_int_eq(h.fires[0].ev_time[0], 0);
+        h_free(&h);
+}
+END_TEST
+
+START_TEST(test_overflow)
+{
+        struct corr_spec sp[2] = {
+                { CORR_VALUE_COUNT, 1, S(86400), cond1(CORR_GTE, 1e9) },
+                { CORR_EVENT_COUNT, 1, S(86400), cond1(CORR_LT, 1) },
+        };
+        struct harness h;
+        const struct corr_stats *st;
+
+        h_init(&h, sp, 2, S(30));
+        st = correlator_stats(h.c);
+        for (int i = 0; i < 70000; i++) {
+                h_obs(&h, 0, "k", i, 0, "v");
+                h_obs(&h, 1, "k", i, 0, NULL);
+        }
+        ck_assert_uint_eq(st->overflow, 2 * (70000 - 65536));
+        correlator_advance(h.c, INT64_MAX);
+        ck_assert_uint_eq(h.n, 0);
+        ck_assert_uint_eq(st->groups, 0);
+        h_free(&h);
+}
+END_TEST
+
+/* ---- chaining and re-entrancy ------------------------------------------------------- */
+
+/* A fire callback that observes into the same correlation and a chained one:
+ * state is consistent and every fire is delivered, in order. */
+START_TEST(test_chaining)
+{
+        struct corr_spec sp[3] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) },
+                { CORR_EVENT_COUNT, 1, S(600), cond1(CORR_GTE, 2) },    /* 2 fires of ci 0 */
+                { CORR_EVENT_COUNT, 1, S(600), cond1(CORR_GTE, 1) },    /* any fire of ci 1 */
+        };
+        struct harness h;
+
+        h_init(&h, sp, 3, S(30));
+        h.chain = true;
+        h.chain_from = 0;
+        h.chain_to = 1;
+        for (int i = 0; i < 4; i++)
+                h_obs(&h, 0, "k", S(i), 0, NULL);
+        ck_assert_uint_eq(h.n, 3);
+        ck_assert_uint_eq(h.fires[0].ci, 0);
+        ck_assert_uint_eq(h.fires[1].ci, 0);
+        ck_assert_uint_eq(h.fires[2].ci, 1);
+        ck_assert_uint_eq(h.fires[2].count, 2);
+        /* chain the last level too */
+        h.chain_from = 1;
+        h.chain_to = 2;
+        for (int i = 4; i < 8; i++)
+                h_obs(&h, 0, "k", S(i), 0, NULL);
+        ck_assert_uint_eq(h.n, 6);              /* 2 × ci 0, 1 × ci 1 (not chained now), … */
+        h_free(&h);
+}
+END_TEST
+
+static struct correlator *reenter_c;
+static int reenter_depth;
+
+static void reenter_fire(void *ud, const struct corr_fire *f)
+{
+        int *n = ud;
+        struct corr_event ev = { .time_us = f->last_us + 1 };
+
+        (*n)++;
+        ck_assert_int_eq(reenter_depth, 0);     /* never delivered inside another callback */
+        reenter_depth++;
+        if (*n < 50)
+                correlator_observe(reenter_c, 0, f->key, &ev, NULL);     /* fires again at once */
+        correlator_advance(reenter_c, 0);
+        reenter_depth--;
+}
+
+START_TEST(test_reentrant)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 1) };
+        struct corr_opts o;
+        int n = 0;
+        struct corr_event ev = { .time_us = 0 };
+
+        corr_opts_init(&o);
+        o.fire = reenter_fire;
+        o.ud = &n;
+        reenter_c = correlator_new(&sp, 1, &o);
+        correlator_observe(reenter_c, 0, "k", &ev, NULL);
+        ck_assert_int_eq(n, 50);
+        ck_assert_uint_eq(correlator_stats(reenter_c)->fired, 50);
+        correlator_free(reenter_c);
+}
+END_TEST
+
+/* ---- properties over generated streams --------------------------------------------- */
+
+struct gobs {
+        size_t ci;
+        int g;
+        int64_t t;
+        uint16_t ref;
+        char value[8];
+        int64_t arrive;
+};
+
+static int cmp_arrive(const void *a, const void *b)
+{
+        const struct gobs *x = a, *y = b;
+
+        if (x->arrive != y->arrive)
+                return x->arrive < y->arrive ? -1 : 1;
+        return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static int cmp_fire(const void *a, const void *b)
+{
+        const struct fire_rec *x = a, *y = b;
+        int r = (x->ci > y->ci) - (x->ci < y->ci);
+
+        if (!r)
+                r = strcmp(x->key, y->key);
+        if (!r)
+                r = (x->count > y->count) - (x->count < y->count);
+        if (!r)
+                r = (x->aggregate > y->aggregate) - (x->aggregate < y->aggregate);
+        return r;
+}
+
+static void run_stream(struct harness *h, const struct corr_spec *sp, size_t nsp, int64_t lateness,
+                       const struct gobs *o, size_t n)
+{
+        char key[8];
+
+        h_init(h, sp, nsp, lateness);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(key, sizeof(key), "g%d", o[i].g);
+                h_obs(h, o[i].ci, key, o[i].t, o[i].ref, o[i].value);
+                ck_assert_uint_eq(correlator_stats(h->c)->late, 0);
+        }
+        correlator_advance(h->c, INT64_MAX);
+        ck_assert_uint_eq(correlator_stats(h->c)->groups, 0);
+        qsort(h->fires, h->n, sizeof(h->fires[0]), cmp_fire);
+}
+
+static void gen_stream(struct gobs *o, size_t n, unsigned *seed, int64_t lateness, size_t nsp)
+{
+        int64_t t = S(rand_r(seed) % 100);
+
+        for (size_t i = 0; i < n; i++) {
+                t += S(rand_r(seed) % 20);
+                o[i].ci = (size_t)rand_r(seed) % nsp;
+                o[i].g = rand_r(seed) % 3;
+                o[i].t = t;
+                o[i].ref = (uint16_t)(rand_r(seed) % 2);
+                snprintf(o[i].value, sizeof(o[i].value), "%d", rand_r(seed) % 5);
+                /* arrival: moved by at most lateness / 2 */
+                o[i].arrive = t + (int64_t)(rand_r(seed) % (unsigned)(lateness / 2 + 1));
+        }
+}
+
+/* Put each (group, correlation) stream back in event-time order while
+ * keeping the interleaving of streams. */
+static void order_within_streams(struct gobs *o, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        if (o[j].ci == o[i].ci && o[j].g == o[i].g && o[j].t < o[i].t) {
+                                struct gobs tmp = o[i];
+                                int64_t ai = o[i].arrive, aj = o[j].arrive;
+                                o[i] = o[j];
+                                o[j] = tmp;
+                                o[i].arrive = ai;
+                                o[j].arrive = aj;
+                        }
+}
+
+static void compare_fires(const struct harness *a, const struct harness *b, unsigned seed)
+{
+        ck_assert_msg(a->n == b->n, "seed %u: %zu fires in order, %zu shuffled", seed, a->n, b->n);
+        for (size_t i = 0; i < a->n; i++)
+                ck_assert_msg(cmp_fire(&a->fires[i], &b->fires[i]) == 0,
+                              "seed %u fire %zu: ci %zu %s count %" PRIu64 " agg %g vs ci %zu %s count %" PRIu64
+                              " agg %g",
+                              seed, i, a->fires[i].ci, a->fires[i].key, a->fires[i].count, a->fires[i].aggregate,
+                              b->fires[i].ci, b->fires[i].key, b->fires[i].count, b->fires[i].aggregate);
+}
+
+static struct harness ha, hb;
+
+/* Close-decided conditions: any shuffle within half the allowed lateness
+ * gives the same fires as the ordered stream. */
+START_TEST(test_prop_close_shuffle)
+{
+        struct corr_spec sp[4] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_LTE, 3) },
+                { CORR_VALUE_COUNT, 1, S(90), { { { CORR_GTE, 2 }, { CORR_LT, 4 } }, 2, 0 } },
+                { CORR_VALUE_SUM, 1, S(45), cond1(CORR_GT, 4) },
+                { CORR_VALUE_PERCENTILE, 1, S(120), cond1(CORR_GTE, 3) },
+        };
+        struct gobs o[50];
+        size_t total = 0;
+
+        sp[3].cond.percentile = 75;
+        for (unsigned seed = 1; seed <= 200; seed++) {
+                unsigned s = seed;
+                int64_t lateness = S(10 + seed % 60);
+
+                gen_stream(o, 50, &s, lateness, 4);
+                run_stream(&ha, sp, 4, lateness, o, 50);
+                qsort(o, 50, sizeof(o[0]), cmp_arrive);
+                run_stream(&hb, sp, 4, lateness, o, 50);
+                compare_fires(&ha, &hb, seed);
+                total += ha.n;
+                h_free(&ha);
+                h_free(&hb);
+        }
+        ck_assert_uint_gt(total, 200);          /* the property is not vacuous */
+}
+END_TEST
+
+/* On-arrival conditions: shuffling the interleaving of streams within half
+ * the lateness (each stream in event-time order) gives the same fires. */
+START_TEST(test_prop_arrival_interleave)
+{
+        struct corr_spec sp[3] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 3) },
+                { CORR_VALUE_COUNT, 1, S(90), cond1(CORR_GT, 2) },
+                { CORR_TEMPORAL_ORDERED, 2, S(30), { .ncrit = 0 } },
+        };
+        struct gobs o[50];
+        size_t total = 0;
+
+        for (unsigned seed = 1; seed <= 200; seed++) {
+                unsigned s = seed;
+                int64_t lateness = S(10 + seed % 120);
+
+                gen_stream(o, 50, &s, lateness, 3);
+                run_stream(&ha, sp, 3, lateness, o, 50);
+                qsort(o, 50, sizeof(o[0]), cmp_arrive);
+                order_within_streams(o, 50);
+                run_stream(&hb, sp, 3, lateness, o, 50);
+                compare_fires(&ha, &hb, seed);
+                total += ha.n;
+                h_free(&ha);
+                h_free(&hb);
+        }
+        ck_assert_uint_gt(total, 200);
+}
+END_TEST
+
+/* On-arrival conditions under any shuffle within half the lateness: every
+ * fire is sound (threshold exact, span ≤ timespan, order kept) and no
+ * observation fires twice. */
+START_TEST(test_prop_arrival_sound)
+{
+        struct corr_spec sp[3] = {
+                { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 3) },
+                { CORR_VALUE_COUNT, 1, S(90), cond1(CORR_GT, 2) },
+                { CORR_TEMPORAL_ORDERED, 2, S(30), { .ncrit = 0 } },
+        };
+        struct gobs o[50];
+
+        for (unsigned seed = 1; seed <= 200; seed++) {
+                unsigned s = seed;
+                int64_t lateness = S(10 + seed % 120);
+                uint64_t used[3] = { 0 }, seen[3] = { 0 };
+
+                gen_stream(o, 50, &s, lateness, 3);
+                for (size_t i = 0; i < 50; i++)
+                        seen[o[i].ci]++;
+                qsort(o, 50, sizeof(o[0]), cmp_arrive);
+                run_stream(&hb, sp, 3, lateness, o, 50);
+                for (size_t i = 0; i < hb.n; i++) {
+                        const struct fire_rec *r = &hb.fires[i];
+                        ck_assert_int_le(r->last_us - r->first_us, sp[r->ci].timespan_us);
+                        used[r->ci] += r->count;
+                        if (r->ci == 0)
+                                ck_assert_uint_eq(r->count, 3);
+                        if (r->ci == 1)
+                                ck_assert_double_eq(r->aggregate, 3);
+                        if (r->ci == 2) {       /* an A at or before a B */
+                                bool a = false, ok = false;
+                                for (size_t k = 0; k < r->nevents && k < 8; k++) {
+                                        a |= r->ev_ref[k] == 0;
+                                        ok |= a && r->ev_ref[k] == 1;
+                                }
+                                ck_assert_msg(ok, "seed %u: temporal_ordered fire without A then B", seed);
+                        }
+                }
+                for (int k = 0; k < 3; k++)
+                        ck_assert_uint_le(used[k], seen[k]);
+                h_free(&hb);
+        }
+}
+END_TEST
+
+/* ---- API ------------------------------------------------------------------------------- */
+
+START_TEST(test_api)
+{
+        struct corr_spec bad[] = {
+                { CORR_EVENT_COUNT, 1, 0, cond1(CORR_GTE, 1) },
+                { CORR_EVENT_COUNT, 0, S(1), cond1(CORR_GTE, 1) },
+                { CORR_EVENT_COUNT, 1, S(1), { .ncrit = 0 } },
+                { CORR_VALUE_PERCENTILE, 1, S(1), { { { CORR_GT, 1 } }, 1, 101 } },
+                { (enum corr_type)42, 1, S(1), cond1(CORR_GTE, 1) },
+        };
+
+        for (int t = 0; t < _CORR_TYPE_MAX; t++)
+                ck_assert_int_eq(corr_type_from_name(corr_type_name((enum corr_type)t)), t);
+        ck_assert_str_eq(corr_type_name(CORR_TEMPORAL_ORDERED), "temporal_ordered");
+        ck_assert_int_eq(corr_type_from_name("value_median"), _CORR_TYPE_INVALID);
+        ck_assert_ptr_null(corr_type_name(_CORR_TYPE_MAX));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                errno = 0;
+                ck_assert_ptr_null(correlator_new(&bad[i], 1, NULL));
+                ck_assert_int_eq(errno, EINVAL);
+        }
+        {
+                struct corr_spec ok = { CORR_TEMPORAL, 2, S(1), { .ncrit = 0 } };
+                struct correlator *c = correlator_new(&ok, 1, NULL);
+                struct corr_event ev = { .ref = 5 };
+                ck_assert_ptr_nonnull(c);
+                correlator_observe(c, 0, "k", &ev, NULL);       /* ref out of range */
+                correlator_observe(c, 3, "k", &ev, NULL);       /* ci out of range */
+                ck_assert_uint_eq(correlator_stats(c)->ignored, 1);
+                ck_assert_uint_eq(correlator_stats(c)->groups, 0);
+                correlator_free(c);
+        }
+}
+END_TEST
+
+static Suite *correlate_suite(void)
+{
+        Suite *s = suite_create("correlate");
+        struct {
+                const char *name;
+                const TTest *fn;
+                int timeout;
+        } cases[] = {
+                { "spec_event_count", test_spec_event_count, 0 },
+                { "spec_value_count", test_spec_value_count, 0 },
+                { "spec_chained", test_spec_chained, 0 },
+                { "spec_temporal", test_spec_temporal, 0 },
+                { "spec_value_aggregates", test_spec_value_aggregates, 0 },
+                { "groups_separate", test_groups_separate, 0 },
+                { "correlations_separate", test_correlations_separate, 0 },
+                { "ordered_rejects_reverse", test_ordered_rejects_reverse, 0 },
+                { "ordered_three", test_ordered_three, 0 },
+                { "timespan_bound", test_timespan_bound, 0 },
+                { "sliding_boundary", test_sliding_boundary, 0 },
+                { "out_of_order_completes", test_out_of_order_completes, 0 },
+                { "consumed", test_consumed, 0 },
+                { "arrival_order_matters", test_arrival_order_matters, 0 },
+                { "lt_at_watermark", test_lt_at_watermark, 0 },
+                { "close_conditions", test_close_conditions, 0 },
+                { "close_next_window", test_close_next_window, 0 },
+                { "late", test_late, 0 },
+                { "skew", test_skew, 0 },
+                { "eviction", test_eviction, 60 },
+                { "events_bounded", test_events_bounded, 0 },
+                { "overflow", test_overflow, 60 },
+                { "chaining", test_chaining, 0 },
+                { "reentrant", test_reentrant, 0 },
+                { "prop_close_shuffle", test_prop_close_shuffle, 60 },
+                { "prop_arrival_interleave", test_prop_arrival_interleave, 60 },
+                { "prop_arrival_sound", test_prop_arrival_sound, 60 },
+                { "api", test_api, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                TCase *tc = tcase_create(cases[i].name);
+                tcase_add_test(tc, cases[i].fn);
+                if (cases[i].timeout)
+                        tcase_set_timeout(tc, cases[i].timeout);
+                suite_add_tcase(s, tc);
+        }
+        return s;
+}
+
+int main(void)
+{
+        return unit_run(correlate_suite());
+}
