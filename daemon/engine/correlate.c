@@ -16,7 +16,9 @@
  *    windows anchored at it and at every later observation within timespan
  *    (an out-of-order arrival can complete those) are evaluated oldest
  *    first; the first that holds fires, and every observation in it is
- *    consumed (removed), so the same observations never fire twice.  With
+ *    consumed (removed), so the same observations never fire twice.  For
+ *    temporal_ordered the fired window is the chain's span [first rule's
+ *    observation, last rule's observation].  With
  *    in-order arrival a gte N fire therefore has exactly N observations.
  *    The order of arrival matters for these: a late observation cannot
  *    undo a fire that consumed its would-be partners (0 s, 10 s, 50 s with
@@ -677,7 +679,9 @@ out:
 
 /* temporal_ordered: a chain ref 0 ≤ … ≤ ref n-1 in time through the new
  * observation.  The latest-starting prefix (greedy backwards) and the
- * earliest-ending suffix (greedy forwards) give the shortest span. */
+ * earliest-ending suffix (greedy forwards) give the shortest span; the
+ * fired window is that span [start, end] (what lies between is consumed
+ * with it, an older stray observation is not). */
 static bool arrive_ordered(struct correlator *c, struct group *g, size_t p, size_t *lo, size_t *hi)
 {
         const struct corr_spec *s = &c->specs[g->ci];
@@ -719,7 +723,7 @@ static bool arrive_ordered(struct correlator *c, struct group *g, size_t p, size
                         return false;
         }
         end = cur;
-        *lo = window_lower(w, sat_sub(end, s->timespan_us));
+        *lo = window_lower(w, start);
         *hi = window_upper(w, end);
         return true;
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include "unit.h"
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,10 @@ struct harness {
         struct correlator *c;
         struct fire_rec fires[MAXFIRES];
         size_t n;
-        /* chaining: a fire of `chain_from` is observed as ref `chain_ref` of `chain_to` */
-        bool chain;
-        size_t chain_from, chain_to;
-        uint16_t chain_ref;
+        /* chaining: a fire of ci is observed as ref chain_ref[ci] of chain_to[ci] */
+        bool chain[4];
+        size_t chain_to[4];
+        uint16_t chain_ref[4];
 };
 
 static void on_fire(void *ud, const struct corr_fire *f)
@@ -64,9 +65,9 @@ static void on_fire(void *ud, const struct corr_fire *f)
         }
         if (f->nevents)
                 r->last_record = f->events[f->nevents - 1].record_id;
-        if (h->chain && f->ci == h->chain_from) {
-                struct corr_event ev = { .time_us = f->last_us, .ref = h->chain_ref };
-                correlator_observe(h->c, h->chain_to, f->key, &ev, NULL);
+        if (f->ci < 4 && h->chain[f->ci]) {
+                struct corr_event ev = { .time_us = f->last_us, .ref = h->chain_ref[f->ci] };
+                correlator_observe(h->c, h->chain_to[f->ci], f->key, &ev, NULL);
         }
 }
 
@@ -170,10 +171,9 @@ START_TEST(test_spec_chained)
         struct harness h;
 
         h_init(&h, sp, 2, S(300));
-        h.chain = true;
-        h.chain_from = 0;
-        h.chain_to = 1;
-        h.chain_ref = 0;
+        h.chain[0] = true;
+        h.chain_to[0] = 1;
+        h.chain_ref[0] = 0;
         h_obs(&h, 1, "alice", S(10), 1, NULL);  /* a success before the failures: no */
         for (int i = 0; i < 3; i++)
                 h_obs(&h, 0, "alice", S(100 + i), 0, NULL);
@@ -216,10 +216,11 @@ START_TEST(test_spec_temporal)
         ck_assert_uint_eq(h.n, 1);
         h_obs(&h, 0, "ws1", S(611), 1, NULL);   /* 310 is 301 s before: out */
         ck_assert_uint_eq(h.n, 1);
-        h_obs(&h, 0, "ws1", S(615), 2, NULL);
+        h_obs(&h, 0, "ws1", S(621), 2, NULL);   /* 320 is out too */
         ck_assert_uint_eq(h.n, 1);
-        h_obs(&h, 0, "ws1", S(616), 0, NULL);
+        h_obs(&h, 0, "ws1", S(622), 0, NULL);
         ck_assert_uint_eq(h.n, 2);
+        ck_assert_int_eq(h.fires[1].first_us, S(611));
         h_free(&h);
 }
 END_TEST
@@ -260,9 +261,13 @@ START_TEST(test_spec_value_aggregates)
                         ck_assert_str_eq(r->key, "srv");
                         ck_assert_double_eq(r->aggregate, 1.1e9);
                         ck_assert_uint_eq(r->count, 2);
+                } else if (r->ci == 1 && strcmp(r->key, "a") == 0) {
+                        ck_assert_double_eq(r->aggregate, 10);
+                        ck_assert_uint_eq(r->count, 3);
                 } else if (r->ci == 1) {
-                        ck_assert_str_eq(r->key, strcmp(r->key, "a") ? "b" : "a");
-                        ck_assert_double_eq(r->aggregate, strcmp(r->key, "a") ? 100 : 10);
+                        ck_assert_str_eq(r->key, "b");
+                        ck_assert_double_eq(r->aggregate, 100);
+                        ck_assert_int_eq(r->first_us, S(61));
                 } else {
                         ck_assert_str_eq(r->key, "q");
                         ck_assert_double_eq(r->aggregate, 500);
@@ -337,7 +342,8 @@ START_TEST(test_ordered_rejects_reverse)
         h_obs(&h, 0, "x", S(30), 1, NULL);      /* x: A@20 then B@30 */
         ck_assert_uint_eq(h.n, 3);
         ck_assert_str_eq(h.fires[2].key, "x");
-        ck_assert_int_eq(h.fires[2].first_us, S(10));   /* the stale B in the window is consumed too */
+        ck_assert_int_eq(h.fires[2].first_us, S(20));   /* the chain's span; the stray B@10 is not in it */
+        ck_assert_uint_eq(h.fires[2].count, 2);
         correlator_advance(h.c, INT64_MAX);
         ck_assert_uint_eq(h.n, 3);
         h_free(&h);
@@ -397,7 +403,7 @@ START_TEST(test_sliding_boundary)
         struct harness h;
         char key[16];
 
-        h_init(&h, &sp, 1, S(30));
+        h_init(&h, &sp, 1, S(1000));
         for (size_t i = 0; i < ELEMENTSOF(streams); i++) {
                 snprintf(key, sizeof(key), "s%zu", i);
                 for (int j = 0; j < 3; j++)
@@ -496,6 +502,16 @@ START_TEST(test_lt_at_watermark)
         correlator_advance(h.c, S(1000));
         ck_assert_uint_eq(h.n, 1);              /* "many" had 3; a group never seen never fires */
         ck_assert_uint_eq(correlator_stats(h.c)->groups, 0);
+
+        /* two windows in a row: the second is decided only past its own end */
+        h_obs(&h, 0, "two", S(1000), 0, NULL);
+        h_obs(&h, 0, "two", S(1061), 0, NULL);
+        correlator_advance(h.c, S(1121 + 30));  /* watermark 1121 = the second window's end */
+        ck_assert_uint_eq(h.n, 2);
+        ck_assert_int_eq(h.fires[1].first_us, S(1000));
+        correlator_advance(h.c, S(1121 + 30) + 1);
+        ck_assert_uint_eq(h.n, 3);
+        ck_assert_int_eq(h.fires[2].first_us, S(1061));
         h_free(&h);
 }
 END_TEST
@@ -575,25 +591,30 @@ START_TEST(test_late)
         ck_assert_uint_eq(h.n, 1);
         h_obs(&h, 0, "g", S(50), 0, NULL);      /* late, inside the decided window: ignored */
         h_obs(&h, 0, "g", S(0), 0, NULL);       /* late and older than watermark - timespan */
+        h_obs(&h, 0, "g", S(60), 0, NULL);      /* the decided window's last instant */
         st = correlator_stats(h.c);
-        ck_assert_uint_eq(st->late, 2);
-        ck_assert_uint_eq(st->dropped, 2);
-        h_obs(&h, 0, "g", S(62), 0, NULL);      /* late, but its window is open */
         ck_assert_uint_eq(st->late, 3);
-        ck_assert_uint_eq(st->dropped, 2);
+        ck_assert_uint_eq(st->dropped, 3);
+        h_obs(&h, 0, "g", S(60) + 500000, 0, NULL);     /* late (< 61), after decided_until: a new window */
+        ck_assert_uint_eq(st->late, 4);
+        ck_assert_uint_eq(st->dropped, 3);
+        ck_assert_uint_eq(h.n, 1);
 
         h_obs(&h, 1, "x", S(150), 0, NULL);
-        h_obs(&h, 1, "y", S(300), 0, NULL);     /* watermark 200 */
-        h_obs(&h, 1, "x", S(170), 0, NULL);     /* late, completes [110, 170] */
-        ck_assert_uint_eq(st->late, 4);
+        h_obs(&h, 1, "y", S(300), 0, NULL);     /* watermark 200: g's [60.5, 120.5] decided */
         ck_assert_uint_eq(h.n, 2);
-        ck_assert_uint_eq(h.fires[1].ci, 1);
-        ck_assert_str_eq(h.fires[1].key, "x");
+        ck_assert_str_eq(h.fires[1].key, "g");
+        ck_assert_int_eq(h.fires[1].first_us, S(60) + 500000);
+        h_obs(&h, 1, "x", S(170), 0, NULL);     /* late, completes [110, 170] */
+        ck_assert_uint_eq(st->late, 5);
+        ck_assert_uint_eq(h.n, 3);
+        ck_assert_uint_eq(h.fires[2].ci, 1);
+        ck_assert_str_eq(h.fires[2].key, "x");
 
         correlator_advance(h.c, INT64_MAX);
-        ck_assert_uint_eq(h.n, 4);              /* g [62, 122] and h [161, 221] */
-        for (size_t i = 2; i < 4; i++)
-                ck_assert_uint_eq(h.fires[i].count, 1);
+        ck_assert_uint_eq(h.n, 4);              /* h [161, 221] */
+        ck_assert_str_eq(h.fires[3].key, "h");
+        ck_assert_uint_eq(h.fires[3].count, 1);
         h_free(&h);
 }
 END_TEST
@@ -635,7 +656,7 @@ END_TEST
 
 START_TEST(test_eviction)
 {
-        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(3600), cond1(CORR_GTE, 5) };
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(200000), cond1(CORR_GTE, 5) };
         struct corr_opts o;
         struct correlator *c;
         const struct corr_stats *st;
@@ -731,22 +752,23 @@ START_TEST(test_chaining)
         struct harness h;
 
         h_init(&h, sp, 3, S(30));
-        h.chain = true;
-        h.chain_from = 0;
-        h.chain_to = 1;
+        h.chain[0] = h.chain[1] = true;
+        h.chain_to[0] = 1;
+        h.chain_to[1] = 2;
         for (int i = 0; i < 4; i++)
                 h_obs(&h, 0, "k", S(i), 0, NULL);
-        ck_assert_uint_eq(h.n, 3);
+        /* ci 0 at 1 s and 3 s; the second completes ci 1, which completes ci 2 */
+        ck_assert_uint_eq(h.n, 4);
         ck_assert_uint_eq(h.fires[0].ci, 0);
         ck_assert_uint_eq(h.fires[1].ci, 0);
         ck_assert_uint_eq(h.fires[2].ci, 1);
         ck_assert_uint_eq(h.fires[2].count, 2);
-        /* chain the last level too */
-        h.chain_from = 1;
-        h.chain_to = 2;
+        ck_assert_int_eq(h.fires[2].first_us, S(1));
+        ck_assert_uint_eq(h.fires[3].ci, 2);
+        ck_assert_int_eq(h.fires[3].last_us, S(3));
         for (int i = 4; i < 8; i++)
                 h_obs(&h, 0, "k", S(i), 0, NULL);
-        ck_assert_uint_eq(h.n, 6);              /* 2 × ci 0, 1 × ci 1 (not chained now), … */
+        ck_assert_uint_eq(h.n, 8);
         h_free(&h);
 }
 END_TEST
@@ -795,7 +817,13 @@ struct gobs {
         uint16_t ref;
         char value[8];
         int64_t arrive;
+        size_t idx;             /* generation order: breaks ties of equal times */
 };
+
+static bool gobs_before(const struct gobs *x, const struct gobs *y)
+{
+        return x->t < y->t || (x->t == y->t && x->idx < y->idx);
+}
 
 static int cmp_arrive(const void *a, const void *b)
 {
@@ -803,7 +831,7 @@ static int cmp_arrive(const void *a, const void *b)
 
         if (x->arrive != y->arrive)
                 return x->arrive < y->arrive ? -1 : 1;
-        return x->t < y->t ? -1 : x->t > y->t;
+        return gobs_before(x, y) ? -1 : 1;
 }
 
 static int cmp_fire(const void *a, const void *b)
@@ -836,12 +864,13 @@ static void run_stream(struct harness *h, const struct corr_spec *sp, size_t nsp
         qsort(h->fires, h->n, sizeof(h->fires[0]), cmp_fire);
 }
 
-static void gen_stream(struct gobs *o, size_t n, unsigned *seed, int64_t lateness, size_t nsp)
+static void gen_stream(struct gobs *o, size_t n, unsigned *seed, int64_t lateness, size_t nsp, int gap)
 {
         int64_t t = S(rand_r(seed) % 100);
 
         for (size_t i = 0; i < n; i++) {
-                t += S(rand_r(seed) % 20);
+                t += S(rand_r(seed) % gap);
+                o[i].idx = i;
                 o[i].ci = (size_t)rand_r(seed) % nsp;
                 o[i].g = rand_r(seed) % 3;
                 o[i].t = t;
@@ -858,7 +887,7 @@ static void order_within_streams(struct gobs *o, size_t n)
 {
         for (size_t i = 0; i < n; i++)
                 for (size_t j = i + 1; j < n; j++)
-                        if (o[j].ci == o[i].ci && o[j].g == o[i].g && o[j].t < o[i].t) {
+                        if (o[j].ci == o[i].ci && o[j].g == o[i].g && gobs_before(&o[j], &o[i])) {
                                 struct gobs tmp = o[i];
                                 int64_t ai = o[i].arrive, aj = o[j].arrive;
                                 o[i] = o[j];
@@ -899,7 +928,7 @@ START_TEST(test_prop_close_shuffle)
                 unsigned s = seed;
                 int64_t lateness = S(10 + seed % 60);
 
-                gen_stream(o, 50, &s, lateness, 4);
+                gen_stream(o, 50, &s, lateness, 4, 5);
                 run_stream(&ha, sp, 4, lateness, o, 50);
                 qsort(o, 50, sizeof(o[0]), cmp_arrive);
                 run_stream(&hb, sp, 4, lateness, o, 50);
@@ -928,7 +957,7 @@ START_TEST(test_prop_arrival_interleave)
                 unsigned s = seed;
                 int64_t lateness = S(10 + seed % 120);
 
-                gen_stream(o, 50, &s, lateness, 3);
+                gen_stream(o, 50, &s, lateness, 3, 8);
                 run_stream(&ha, sp, 3, lateness, o, 50);
                 qsort(o, 50, sizeof(o[0]), cmp_arrive);
                 order_within_streams(o, 50);
@@ -959,7 +988,7 @@ START_TEST(test_prop_arrival_sound)
                 int64_t lateness = S(10 + seed % 120);
                 uint64_t used[3] = { 0 }, seen[3] = { 0 };
 
-                gen_stream(o, 50, &s, lateness, 3);
+                gen_stream(o, 50, &s, lateness, 3, 8);
                 for (size_t i = 0; i < 50; i++)
                         seen[o[i].ci]++;
                 qsort(o, 50, sizeof(o[0]), cmp_arrive);
@@ -972,12 +1001,12 @@ START_TEST(test_prop_arrival_sound)
                                 ck_assert_uint_eq(r->count, 3);
                         if (r->ci == 1)
                                 ck_assert_double_eq(r->aggregate, 3);
-                        if (r->ci == 2) {       /* an A at or before a B */
-                                bool a = false, ok = false;
-                                for (size_t k = 0; k < r->nevents && k < 8; k++) {
-                                        a |= r->ev_ref[k] == 0;
-                                        ok |= a && r->ev_ref[k] == 1;
-                                }
+                        if (r->ci == 2) {       /* an A at or before a B (equal times are ordered) */
+                                bool ok = false;
+                                for (size_t k = 0; k < r->nevents && k < 8; k++)
+                                        for (size_t l = 0; l < r->nevents && l < 8; l++)
+                                                ok |= r->ev_ref[k] == 0 && r->ev_ref[l] == 1 &&
+                                                      r->ev_time[k] <= r->ev_time[l];
                                 ck_assert_msg(ok, "seed %u: temporal_ordered fire without A then B", seed);
                         }
                 }
