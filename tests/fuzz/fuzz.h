@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Inputs larger than this are ignored (return 0): the parsers bound their
  * own buffers, and big inputs only slow the fuzzer down. */
@@ -46,4 +49,29 @@ static inline int fuzz_within(const void *p, size_t len, const void *base, size_
         const char *c = p, *b = base;
 
         return c >= b && c <= b + size && len <= (size_t)(b + size - c);
+}
+
+/* The input as a file, for parsers that take a path: written to one memfd
+ * (reused between runs, so nothing is left behind) and named through
+ * /proc/self/fd.  Returns the path. */
+static inline const char *fuzz_file(const char *name, const void *data, size_t size)
+{
+        static int fd = -1;
+        static char path[64];
+
+        if (fd < 0) {
+                fd = memfd_create(name, MFD_CLOEXEC);
+                fuzz_assert(fd >= 0);
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        }
+        fuzz_assert(ftruncate(fd, 0) == 0);
+        for (size_t off = 0; off < size;) {
+                ssize_t n = pwrite(fd, (const char *)data + off, size - off, (off_t)off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                fuzz_assert(n > 0);
+                off += (size_t)n;
+        }
+        return path;
 }

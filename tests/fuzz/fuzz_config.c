@@ -11,31 +11,17 @@
 #include "fuzz.h"
 #include "spoor/config.h"
 
-static int memfd = -1;
-static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct config *c = NULL;
         struct config_error err;
+        const char *path;
         int r;
 
         if (size > FUZZ_MAX_INPUT)
                 return 0;
-        if (memfd < 0) {
-                memfd = memfd_create("fuzz_config.yml", MFD_CLOEXEC);
-                fuzz_assert(memfd >= 0);
-                snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-        }
-        fuzz_assert(ftruncate(memfd, 0) == 0);
-        for (size_t off = 0; off < size;) {
-                ssize_t n = pwrite(memfd, data + off, size - off, (off_t)off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                fuzz_assert(n > 0);
-                off += (size_t)n;
-        }
+        path = fuzz_file("fuzz_config.yml", data, size);
 
         memset(&err, 0, sizeof(err));
         r = config_load(path, &c, &err);

@@ -11,8 +11,6 @@
 #include "fuzz.h"
 #include "spoor/ruleset.h"
 
-static int memfd = -1;
-static char path[64];
 
 static void hit(void *ud, const struct sigma_variant *v, const enum tri *sel, struct winevent *ev)
 {
@@ -29,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct ruleset *rs = NULL;
         struct ruleset_report rep;
-        char *paths[1] = { path };
+        char *paths[1];
         struct ruleset_opts o = { .paths = paths, .npaths = 1 };
         struct winevent ev;
         size_t hits = 0;
@@ -37,19 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size > 64 * 1024)
                 return 0;
-        if (memfd < 0) {
-                memfd = memfd_create("fuzz_sigma_load.yml", MFD_CLOEXEC);
-                fuzz_assert(memfd >= 0);
-                snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-        }
-        fuzz_assert(ftruncate(memfd, 0) == 0);
-        for (size_t off = 0; off < size;) {
-                ssize_t n = pwrite(memfd, data + off, size - off, (off_t)off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                fuzz_assert(n > 0);
-                off += (size_t)n;
-        }
+        paths[0] = (char *)fuzz_file("fuzz_sigma_load.yml", data, size);
         r = ruleset_load(&o, &rs, &rep);
         if (r < 0) {
                 fuzz_assert(rs == NULL);
