@@ -1,0 +1,471 @@
+/* The literal prefilter of the ruleset.  Most Sigma rules cannot match unless some literal occurs in
+ * some field ("CommandLine|contains: [20 values]").  At index time each
+ * variant gets, when it can be proven, a set of needles (event field,
+ * folded literal) such that the variant's condition cannot be YES unless
+ * one needle occurs in its field's folded value (variant_needle_sels() has
+ * the argument).  Per channel and event field, one Aho-Corasick automaton
+ * holds every needle of the channel's variants; per event, each automaton
+ * some candidate needs scans its field's folded value once, marking the
+ * variants whose needle occurred.  Candidates with a prefilter that are
+ * not marked are skipped (their result is NO or UNKNOWN, never YES); the
+ * rest are evaluated as before, in the same order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "spoor/cleanup.h"
+#include "spoor/intern.h"
+#include "spoor/ruleset.h"
+#include "ruleset_impl.h"
+
+/* ---- Aho-Corasick ------------------------------------------------------------ */
+
+/* One needle while indexing a channel: folded bytes, owned. */
+struct rs_needle {
+        const char *field;
+        const char *key;
+        unsigned char *b;
+        size_t len;
+        uint32_t vi;
+};
+
+struct rs_needles {
+        struct rs_needle *v;
+        size_t n, cap;
+};
+
+static void needles_clear(struct rs_needles *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->v[i].b);
+        free(l->v);
+        *l = (struct rs_needles){ 0 };
+}
+
+void prefilter_ac_free(struct rs_ac *ac)
+{
+        free(ac->edge_off);
+        free(ac->edge_c);
+        free(ac->edge_to);
+        free(ac->fail);
+        free(ac->dict);
+        free(ac->out_off);
+        free(ac->outv);
+        memset(ac, 0, sizeof(*ac));
+}
+
+/* The transition of state s (not the root) on c, 0 when it has none. */
+static inline uint32_t ac_edge(const struct rs_ac *ac, uint32_t s, uint8_t c)
+{
+        for (uint32_t e = ac->edge_off[s]; e < ac->edge_off[s + 1]; e++)
+                if (ac->edge_c[e] == c)
+                        return ac->edge_to[e];
+        return 0;
+}
+
+static inline uint32_t ac_step(const struct rs_ac *ac, uint32_t s, uint8_t c)
+{
+        for (;;) {
+                if (s == 0)
+                        return ac->root[c];
+                uint32_t t = ac_edge(ac, s, c);
+                if (t)
+                        return t;
+                s = ac->fail[s];
+        }
+}
+
+/* Mark (bit vi of marks) every variant one of whose needles occurs in h. */
+void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks)
+{
+        uint32_t s = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                s = ac_step(ac, s, h[i]);
+                for (uint32_t t = ac->out_off[s] < ac->out_off[s + 1] ? s : ac->dict[s]; t; t = ac->dict[t])
+                        for (uint32_t k = ac->out_off[t]; k < ac->out_off[t + 1]; k++)
+                                marks[ac->outv[k] / 64] |= UINT64_C(1) << (ac->outv[k] % 64);
+        }
+}
+
+/* Trie under construction: first child / next sibling lists. */
+struct ac_node {
+        uint32_t child, sibling;
+        uint8_t c;
+};
+
+struct ac_out {
+        uint32_t state, vi;
+};
+
+static int ac_out_cmp(const void *a, const void *b)
+{
+        const struct ac_out *x = a, *y = b;
+
+        if (x->state != y->state)
+                return x->state < y->state ? -1 : 1;
+        return x->vi < y->vi ? -1 : x->vi > y->vi;
+}
+
+/* Build ac from needles[idx[0..n)] (all of one field).  0 or -ENOMEM. */
+static int ac_build(struct rs_ac *ac, const struct rs_needles *l, const size_t *idx, size_t n)
+{
+        struct ac_node *nodes = NULL;
+        struct ac_out *outs = NULL;
+        uint32_t *queue = NULL;
+        size_t nnodes = 1, cap = 1;
+        int r = -ENOMEM;
+
+        for (size_t i = 0; i < n; i++)
+                cap += l->v[idx[i]].len;
+        if (cap > UINT32_MAX / 2)
+                return -ENOMEM;
+        nodes = calloc(cap, sizeof(*nodes));
+        outs = malloc(n * sizeof(*outs));
+        if (!nodes || !outs)
+                goto out;
+        /* the trie */
+        for (size_t i = 0; i < n; i++) {
+                const struct rs_needle *nd = &l->v[idx[i]];
+                uint32_t s = 0;
+                for (size_t k = 0; k < nd->len; k++) {
+                        uint32_t t = nodes[s].child;
+                        while (t && nodes[t].c != nd->b[k])
+                                t = nodes[t].sibling;
+                        if (!t) {
+                                t = (uint32_t)nnodes++;
+                                nodes[t] = (struct ac_node){ .sibling = nodes[s].child, .c = nd->b[k] };
+                                nodes[s].child = t;
+                        }
+                        s = t;
+                }
+                outs[i] = (struct ac_out){ s, nd->vi };
+        }
+        ac->nstates = nnodes;
+        ac->edge_off = calloc(nnodes + 1, sizeof(*ac->edge_off));
+        ac->edge_c = malloc(nnodes);
+        ac->edge_to = malloc(nnodes * sizeof(*ac->edge_to));
+        ac->fail = calloc(nnodes, sizeof(*ac->fail));
+        ac->dict = calloc(nnodes, sizeof(*ac->dict));
+        ac->out_off = calloc(nnodes + 1, sizeof(*ac->out_off));
+        ac->outv = malloc(n * sizeof(*ac->outv));
+        queue = malloc(nnodes * sizeof(*queue));
+        if (!ac->edge_off || !ac->edge_c || !ac->edge_to || !ac->fail || !ac->dict || !ac->out_off ||
+            !ac->outv || !queue)
+                goto out;
+        /* edges, sorted by byte, in CSR form */
+        uint32_t ne = 0;
+        for (uint32_t s = 0; s < nnodes; s++) {
+                ac->edge_off[s] = ne;
+                uint32_t first = ne;
+                for (uint32_t t = nodes[s].child; t; t = nodes[t].sibling) {
+                        uint32_t k = ne++;
+                        while (k > first && ac->edge_c[k - 1] > nodes[t].c) {
+                                ac->edge_c[k] = ac->edge_c[k - 1];
+                                ac->edge_to[k] = ac->edge_to[k - 1];
+                                k--;
+                        }
+                        ac->edge_c[k] = nodes[t].c;
+                        ac->edge_to[k] = t;
+                }
+        }
+        ac->edge_off[nnodes] = ne;
+        /* outputs: variants per final state, each once */
+        qsort(outs, n, sizeof(*outs), ac_out_cmp);
+        size_t no = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (no && outs[i].state == outs[no - 1].state && outs[i].vi == outs[no - 1].vi)
+                        continue;
+                outs[no++] = outs[i];
+        }
+        for (size_t i = 0; i < no; i++) {
+                ac->outv[i] = outs[i].vi;
+                ac->out_off[outs[i].state + 1]++;
+        }
+        for (size_t s = 0; s < nnodes; s++)
+                ac->out_off[s + 1] += ac->out_off[s];
+        /* failure and dictionary links, breadth first */
+        size_t qh = 0, qt = 0;
+        for (uint32_t e = ac->edge_off[0]; e < ac->edge_off[1]; e++) {
+                ac->root[ac->edge_c[e]] = ac->edge_to[e];
+                queue[qt++] = ac->edge_to[e];
+        }
+        while (qh < qt) {
+                uint32_t s = queue[qh++];
+                for (uint32_t e = ac->edge_off[s]; e < ac->edge_off[s + 1]; e++) {
+                        uint32_t t = ac->edge_to[e];
+                        uint32_t f = ac_step(ac, ac->fail[s], ac->edge_c[e]);
+                        ac->fail[t] = f;
+                        ac->dict[t] = ac->out_off[f] < ac->out_off[f + 1] ? f : ac->dict[f];
+                        queue[qt++] = t;
+                }
+        }
+        r = 0;
+out:
+        free(nodes);
+        free(outs);
+        free(queue);
+        if (r < 0)
+                prefilter_ac_free(ac);
+        return r;
+}
+
+/* ---- which literals a variant needs ----------------------------------------- */
+
+/* How selective an item's needles are: the shortest one's length, digits
+ * only (event ids, flags) counting a quarter; 0 for no needles. */
+static size_t item_score(const struct match_item *it)
+{
+        size_t n = match_item_needles(it), best = SIZE_MAX;
+
+        for (size_t i = 0; i < n; i++) {
+                const unsigned char *b;
+                size_t len, digits = 0;
+                bool cased;
+
+                match_item_needle(it, i, &b, &len, &cased);
+                while (digits < len && b[digits] >= '0' && b[digits] <= '9')
+                        digits++;
+                if (digits == len)
+                        len = (len + 3) / 4;
+                if (len < best)
+                        best = len;
+        }
+        return n ? best : 0;
+}
+
+/* The item of group g whose needles are the most selective, or NULL.  A
+ * group that holds an item which can never be YES is never YES either: it
+ * needs no needle (NULL, *score SIZE_MAX). */
+static const struct match_item *group_pick(const struct sigma_group *g, size_t *score)
+{
+        const struct match_item *pick = NULL;
+
+        *score = 0;
+        for (size_t i = 0; i < g->nitems; i++) {
+                if (match_item_never_yes(g->items[i])) {
+                        *score = SIZE_MAX;
+                        return NULL;
+                }
+        }
+        for (size_t i = 0; i < g->nitems; i++) {
+                size_t sc = item_score(g->items[i]);
+                if (sc > *score) {
+                        *score = sc;
+                        pick = g->items[i];
+                }
+        }
+        return pick;
+}
+
+/* A selection is YES only when one of its groups is, that is when every
+ * item of that group is: the picked item of each group gives needles for
+ * the selection.  Its score is the worst group's; 0 when some group that
+ * can be YES has no needles. */
+static size_t selection_score(const struct sigma_selection *s)
+{
+        size_t worst = SIZE_MAX, sc;
+
+        for (size_t g = 0; g < s->ngroups; g++) {
+                if (!group_pick(&s->groups[g], &sc) && sc == 0)
+                        return 0;
+                if (sc < worst)
+                        worst = sc;
+        }
+        return s->ngroups ? worst : 0;
+}
+
+static enum tri pf_leaf(void *ud, size_t sel)
+{
+        const uint64_t *no = ud;
+
+        return sel < 64 && ((*no >> sel) & 1) ? TRI_NO : TRI_UNKNOWN;
+}
+
+/* The selections whose needles the variant needs, as a bit set; 0 when
+ * there is no prefilter for it.
+ *
+ * Why skipping is safe: let T be the returned set.  cond_eval() with every
+ * selection of T NO and every other UNKNOWN gives NO.  Kleene logic is
+ * monotone (replacing an UNKNOWN input by YES or NO never changes a YES or
+ * NO output), so whatever the other selections are, the condition is NO
+ * while T's are all NO; and with some of T's UNKNOWN instead of NO it is
+ * NO or UNKNOWN (a YES there would have to survive turning them to NO).
+ * When no needle of T occurs, no selection of T is YES (selection_score),
+ * so the condition is not YES and the variant cannot hit.  `not`, keyword
+ * items, null, neq, re, fieldref... give no needles and are never relied
+ * on: a selection built on them is left UNKNOWN in the test. */
+static uint64_t variant_needle_sels(const struct sigma_variant *v)
+{
+        size_t score[SIGMA_MAX_SELECTIONS];
+        uint64_t t = 0;
+
+        if (!v->cond || v->nsels > 64)
+                return 0;
+        for (size_t i = 0; i < v->nsels; i++) {
+                score[i] = selection_score(&v->sels[i]);
+                if (score[i])
+                        t |= UINT64_C(1) << i;
+        }
+        if (!t || cond_eval(v->cond, pf_leaf, &t) != TRI_NO)
+                return 0;
+        /* drop the least selective selections while the condition still needs the rest */
+        for (;;) {
+                size_t worst = SIZE_MAX, wi = 0;
+                for (size_t i = 0; i < v->nsels; i++)
+                        if (((t >> i) & 1) && score[i] < worst) {
+                                worst = score[i];
+                                wi = i;
+                        }
+                uint64_t u = t & ~(UINT64_C(1) << wi);
+                if (!u || cond_eval(v->cond, pf_leaf, &u) != TRI_NO)
+                        break;
+                t = u;
+        }
+        /* a further drop of a better one may still hold: try each once */
+        for (size_t i = 0; i < v->nsels; i++) {
+                uint64_t u = t & ~(UINT64_C(1) << i);
+                if (((t >> i) & 1) && u && cond_eval(v->cond, pf_leaf, &u) == TRI_NO)
+                        t = u;
+        }
+        return t;
+}
+
+static int needles_push(struct rs_needles *l, const struct match_item *it, size_t i, uint32_t vi)
+{
+        const unsigned char *b;
+        size_t len;
+        bool cased;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 256;
+                struct rs_needle *v = realloc(l->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                l->v = v;
+                l->cap = cap;
+        }
+        match_item_needle(it, i, &b, &len, &cased);
+        unsigned char *copy = malloc(len);
+        if (!copy)
+                return -ENOMEM;
+        for (size_t k = 0; k < len; k++)
+                copy[k] = b[k] >= 'A' && b[k] <= 'Z' ? (unsigned char)(b[k] + 32) : b[k];
+        const char *field = match_item_event_field(it);
+        l->v[l->n++] = (struct rs_needle){ .field = field, .key = intern(field, strlen(field)),
+                                           .b = copy, .len = len, .vi = vi };
+        return 0;
+}
+
+/* Append variant vi's needles; *has: whether it has a prefilter. */
+static int variant_needles(const struct sigma_variant *v, uint32_t vi, struct rs_needles *l, bool *has)
+{
+        uint64_t t = variant_needle_sels(v);
+        size_t sc;
+
+        *has = t != 0;
+        for (size_t i = 0; i < v->nsels; i++) {
+                if (!((t >> i) & 1))
+                        continue;
+                for (size_t g = 0; g < v->sels[i].ngroups; g++) {
+                        const struct match_item *it = group_pick(&v->sels[i].groups[g], &sc);
+                        size_t n = it ? match_item_needles(it) : 0;
+                        for (size_t k = 0; k < n; k++)
+                                if (needles_push(l, it, k, vi) < 0)
+                                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static bool same_field(const struct rs_needle *a, const char *field, const char *key)
+{
+        return key ? a->key == key : (!a->key && strcmp(a->field, field) == 0);
+}
+
+/* The channel's prefilter: needles of every variant, one automaton per
+ * event field, the candidates' automaton masks.  vars: the channel's
+ * variants by local index. */
+int prefilter_channel(struct rs_channel *c, const struct sigma_variant **vars)
+{
+        _cleanup_free_ uint64_t *var_acs = NULL;
+        _cleanup_free_ size_t *idx = NULL;
+        struct rs_needles l = { 0 };
+        size_t words = (c->nvars + 63) / 64;
+        int r = -ENOMEM;
+
+        if (c->nvars == 0 || c->nvars > RS_PF_MAX_VARS)
+                return 0;
+        c->always = calloc(words, sizeof(*c->always));
+        var_acs = calloc(c->nvars, sizeof(*var_acs));
+        if (!c->always || !var_acs)
+                goto fail;
+        for (uint32_t vi = 0; vi < c->nvars; vi++) {
+                bool has;
+                if (variant_needles(vars[vi], vi, &l, &has) < 0)
+                        goto fail;
+                if (!has)
+                        c->always[vi / 64] |= UINT64_C(1) << (vi % 64);
+        }
+        if (!(idx = malloc((l.n ? l.n : 1) * sizeof(*idx))))
+                goto fail;
+        /* one automaton per field, in order of first appearance */
+        bool *done = calloc(l.n ? l.n : 1, sizeof(*done));
+        if (!done)
+                goto fail;
+        for (size_t i = 0; i < l.n; i++) {
+                if (done[i])
+                        continue;
+                size_t n = 0;
+                for (size_t k = i; k < l.n; k++)
+                        if (!done[k] && same_field(&l.v[k], l.v[i].field, l.v[i].key)) {
+                                done[k] = true;
+                                idx[n++] = k;
+                        }
+                struct rs_ac *a = realloc(c->acs, (c->nacs + 1) * sizeof(*a));
+                if (!a) {
+                        free(done);
+                        goto fail;
+                }
+                c->acs = a;
+                struct rs_ac *ac = &c->acs[c->nacs];
+                memset(ac, 0, sizeof(*ac));
+                ac->field = l.v[i].field;
+                ac->key = l.v[i].key;
+                if (ac_build(ac, &l, idx, n) < 0) {
+                        free(done);
+                        goto fail;
+                }
+                uint64_t bit = UINT64_C(1) << (c->nacs < 63 ? c->nacs : 63);
+                for (size_t k = 0; k < n; k++)
+                        var_acs[l.v[idx[k]].vi] |= bit;
+                c->nacs++;
+        }
+        free(done);
+        for (size_t i = 0; i < c->nby_eid; i++)
+                c->by_eid[i].acs = var_acs[c->by_eid[i].vi];
+        for (size_t i = 0; i < c->nby_eid;) {   /* every candidate of an event id: the union */
+                size_t j = i;
+                uint64_t acs = 0;
+                for (; j < c->nby_eid && c->by_eid[j].event_id == c->by_eid[i].event_id; j++)
+                        acs |= c->by_eid[j].acs;
+                for (; i < j; i++)
+                        c->by_eid[i].acs = acs;
+        }
+        for (size_t i = 0; i < c->nany; i++)
+                c->any_acs |= var_acs[c->any[i].vi];
+        needles_clear(&l);
+        return 0;
+fail:
+        needles_clear(&l);
+        for (size_t a = 0; a < c->nacs; a++)
+                prefilter_ac_free(&c->acs[a]);
+        free(c->acs);
+        c->acs = NULL;
+        c->nacs = 0;
+        free(c->always);
+        c->always = NULL;
+        return r;
+}
+
