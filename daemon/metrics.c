@@ -121,6 +121,11 @@ void metrics_render(FILE *out)
                     "Correlation windows evicted by the bound (least recently active first).", metrics.corr_evicted);
         metrics_one(out, "spoor_correlation_state_bytes", "gauge",
                     "Memory held by correlation windows, approximately.", metrics.corr_state_bytes);
+        metrics_head(out, "spoor_state_saves_total", "counter", "Saves of the correlation state, by result.");
+        fprintf(out, "spoor_state_saves_total{result=\"ok\"} %" PRIu64 "\n", metrics.state_saves_ok);
+        fprintf(out, "spoor_state_saves_total{result=\"failed\"} %" PRIu64 "\n", metrics.state_saves_failed);
+        metrics_one(out, "spoor_state_restored_windows", "gauge",
+                    "Correlation windows restored from the state file at start.", metrics.state_restored_windows);
         metrics_head(out, "spoor_events_dialect_total", "counter", "Accepted events by input dialect.");
         for (int d = 0; d < _DIALECT_MAX; d++)
                 fprintf(out, "spoor_events_dialect_total{dialect=\"%s\"} %" PRIu64 "\n",
@@ -169,4 +174,15 @@ void metrics_render(FILE *out)
                 for (size_t k = 0; k < ELEMENTSOF(metrics.leads[0]); k++)
                         fprintf(out, "spoor_leads_total{level=\"%s\",kind=\"%s\"} %" PRIu64 "\n",
                                 lead_level_names[l], lead_kind_names[k], metrics.leads[l][k]);
+        metrics_one(out, "spoor_leads_suppressed_total", "counter",
+                    "Repeated leads not written: counted in a summary record instead (suppress).",
+                    metrics.leads_suppressed);
+        metrics_one(out, "spoor_lead_summaries_total", "counter",
+                    "Summary records of suppressed leads written.", metrics.lead_summaries);
+        metrics_one(out, "spoor_suppress_evicted_total", "counter",
+                    "Suppression windows ended early by the bound (their summary is written).",
+                    metrics.suppress_evicted);
+        metrics_one(out, "spoor_escalation_evicted_total", "counter",
+                    "Hosts whose escalation state was evicted by the bound (least recently active first).",
+                    metrics.escalation_evicted);
 }

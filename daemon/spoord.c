@@ -9,12 +9,16 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "spoor/cleanup.h"
 #include "spoor/log.h"
 #include "spoor/spoord.h"
+#include "spoor/state.h"
 #include "spoor/timefmt.h"
 #include "spoor-config.h"
 
 #define STATUS_INTERVAL_S 5
+#define STATE_FILE "correlation.state"
+#define STATE_LOG_KEY 310
 
 static void spoord_event(void *ud, struct winevent *ev)
 {
@@ -31,6 +35,148 @@ static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
         engine_advance(&d->engine, timefmt_now_us());
         if (d->engine.spool)
                 spool_tick(d->engine.spool);
+}
+
+/* ---- correlation state across restarts ------------------------------------ */
+
+static int spoord_state_fill(void *ud, struct state_writer *w)
+{
+        return engine_state_save(ud, w);
+}
+
+static void spoord_state_save(struct spoord *d)
+{
+        int r;
+
+        if (d->state_dirfd < 0)
+                return;
+        r = state_save(d->state_dirfd, STATE_FILE, spoord_state_fill, &d->engine);
+        if (r < 0) {
+                metrics.state_saves_failed++;
+                log_limited(STATE_LOG_KEY, LOG_ERR, "state: cannot save %s/%s: %s", d->state_dir, STATE_FILE,
+                            strerror(-r));
+                return;
+        }
+        metrics.state_saves_ok++;
+}
+
+static void spoord_state_cb(evutil_socket_t fd, short what, void *arg)
+{
+        spoord_state_save(arg);
+}
+
+/* Restore correlation.state before any event: a missing file is a first
+ * start; an unusable one is moved aside and spoord starts empty, saying
+ * why.  Never fails the start. */
+static void spoord_state_restore(struct spoord *d)
+{
+        _cleanup_free_ void *buf = NULL;
+        struct state_reader rd;
+        const struct corr_stats *st;
+        const char *why;
+        char aside[512];
+        size_t len = 0;
+        int r = state_read(d->state_dirfd, STATE_FILE, &buf, &len);
+
+        if (r == -ENOENT) {
+                log_info("state: no %s/%s yet (first start): correlation windows start empty", d->state_dir,
+                         STATE_FILE);
+                return;
+        }
+        if (r == -ELOOP)
+                why = "a symbolic link";
+        else if (r == -EINVAL)
+                why = "not a regular file";
+        else if (r < 0) {
+                log_warn("state: cannot read %s/%s: %s; correlation windows start empty", d->state_dir,
+                         STATE_FILE, strerror(-r));
+                return;
+        } else {
+                r = state_reader_open(&rd, buf, len);
+                if (r == 0) {
+                        r = engine_state_restore(&d->engine, &rd);
+                        if (r == -ENOMEM) {
+                                log_warn("state: %s/%s: out of memory while restoring; correlation windows "
+                                         "start empty", d->state_dir, STATE_FILE);
+                                return;
+                        }
+                }
+                why = rd.why;
+        }
+        if (r == 0) {
+                st = d->engine.corr ? correlator_stats(d->engine.corr) : NULL;
+                metrics.state_restored_windows = st ? st->restored : 0;
+                if (!st)
+                        log_notice("state: %s/%s not used: no correlation rules are loaded", d->state_dir,
+                                   STATE_FILE);
+                else
+                        log_notice("state: restored %" PRIu64 " correlation windows from %s/%s (%" PRIu64
+                                   " dropped: their correlations are gone or changed)",
+                                   st->restored, d->state_dir, STATE_FILE, st->restore_dropped);
+                return;
+        }
+        r = state_move_aside(d->state_dirfd, STATE_FILE, aside, sizeof(aside));
+        if (r < 0)
+                log_warn("state: %s/%s is unusable (%s) and cannot be moved aside (%s); correlation windows "
+                         "start empty", d->state_dir, STATE_FILE, why, strerror(-r));
+        else
+                log_warn("state: %s/%s is unusable (%s): moved aside to %s/%s; correlation windows start empty",
+                         d->state_dir, STATE_FILE, why, d->state_dir, aside);
+}
+
+static int spoord_state_setup(struct spoord *d)
+{
+        struct timeval tv = { (time_t)d->cfg->state_interval_s, 0 };
+        char err[512];
+        int fd;
+
+        d->state_dir = strdup(d->cfg->state_dir);
+        if (!d->state_dir)
+                return -ENOMEM;
+        fd = state_dir_open(d->state_dir, err, sizeof(err));
+        if (fd < 0) {
+                log_error("%s", err);
+                return fd;
+        }
+        d->state_dirfd = fd;
+        spoord_state_restore(d);
+        d->state_timer = event_new(d->base, -1, EV_PERSIST, spoord_state_cb, d);
+        if (!d->state_timer)
+                return -ENOMEM;
+        event_add(d->state_timer, &tv);
+        return 0;
+}
+
+/* Reload: carry the windows of the correlations that stay across the
+ * rebuild (the same save/restore by rule id, in memory). */
+static bool spoord_state_keep(struct spoord *d, struct state_writer *w)
+{
+        if (state_writer_init_mem(w) < 0)
+                return false;
+        if (engine_state_save(&d->engine, w) < 0 || state_writer_finish(w) < 0) {
+                state_writer_fini(w);
+                return false;
+        }
+        return true;
+}
+
+static void spoord_state_carry(struct spoord *d, struct state_writer *w)
+{
+        struct state_reader rd;
+        const struct corr_stats *st;
+        int r = state_reader_open(&rd, w->buf, w->len);
+
+        if (r == 0)
+                r = engine_state_restore(&d->engine, &rd);
+        state_writer_fini(w);
+        if (r < 0) {
+                log_warn("reload: correlation windows restart empty: %s", r == -ENOMEM ? "out of memory" : rd.why);
+                return;
+        }
+        st = d->engine.corr ? correlator_stats(d->engine.corr) : NULL;
+        if (st && (st->restored || st->restore_dropped))
+                log_info("reload: kept %" PRIu64 " correlation windows (%" PRIu64
+                         " dropped: their correlations are gone or changed)", st->restored, st->restore_dropped);
 }
 
 static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum reject_reason why,
@@ -100,6 +246,8 @@ static void spoord_reload(struct spoord *d)
         struct config_error err;
         struct ruleset *rs = NULL;
         struct ruleset_report rep;
+        struct state_writer keep;
+        bool kept;
         char mono[64];
 
         snprintf(mono, sizeof(mono), "MONOTONIC_USEC=%" PRIu64, spoord_monotonic_us());
@@ -146,9 +294,12 @@ static void spoord_reload(struct spoord *d)
         config_free(d->cfg);
         d->cfg = nc;
         log_set_max_priority(spoord_log_priority(nc->log_level));
+        kept = spoord_state_keep(d, &keep);
         engine_swap(&d->engine, rs);
         if (engine_configure(&d->engine, nc) < 0)
                 log_error("correlation windows: out of memory; correlations are off until the next reload");
+        if (kept)
+                spoord_state_carry(d, &keep);
         engine_log_report(&rep);
         ruleset_report_fini(&rep);
         metrics.reloads_ok++;
@@ -214,6 +365,9 @@ static int spoord_setup(struct spoord *d)
         if (!d->spool_timer)
                 return -ENOMEM;
         event_add(d->spool_timer, &spool_tv);
+        r = spoord_state_setup(d);     /* before any event is processed */
+        if (r < 0)
+                return r;
         r = pipeline_init(&d->pipe, (int)d->cfg->limits.max_json_depth, &sink);
         if (r < 0)
                 return r;
@@ -246,6 +400,12 @@ static void spoord_teardown(struct spoord *d)
         http_close(d);
         if (d->base)
                 conn_drain_all(d);
+        spoord_state_save(d);           /* after the drain: its events are in the windows */
+        if (d->state_timer)
+                event_free(d->state_timer);
+        if (d->state_dirfd >= 0)
+                close(d->state_dirfd);
+        free(d->state_dir);
         if (d->status_timer)
                 event_free(d->status_timer);
         if (d->spool_timer)
@@ -269,6 +429,7 @@ int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs)
 
         memset(&d, 0, sizeof(d));
         TAILQ_INIT(&d.conns);
+        d.state_dirfd = -1;
         d.cfg = cfg;
         d.engine.rs = rs;
         d.config_path = config_path;

@@ -62,6 +62,19 @@
  *    decided: stats.evicted); max_events_per_window full events per window
  *    (the oldest kept; an on-arrival fire always lists the event that
  *    completed it); WINDOW_MAX_OBS observations per window.
+ *  - max_state_bytes: after each observation, the least recently active
+ *    groups other than the one just updated are evicted (stats.evicted)
+ *    until state_bytes is back under the bound; state_bytes_peak is
+ *    sampled there, so it shows what the bound allowed.
+ *  - Persistence (correlator_save / correlator_restore): windows are
+ *    written least recently active first, so restoring them in order
+ *    rebuilds the LRU list; the per-group tail aggregate is not saved but
+ *    marked dirty (rebuilt on the next in-order arrival); kept event
+ *    details travel with their observations.  The SipHash key is saved:
+ *    value_count holds only hashes of values.  A window whose rule id is
+ *    not loaded, or whose correlation changed type or number of
+ *    references, is skipped; its timespan and condition may change (the
+ *    observations are re-judged under the new ones).
  *  - Idle groups: a window emptied by a fire keeps its group (and small
  *    buffers) until the watermark passes its last observation + timespan,
  *    so a busy group does not allocate per fire; then it is freed.
@@ -75,13 +88,19 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "spoor/cleanup.h"
 #include "spoor/correlate.h"
+#include "spoor/state.h"
 #include "window.h"
 
 #define CORR_DEFAULT_LATENESS_US (INT64_C(5) * 60 * 1000000)
 #define CORR_DEFAULT_FUTURE_US (INT64_C(5) * 60 * 1000000)
 #define CORR_DEFAULT_GROUPS 100000
 #define CORR_DEFAULT_EVENTS 32
+#define CORR_DEFAULT_STATE_BYTES ((size_t)256 * 1024 * 1024)
+#define CORR_STATE_MAGIC 0x52524f43u    /* "CORR" */
+#define CORR_STATE_MAX_KEY (64u * 1024u)
+#define CORR_STATE_MAX_ID 4096u
 #define CORR_MIN_BUCKETS 64
 
 struct group {
@@ -122,6 +141,8 @@ struct correlator {
         struct group **heap;
         size_t heap_n, heap_cap;
         int64_t watermark;
+        int64_t max_time;               /* newest non-skewed event time observed */
+        int64_t max_time_recv;          /* its receive time (the processing clock then); 0 = unknown */
 
         struct wagg scratch;            /* out-of-order evaluation */
         uint16_t scratch_refs;
@@ -166,6 +187,7 @@ void corr_opts_init(struct corr_opts *o)
         o->max_future_us = CORR_DEFAULT_FUTURE_US;
         o->max_groups = CORR_DEFAULT_GROUPS;
         o->max_events_per_window = CORR_DEFAULT_EVENTS;
+        o->max_state_bytes = CORR_DEFAULT_STATE_BYTES;
 }
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -454,6 +476,26 @@ static int corr_rehash(struct correlator *c, size_t nb)
         return 0;
 }
 
+static struct group *group_find(const struct correlator *c, size_t ci, const char *key, size_t len, uint64_t h)
+{
+        for (struct group *g = c->buckets[h & (c->nbuckets - 1)]; g; g = g->hnext)
+                if (g->hash == h && g->ci == ci && g->keylen == len && memcmp(g->key, key, len) == 0)
+                        return g;
+        return NULL;
+}
+
+/* Evict the least recently active groups, never `keep` (the one being
+ * updated), while state_bytes is above max_state_bytes. */
+static void corr_bound(struct correlator *c, const struct group *keep)
+{
+        while (c->st.state_bytes > c->o.max_state_bytes && c->lru_tail && c->lru_tail != keep) {
+                group_destroy(c, c->lru_tail);
+                c->st.evicted++;
+        }
+        if (c->st.state_bytes > c->st.state_bytes_peak)
+                c->st.state_bytes_peak = c->st.state_bytes;
+}
+
 /* The group of (ci, key), created when absent (evicting the least recently
  * used at max_groups); NULL on ENOMEM. */
 static struct group *group_get(struct correlator *c, size_t ci, const char *key)
@@ -461,15 +503,13 @@ static struct group *group_get(struct correlator *c, size_t ci, const char *key)
         const struct corr_spec *s = &c->specs[ci];
         size_t len = strlen(key);
         uint64_t h = group_hash(c, ci, key, len);
-        struct group *g;
+        struct group *g = group_find(c, ci, key, len, h);
 
-        for (g = c->buckets[h & (c->nbuckets - 1)]; g; g = g->hnext)
-                if (g->hash == h && g->ci == ci && g->keylen == len && memcmp(g->key, key, len) == 0) {
-                        lru_unlink(c, g);
-                        lru_push(c, g);
-                        return g;
-                }
-
+        if (g) {
+                lru_unlink(c, g);
+                lru_push(c, g);
+                return g;
+        }
         while (c->st.groups >= c->o.max_groups && c->lru_tail) {
                 group_destroy(c, c->lru_tail);
                 c->st.evicted++;
@@ -858,6 +898,10 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
                         c->st.late++;
                 if (wm > c->watermark)
                         c->watermark = wm;
+                if (t >= c->max_time) {
+                        c->max_time = t;
+                        c->max_time_recv = ev->recv_us;
+                }
         }
         if (ev->ref >= s->nrefs) {
                 c->st.ignored++;
@@ -914,6 +958,7 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
         }
         corr_account(c, g);
         group_schedule(c, g);
+        corr_bound(c, g);
 }
 
 void correlator_observe(struct correlator *c, size_t ci, const char *key, const struct corr_event *ev,
@@ -931,7 +976,19 @@ void correlator_observe(struct correlator *c, size_t ci, const char *key, const 
 
 void correlator_advance(struct correlator *c, int64_t now_us)
 {
-        int64_t wm = now_us == INT64_MAX ? INT64_MAX : sat_sub(now_us, c->o.allowed_lateness_us);
+        int64_t wm;
+
+        /* Idle input: event time moves on as fast as the processing clock
+         * since the newest event arrived — not to the wall clock itself, so
+         * a forwarder catching up on a backlog days old is not all late. */
+        if (now_us == INT64_MAX)
+                wm = INT64_MAX;
+        else if (c->max_time_recv > 0 && c->max_time > INT64_MIN)
+                wm = sat_sub(sat_add(c->max_time, sat_sub(now_us, c->max_time_recv)), c->o.allowed_lateness_us);
+        else if (c->max_time_recv == 0 && c->max_time > INT64_MIN)
+                wm = sat_sub(now_us, c->o.allowed_lateness_us);
+        else
+                return;         /* nothing observed yet: nothing to decide */
 
         if (wm > c->watermark)
                 c->watermark = wm;
@@ -944,6 +1001,269 @@ void correlator_advance(struct correlator *c, int64_t now_us)
 const struct corr_stats *correlator_stats(const struct correlator *c)
 {
         return &c->st;
+}
+
+/* ---- persistence ----------------------------------------------------------------- */
+
+static void corr_save_event(struct state_writer *w, const struct corr_event *ev)
+{
+        state_put_i64(w, ev->time_us);
+        state_put_i64(w, ev->recv_us);
+        state_put_u64(w, ev->record_id);
+        state_put_u8(w, ev->has_record_id);
+        state_put_u16(w, ev->event_id);
+        state_put_u16(w, ev->ref);
+        state_put_str(w, ev->host, strnlen(ev->host, sizeof(ev->host)));
+        state_put_str(w, ev->channel, strnlen(ev->channel, sizeof(ev->channel)));
+}
+
+int correlator_save(const struct correlator *c, const char *const *rule_ids, struct state_writer *w)
+{
+        state_put_u32(w, CORR_STATE_MAGIC);
+        state_put_i64(w, c ? c->watermark : INT64_MIN);
+        state_put_u64(w, c ? c->k0 : 0);
+        state_put_u64(w, c ? c->k1 : 0);
+        state_put_u64(w, c ? c->st.groups : 0);
+        for (const struct group *g = c ? c->lru_tail : NULL; g && !w->err; g = g->prev) {
+                const struct corr_spec *s = &c->specs[g->ci];
+                const char *id = rule_ids[g->ci];
+
+                state_put_str(w, id, strlen(id));
+                state_put_u8(w, (uint8_t)s->type);
+                state_put_u16(w, (uint16_t)s->nrefs);
+                state_put_str(w, g->key, g->keylen);
+                state_put_i64(w, g->decided_until);
+                state_put_i64(w, g->max_us);
+                state_put_u32(w, g->w.n);
+                for (size_t i = 0; i < g->w.n; i++) {
+                        const struct wobs *o = window_at(&g->w, i);
+                        const struct corr_event *ev = window_slot(&g->w, o->slot);
+
+                        state_put_i64(w, o->time_us);
+                        /* the hash, or the number's bits (the union's other member) */
+                        state_put_u64(w, s->type >= CORR_VALUE_SUM || s->type == CORR_VALUE_COUNT ? o->vhash : 0);
+                        state_put_u16(w, o->ref);
+                        state_put_u8(w, ev != NULL);
+                        if (ev)
+                                corr_save_event(w, ev);
+                }
+        }
+        return w->err;
+}
+
+/* Every group freed, the watermark back to "nothing seen". */
+static void corr_clear(struct correlator *c)
+{
+        while (c->lru_head)
+                group_destroy(c, c->lru_head);
+        c->watermark = INT64_MIN;
+        c->max_time = INT64_MIN;
+        c->max_time_recv = 0;
+}
+
+/* A string from the state into dst (size ≥ max + 1), NUL-terminated;
+ * embedded NULs are impossible values. */
+static bool corr_restore_str(struct state_reader *r, const char *what, char *dst, size_t max)
+{
+        size_t len = 0;
+        const char *p = state_get_str(r, max, &len);
+
+        if (!p)
+                return false;
+        if (memchr(p, '\0', len)) {
+                state_reader_fail(r, "%s contains a NUL byte", what);
+                return false;
+        }
+        memcpy(dst, p, len);
+        dst[len] = '\0';
+        return true;
+}
+
+static bool corr_restore_event(struct state_reader *r, struct corr_event *ev)
+{
+        memset(ev, 0, sizeof(*ev));
+        ev->time_us = state_get_i64(r);
+        ev->recv_us = state_get_i64(r);
+        ev->record_id = state_get_u64(r);
+        ev->has_record_id = state_get_u8(r) != 0;
+        ev->event_id = state_get_u16(r);
+        ev->ref = state_get_u16(r);
+        return corr_restore_str(r, "event host", ev->host, sizeof(ev->host) - 1) &&
+               corr_restore_str(r, "event channel", ev->channel, sizeof(ev->channel) - 1);
+}
+
+struct corr_id {
+        const char *id;
+        size_t ci;
+};
+
+static int corr_id_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct corr_id *)a)->id, ((const struct corr_id *)b)->id);
+}
+
+/* One saved window: into g (NULL: read and skip it). */
+static int corr_restore_obs(struct correlator *c, struct state_reader *r, struct group *g, uint64_t wi,
+                            enum corr_type type, size_t nrefs, int64_t decided_until, int64_t max_us,
+                            uint32_t nobs)
+{
+        bool on_arrival = g && c->on_arrival[g->ci];
+        int64_t prev = INT64_MIN;
+
+        for (uint32_t i = 0; i < nobs; i++) {
+                struct wobs o = { .slot = -1 };
+                struct corr_event ev = { 0 };
+                uint64_t v;
+                uint8_t kept;
+                size_t pos;
+
+                o.time_us = state_get_i64(r);
+                v = state_get_u64(r);
+                o.ref = state_get_u16(r);
+                kept = state_get_u8(r);
+                if (kept == 1 && !corr_restore_event(r, &ev))
+                        return r->err;
+                if (state_reader_error(r))
+                        return r->err;
+                if (kept > 1)
+                        return state_reader_fail(r, "window %llu: bad kept flag %u", (unsigned long long)wi, kept);
+                if (o.time_us < prev)
+                        return state_reader_fail(r, "window %llu: observations out of time order",
+                                                 (unsigned long long)wi);
+                if (o.ref >= nrefs || (kept && ev.ref != o.ref))
+                        return state_reader_fail(r, "window %llu: reference %u out of range", (unsigned long long)wi,
+                                                 o.ref);
+                if (o.time_us > max_us || (g && !on_arrival && o.time_us <= decided_until))
+                        return state_reader_fail(r, "window %llu: observation outside the window's span",
+                                                 (unsigned long long)wi);
+                prev = o.time_us;
+                if (type == CORR_VALUE_COUNT) {
+                        o.vhash = v;
+                } else if (type == CORR_VALUE_SUM || type == CORR_VALUE_AVG || type == CORR_VALUE_PERCENTILE) {
+                        memcpy(&o.num, &v, sizeof(o.num));
+                        if (!isfinite(o.num))
+                                return state_reader_fail(r, "window %llu: value is not a finite number",
+                                                         (unsigned long long)wi);
+                }
+                if (!g)
+                        continue;
+                if (window_insert(&g->w, &o, &pos) < 0)
+                        return -ENOMEM;
+                if (kept)
+                        window_at(&g->w, pos)->slot = window_slot_take(&g->w, c->o.max_events_per_window, &ev);
+        }
+        return 0;
+}
+
+static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, size_t nids,
+                               struct state_reader *r, uint64_t nwin)
+{
+        _cleanup_free_ char *key = malloc(CORR_STATE_MAX_KEY + 1);
+        char id[CORR_STATE_MAX_ID + 1];
+
+        if (!key)
+                return -ENOMEM;
+        for (uint64_t wi = 0; wi < nwin; wi++) {
+                struct corr_id want = { .id = id }, *hit;
+                struct group *g = NULL;
+                enum corr_type type;
+                size_t nrefs, keylen;
+                int64_t decided_until, max_us;
+                uint32_t nobs;
+                int rc;
+
+                if (!corr_restore_str(r, "rule id", id, CORR_STATE_MAX_ID))
+                        return r->err;
+                type = (enum corr_type)state_get_u8(r);
+                nrefs = state_get_u16(r);
+                if (!corr_restore_str(r, "group key", key, CORR_STATE_MAX_KEY))
+                        return r->err;
+                keylen = strlen(key);
+                decided_until = state_get_i64(r);
+                max_us = state_get_i64(r);
+                nobs = state_get_u32(r);
+                if (state_reader_error(r))
+                        return r->err;
+                if (type < 0 || type >= _CORR_TYPE_MAX || nrefs < 1 || nobs > WINDOW_MAX_OBS)
+                        return state_reader_fail(r, "window %llu: impossible type, references or size",
+                                                 (unsigned long long)wi);
+                hit = bsearch(&want, ids, nids, sizeof(*ids), corr_id_cmp);
+                if (hit && c->specs[hit->ci].type == type && c->specs[hit->ci].nrefs == nrefs) {
+                        uint64_t h = group_hash(c, hit->ci, key, keylen);
+
+                        if (group_find(c, hit->ci, key, keylen, h))
+                                return state_reader_fail(r, "window %llu: duplicate (%s, group key)",
+                                                         (unsigned long long)wi, id);
+                        g = group_get(c, hit->ci, key);
+                        if (!g)
+                                return -ENOMEM;
+                }
+                rc = corr_restore_obs(c, r, g, wi, type, nrefs, decided_until, max_us, nobs);
+                if (rc < 0)
+                        return rc;
+                if (!g) {
+                        c->st.restore_dropped++;
+                        continue;
+                }
+                g->decided_until = decided_until;
+                g->max_us = max_us;
+                g->tail_dirty = true;
+                g->tail_lo = 0;
+                c->st.restored++;
+                corr_account(c, g);
+                group_schedule(c, g);
+                corr_bound(c, g);
+        }
+        if (state_reader_left(r))
+                return state_reader_fail(r, "%zu bytes after the last window", state_reader_left(r));
+        return 0;
+}
+
+int correlator_restore(struct correlator *c, const char *const *rule_ids, size_t n, struct state_reader *r)
+{
+        _cleanup_free_ struct corr_id *ids = NULL;
+        uint64_t magic, nwin, k0, k1;
+        int64_t wm;
+        size_t nids = 0;
+        int rc;
+
+        if (c->st.groups || c->watermark != INT64_MIN || c->st.observed)
+                return -EBUSY;
+        magic = state_get_u32(r);
+        wm = state_get_i64(r);
+        k0 = state_get_u64(r);
+        k1 = state_get_u64(r);
+        nwin = state_get_u64(r);
+        if (state_reader_error(r))
+                return r->err;
+        if (magic != CORR_STATE_MAGIC)
+                return state_reader_fail(r, "not a correlation state");
+        /* each window takes at least 31 bytes: a count beyond that is a lie */
+        if (nwin > state_reader_left(r) / 31)
+                return state_reader_fail(r, "%llu windows cannot fit in %zu bytes", (unsigned long long)nwin,
+                                         state_reader_left(r));
+        if (n > c->nspecs)
+                n = c->nspecs;
+        ids = calloc(n ? n : 1, sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (rule_ids[i])
+                        ids[nids++] = (struct corr_id){ .id = rule_ids[i], .ci = i };
+        qsort(ids, nids, sizeof(*ids), corr_id_cmp);
+        if (nwin > 0) {
+                /* value_count hashes and group hashes must match the saved ones */
+                c->k0 = k0;
+                c->k1 = k1;
+        }
+        rc = corr_restore_groups(c, ids, nids, r, nwin);
+        if (rc < 0) {
+                corr_clear(c);
+                c->st.restored = 0;
+                return rc;
+        }
+        c->watermark = wm;
+        return 0;
 }
 
 /* ---- lifetime ------------------------------------------------------------------- */
@@ -977,11 +1297,15 @@ struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const
                 c->o.max_groups = CORR_DEFAULT_GROUPS;
         if (!c->o.max_events_per_window)
                 c->o.max_events_per_window = CORR_DEFAULT_EVENTS;
+        if (!c->o.max_state_bytes)
+                c->o.max_state_bytes = CORR_DEFAULT_STATE_BYTES;
         if (c->o.max_events_per_window > WINDOW_MAX_OBS)
                 c->o.max_events_per_window = WINDOW_MAX_OBS;
         c->specs = specs;
         c->nspecs = n;
         c->watermark = INT64_MIN;
+        c->max_time = INT64_MIN;
+        c->max_time_recv = 0;
         if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
                 k[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)c;
                 k[1] = (uint64_t)clock() * 0x9e3779b97f4a7c15ull;

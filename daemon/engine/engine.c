@@ -11,6 +11,7 @@
 #include "spoor/metrics.h"
 #include "spoor/record.h"
 #include "spoor/timefmt.h"
+#include "noise.h"
 
 #define ENGINE_MAX_FIELDS 128
 
@@ -164,6 +165,7 @@ static void engine_fire(void *ud, const struct corr_fire *f)
         const struct sigma_corr *corrs = ruleset_corrs(e->rs, &ncorrs);
         const struct sigma_corr *c = &corrs[f->ci];
         const char *values[64];
+        struct noise_lead nl;
         char keybuf[ENGINE_KEY_MAX], why[512];
         char *line = NULL, *p = keybuf;
         size_t len = 0, nv = 0;
@@ -199,6 +201,9 @@ static void engine_fire(void *ud, const struct corr_fire *f)
         }
         if (c->meta->quiet)
                 return;
+        noise_lead_corr(&nl, c, f);
+        if (!noise_admit(e->noise, &nl))
+                return;         /* repeated: counted in a summary */
         engine_corr_why(c, f, why, sizeof(why));
         rc = record_lead_correlation(c, f, values, why, timefmt_now_us(), &line, &len);
         if (rc < 0) {
@@ -213,6 +218,7 @@ static void engine_fire(void *ud, const struct corr_fire *f)
         if (e->spool)
                 spool_write(e->spool, SPOOL_LEADS, line, len);
         free(line);
+        noise_written(e->noise, &nl);
 }
 
 static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *sel, struct winevent *ev)
@@ -220,6 +226,7 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
         struct engine *e = ud;
         const struct sigma_rule *r = v->rule;
         const char *fields[ENGINE_MAX_FIELDS];
+        struct noise_lead nl;
         size_t nf = 0;
         char why[512];
         char *line = NULL;
@@ -237,6 +244,9 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
                 engine_observe_match(e, v, ev);
         if (r->quiet)
                 return;         /* read by correlations only (`generate: false`) */
+        noise_lead_match(&nl, r, ev);
+        if (!noise_admit(e->noise, &nl))
+                return;         /* repeated: counted in a summary */
         engine_why(v, sel, why, sizeof(why));
         rc = record_lead_match(r, ev, fields, nf, why, timefmt_now_us(), &line, &len);
         if (rc < 0) {
@@ -250,6 +260,7 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
         if (e->spool)
                 spool_write(e->spool, SPOOL_LEADS, line, len);
         free(line);
+        noise_written(e->noise, &nl);
 }
 
 void engine_event(struct engine *e, struct winevent *ev)
@@ -267,6 +278,7 @@ void engine_advance(struct engine *e, int64_t now_us)
                 correlator_advance(e->corr, now_us);
                 engine_corr_metrics(e);
         }
+        noise_advance(e->noise, now_us);
 }
 
 static int engine_corr_rebuild(struct engine *e)
@@ -293,14 +305,20 @@ static int engine_corr_rebuild(struct engine *e)
 
 int engine_configure(struct engine *e, const struct config *cfg)
 {
+        if (!e->noise && !(e->noise = noise_new(e)))
+                return -ENOMEM;
+        if (noise_configure(e->noise, cfg) < 0)
+                return -ENOMEM;
         corr_opts_init(&e->corr_opts);
         e->corr_opts.allowed_lateness_us = (int64_t)cfg->time.allowed_lateness_s * 1000000;
         e->corr_opts.max_future_us = (int64_t)cfg->time.max_future_s * 1000000;
+        e->corr_opts.max_state_bytes = (size_t)cfg->limits.max_state_bytes;
         return engine_corr_rebuild(e);
 }
 
 void engine_swap(struct engine *e, struct ruleset *rs)
 {
+        noise_flush(e->noise);  /* summaries point into the old ruleset */
         ruleset_free(e->rs);
         e->rs = rs;
         if (engine_corr_rebuild(e) < 0)
@@ -309,6 +327,9 @@ void engine_swap(struct engine *e, struct ruleset *rs)
 
 void engine_fini(struct engine *e)
 {
+        noise_flush(e->noise);  /* open suppression windows end: their summaries are written */
+        noise_free(e->noise);
+        e->noise = NULL;
         correlator_free(e->corr);
         e->corr = NULL;
         free(e->specs);
@@ -353,4 +374,48 @@ int engine_open_spool(struct engine *e, const struct config *cfg, const char *di
         };
 
         return spool_open(&o, &e->spool, err, errlen);
+}
+
+/* The correlations' rule ids, indexed like the correlator's specs. */
+static const char **engine_corr_ids(const struct engine *e, size_t *n)
+{
+        const struct sigma_corr *corrs = e->rs ? ruleset_corrs(e->rs, n) : NULL;
+        const char **ids;
+
+        if (!corrs)
+                *n = 0;
+        ids = calloc(*n ? *n : 1, sizeof(*ids));
+        for (size_t i = 0; ids && i < *n; i++)
+                ids[i] = corrs[i].meta->id;
+        return ids;
+}
+
+int engine_state_save(const struct engine *e, struct state_writer *w)
+{
+        size_t n;
+        const char **ids = engine_corr_ids(e, &n);
+        int r;
+
+        if (!ids)
+                return -ENOMEM;
+        r = correlator_save(e->corr, ids, w);
+        free(ids);
+        return r;
+}
+
+int engine_state_restore(struct engine *e, struct state_reader *r)
+{
+        size_t n;
+        const char **ids;
+        int rc;
+
+        if (!e->corr)
+                return 0;
+        ids = engine_corr_ids(e, &n);
+        if (!ids)
+                return -ENOMEM;
+        rc = correlator_restore(e->corr, ids, n, r);
+        free(ids);
+        engine_corr_metrics(e);
+        return rc;
 }

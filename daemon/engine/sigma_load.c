@@ -4,7 +4,9 @@
  * (hidden directories and symlinked directories are skipped).  Documents:
  *   - a detection rule (title, id, name, status, level, description, tags,
  *     falsepositives, fields, logsource, detection) is compiled once per
- *     telemetry source its logsource resolves to (logsource.c);
+ *     telemetry source its logsource resolves to (logsource.c); the custom
+ *     attribute `suppress:` (a timespan, or 0) sets its suppression window,
+ *     on correlation rules too;
  *   - a Sigma filter document (`filter:` with `rules:`) is applied to the
  *     rules it names, by id or name: they match only when the filter's
  *     condition holds too;
@@ -585,6 +587,35 @@ static struct load_pending *load_find(struct loader *L, const char *id)
         return NULL;
 }
 
+static int64_t load_timespan(struct json_object *v);
+
+/* The custom attribute `suppress:` — absent or null: 0 (the config's
+ * default); 0, "0", "0s": SIGMA_SUPPRESS_OFF; else a timespan.  0 or
+ * -EINVAL. */
+static int load_suppress(struct json_object *doc, int64_t *out)
+{
+        struct json_object *v = NULL;
+        bool off = false;
+
+        *out = 0;
+        if (!json_object_object_get_ex(doc, "suppress", &v) || !v)
+                return 0;
+        if (json_object_is_type(v, json_type_int))
+                off = json_object_get_int64(v) == 0;
+        if (json_object_is_type(v, json_type_string)) {
+                const char *s = json_object_get_string(v);
+                size_t z = strspn(s, "0");
+
+                off = z && (s[z] == '\0' || (strchr("smhdw", s[z]) && s[z + 1] == '\0'));
+        }
+        if (off) {
+                *out = SIGMA_SUPPRESS_OFF;
+                return 0;
+        }
+        *out = load_timespan(v);
+        return *out > 0 ? 0 : -EINVAL;
+}
+
 static int load_rule(struct loader *L, const char *file, unsigned line, unsigned docno, struct json_object *doc)
 {
         struct json_object *ls = NULL, *det = NULL;
@@ -596,6 +627,7 @@ static int load_rule(struct loader *L, const char *file, unsigned line, unsigned
         const char *level;
         char err[512] = "";
         size_t nv = 0;
+        int64_t suppress_us;
         int r;
 
         if (!id || !*id)
@@ -624,6 +656,10 @@ static int load_rule(struct loader *L, const char *file, unsigned line, unsigned
         }
         if (json_object_object_get_ex(det, "timeframe", NULL)) {
                 load_unsupported(L, file, line, id, "timeframe (Sigma v1 aggregation): use a correlation rule");
+                return 0;
+        }
+        if (load_suppress(doc, &suppress_us) < 0) {
+                load_unsupported(L, file, line, id, "suppress must be a timespan (30m, 1h, 1d) or 0");
                 return 0;
         }
         if (logsource_resolve(load_str(ls, "product"), load_str(ls, "category"), load_str(ls, "service"), &res, err,
@@ -665,6 +701,7 @@ static int load_rule(struct loader *L, const char *file, unsigned line, unsigned
         rule->description = xstrdup(load_str(doc, "description"));
         rule->file = xstrdup(file);
         rule->line = line;
+        rule->suppress_us = suppress_us;
         level = load_str(doc, "level");
         rule->level = level ? sigma_level_from_name(level) : SIGMA_LEVEL_INFORMATIONAL;
         if (rule->level == _SIGMA_LEVEL_INVALID)
@@ -850,6 +887,10 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
                         snprintf(err, sizeof(err), "timespan must be a number and a unit (s, m, h, d, w)");
                         r = -EINVAL;
                 }
+        }
+        if (r == 0 && load_suppress(doc, &c.meta->suppress_us) < 0) {
+                snprintf(err, sizeof(err), "suppress must be a timespan (30m, 1h, 1d) or 0");
+                r = -EINVAL;
         }
         if (r == 0 && json_object_object_get_ex(cd, "generate", &v) && v)
                 c.generate = json_object_get_boolean(v);

@@ -198,6 +198,13 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                         rc = 1;
                 }
         }
+        if (rp.engine.corr) {
+                const struct corr_stats *st = correlator_stats(rp.engine.corr);
+
+                fprintf(stderr, "spoord: replay: correlation: %zu windows open at end of input, %zu state bytes "
+                        "(peak %zu, bound %zu), %llu evicted\n", st->groups, st->state_bytes, st->state_bytes_peak,
+                        rp.engine.corr_opts.max_state_bytes, (unsigned long long)st->evicted);
+        }
         /* end of input: every open correlation window is decided */
         engine_advance(&rp.engine, INT64_MAX);
         fflush(stdout);

@@ -362,3 +362,223 @@ int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *
                 *len = n;
         return 0;
 }
+
+/* ---- noise: summaries and escalations ------------------------------- */
+
+static struct record_key record_key_of(const struct corr_event *e)
+{
+        return (struct record_key){ e->host, e->channel, e->has_record_id, e->record_id, e->time_us, e->event_id };
+}
+
+void record_lead_id_events(const char *rule_id, const char *kind, const char *group,
+                           const struct corr_event *evs, size_t nevs, char out[RECORD_ID_LEN + 1])
+{
+        struct record_key keys[64];
+        size_t n = nevs < ELEMENTSOF(keys) ? nevs : ELEMENTSOF(keys);
+
+        for (size_t i = 0; i < n; i++)
+                keys[i] = record_key_of(&evs[i]);
+        record_hash_keys(rule_id, kind, group, keys, n, out);
+}
+
+/* "1h", "90m", "45s" */
+static void record_span(int64_t us, char *buf, size_t len)
+{
+        long long s = (long long)(us / 1000000);
+
+        if (s > 0 && s % 3600 == 0)
+                snprintf(buf, len, "%lldh", s / 3600);
+        else if (s > 0 && s % 60 == 0)
+                snprintf(buf, len, "%lldm", s / 60);
+        else
+                snprintf(buf, len, "%llds", s);
+}
+
+static int record_array_add_str(struct json_object *a, const char *v)
+{
+        struct json_object *s = json_object_new_string(v ? v : "");
+
+        if (!s || json_object_array_add(a, s) < 0) {
+                json_object_put(s);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static struct json_object *record_id_array(const char (*ids)[RECORD_ID_LEN + 1], size_t n)
+{
+        struct json_object *a = json_object_new_array_ext((int)n);
+
+        for (size_t i = 0; a && i < n; i++) {
+                struct json_object *s = json_object_new_string(ids[i]);
+
+                if (!s || json_object_array_add(a, s) < 0) {
+                        json_object_put(s);
+                        json_object_put(a);
+                        return NULL;
+                }
+        }
+        return a;
+}
+
+static int record_add_events(struct json_object *o, const struct corr_event *evs, size_t n)
+{
+        struct json_object *events = json_object_new_array_ext((int)n);
+
+        if (record_add(o, "events", events) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *e = record_corr_event(&evs[i]);
+
+                if (!e || json_object_array_add(events, e) < 0) {
+                        json_object_put(e);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static int record_finish(struct json_object *o, char **out, size_t *len)
+{
+        size_t n = 0;
+        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+
+        if (!text || !(*out = malloc(n + 1)))
+                return -ENOMEM;
+        memcpy(*out, text, n + 1);
+        if (len)
+                *len = n;
+        return 0;
+}
+
+int record_lead_summary(const struct record_summary *s, int64_t emitted_us, char **out, size_t *len)
+{
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *group, *window;
+        struct record_key key;
+        char id[RECORD_ID_LEN + 1], first[TIMEFMT_MAX], last[TIMEFMT_MAX], why[1024];
+        size_t off;
+
+        if (!s || !s->rule || !s->event || !out || s->rule->level < 0 || s->rule->level >= _SIGMA_LEVEL_MAX ||
+            (s->ngroup && (!s->group_names || !s->group_values)) || (s->nids && !s->ids))
+                return -EINVAL;
+        key = record_key_of(s->event);
+        record_hash_keys(s->rule->id, "summary", s->group_key, &key, 1, id);
+        if (!id[0])
+                return -ENOMEM;
+        o = json_object_new_object();
+        if (!o || record_add_str(o, "type", "lead") < 0 || record_add_str(o, "id", id) < 0 ||
+            record_add_time(o, "time", s->last_us) < 0 || record_add_time(o, "emitted", emitted_us) < 0 ||
+            record_add_str(o, "host", s->host) < 0 || record_add(o, "rule", record_rule(s->rule)) < 0 ||
+            record_add_str(o, "kind", "summary") < 0 ||
+            record_add_str(o, "suppressed_kind", s->suppressed_kind) < 0)
+                return -ENOMEM;
+        group = json_object_new_object();
+        if (record_add(o, "group", group) < 0)
+                return -ENOMEM;
+        off = (size_t)snprintf(why, sizeof(why), "%" PRIu64 " more lead%s of %s for ", s->count,
+                               s->count == 1 ? "" : "s", s->rule->title ? s->rule->title : s->rule->id);
+        for (size_t g = 0; g < s->ngroup; g++) {
+                const char *v = s->group_values[g] ? s->group_values[g] : "";
+
+                if (record_add_str(group, s->group_names[g], v) < 0)
+                        return -ENOMEM;
+                if (off < sizeof(why))
+                        off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s=%s", g ? ", " : "",
+                                                s->group_names[g], v);
+        }
+        if (off < sizeof(why))
+                snprintf(why + off, sizeof(why) - off, "%s between %s and %s %s suppressed",
+                         s->ngroup ? "" : "the group", timefmt_format(s->first_us, first),
+                         timefmt_format(s->last_us, last), s->count == 1 ? "was" : "were");
+        if (record_add(o, "count", json_object_new_uint64(s->count)) < 0 ||
+            record_add_time(o, "first", s->first_us) < 0 || record_add_time(o, "last", s->last_us) < 0 ||
+            record_add(o, "window", window = json_object_new_object()) < 0 || record_add_time(window, "opened", s->opened_us) < 0 ||
+            record_add(window, "seconds", json_object_new_int64(s->window_us / 1000000)) < 0 ||
+            record_add_str(o, "lead", s->lead_id) < 0 ||
+            record_add(o, "suppressed_ids", record_id_array(s->ids, s->nids)) < 0 ||
+            record_add_str(o, "ended", s->ended ? s->ended : "window") < 0 ||
+            record_add_events(o, s->event, 1) < 0 || record_add_str(o, "why", why) < 0 ||
+            record_add(o, "caveats", json_object_new_array()) < 0)
+                return -ENOMEM;
+        return record_finish(o, out, len);
+}
+
+int record_lead_escalation(const struct record_escalation *x, int64_t emitted_us, char **out, size_t *len)
+{
+        _cleanup_json_ struct json_object *o = NULL;
+        _cleanup_json_ struct json_object *rule = NULL;
+        struct json_object *tags, *tactics, *thresholds, *group, *window;
+        char id[RECORD_ID_LEN + 1], span[32], title[512], why[1536], tag[64];
+        size_t off = 0;
+
+        if (!x || !x->host || !out || !x->nleads || !x->ids || !x->events || (x->ntactics && !x->tactics))
+                return -EINVAL;
+        record_lead_id_events(RECORD_ESCALATION_RULE_ID, record_kind_names[RECORD_KIND_ESCALATION], x->host,
+                              x->events, x->nleads, id);
+        if (!id[0])
+                return -ENOMEM;
+        record_span(x->window_us, span, sizeof(span));
+        /* "Host escalated: 3 ATT&CK tactics, lead score 35" */
+        off = (size_t)snprintf(title, sizeof(title), "Host escalated: ");
+        if (x->by_tactics && off < sizeof(title))
+                off += (size_t)snprintf(title + off, sizeof(title) - off, "%zu ATT&CK tactics", x->ntactics);
+        if (x->by_score && off < sizeof(title))
+                snprintf(title + off, sizeof(title) - off, "%slead score %" PRIu64, x->by_tactics ? ", " : "",
+                         x->score);
+        /* "ws1: leads span 3 ATT&CK tactics (persistence, ...) (threshold 3); score 17 (threshold 30); 4 leads within 1h" */
+        off = (size_t)snprintf(why, sizeof(why), "%s: leads span %zu ATT&CK tactic%s", x->host, x->ntactics,
+                               x->ntactics == 1 ? "" : "s");
+        for (size_t i = 0; i < x->ntactics && off < sizeof(why); i++)
+                off += (size_t)snprintf(why + off, sizeof(why) - off, "%s%s", i ? ", " : " (", x->tactics[i]);
+        if (x->ntactics && off < sizeof(why))
+                off += (size_t)snprintf(why + off, sizeof(why) - off, ")");
+        if (x->tactic_threshold && off < sizeof(why))
+                off += (size_t)snprintf(why + off, sizeof(why) - off, " (threshold %zu)", x->tactic_threshold);
+        if (off < sizeof(why))
+                off += (size_t)snprintf(why + off, sizeof(why) - off, "; score %" PRIu64, x->score);
+        if (x->score_threshold && off < sizeof(why))
+                off += (size_t)snprintf(why + off, sizeof(why) - off, " (threshold %" PRIu64 ")", x->score_threshold);
+        if (off < sizeof(why))
+                snprintf(why + off, sizeof(why) - off, "; %zu lead%s within %s", x->nleads, x->nleads == 1 ? "" : "s",
+                         span);
+
+        rule = json_object_new_object();
+        tags = json_object_new_array_ext((int)x->ntactics);
+        if (!rule || record_add_str(rule, "id", RECORD_ESCALATION_RULE_ID) < 0 ||
+            record_add_str(rule, "title", title) < 0 ||
+            record_add_str(rule, "level", record_level_names[SIGMA_LEVEL_HIGH]) < 0 ||
+            record_add_str(rule, "status", "stable") < 0 || record_add(rule, "tags", tags) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->ntactics; i++) {
+                snprintf(tag, sizeof(tag), "attack.%s", x->tactics[i]);
+                if (record_array_add_str(tags, tag) < 0)
+                        return -ENOMEM;
+        }
+        o = json_object_new_object();
+        if (!o || record_add_str(o, "type", "lead") < 0 || record_add_str(o, "id", id) < 0 ||
+            record_add_time(o, "time", x->last_us) < 0 || record_add_time(o, "emitted", emitted_us) < 0 ||
+            record_add_str(o, "host", x->host) < 0 || record_add(o, "rule", TAKE_PTR(rule)) < 0 ||
+            record_add_str(o, "kind", record_kind_names[RECORD_KIND_ESCALATION]) < 0 ||
+            record_add(o, "group", group = json_object_new_object()) < 0 ||
+            record_add_str(group, "host", x->host) < 0 ||
+            record_add(o, "count", json_object_new_uint64(x->nleads)) < 0 ||
+            record_add(o, "score", json_object_new_uint64(x->score)) < 0 ||
+            record_add(o, "tactics", tactics = json_object_new_array_ext((int)x->ntactics)) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->ntactics; i++)
+                if (record_array_add_str(tactics, x->tactics[i]) < 0)
+                        return -ENOMEM;
+        if (record_add(o, "thresholds", thresholds = json_object_new_object()) < 0 ||
+            record_add(thresholds, "score", json_object_new_uint64(x->score_threshold)) < 0 ||
+            record_add(thresholds, "tactics", json_object_new_uint64(x->tactic_threshold)) < 0 ||
+            record_add(o, "window", window = json_object_new_object()) < 0 ||
+            record_add_time(window, "first", x->first_us) < 0 || record_add_time(window, "last", x->last_us) < 0 ||
+            record_add(window, "seconds", json_object_new_int64(x->window_us / 1000000)) < 0 ||
+            record_add(o, "leads", record_id_array(x->ids, x->nleads)) < 0 ||
+            record_add_events(o, x->events, x->nleads) < 0 || record_add_str(o, "why", why) < 0 ||
+            record_add(o, "caveats", json_object_new_array()) < 0)
+                return -ENOMEM;
+        return record_finish(o, out, len);
+}

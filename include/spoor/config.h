@@ -31,11 +31,20 @@ struct limits_conf {
         uint64_t max_connections_per_peer;      /* 64 */
         uint64_t idle_timeout_s;        /* 900 */
         uint64_t max_json_depth;        /* 16 */
+        uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
 };
 
 struct time_conf {
         uint64_t allowed_lateness_s;    /* 300 */
         uint64_t max_future_s;          /* 300 */
+};
+
+/* Noise: escalation by host (daemon/engine/risk.c). */
+struct escalation_conf {
+        uint64_t window_s;              /* 1h; 1m .. 7d */
+        uint64_t score_threshold;       /* 0 = off */
+        uint64_t tactic_threshold;      /* 3; 0 = off */
+        uint64_t scores[5];             /* per lead level (enum sigma_level): 1, 2, 5, 10, 20 */
 };
 
 struct config {
@@ -48,6 +57,7 @@ struct config {
         int64_t spool_fsync_ms;         /* 0 = after every record ("always"), -1 = never, else interval */
         uint64_t spool_rotate_bytes;    /* 0 = never rotate */
         char *state_dir;
+        uint64_t state_interval_s;      /* 30; 1 .. 3600: save correlation state this often */
         char *rules[CONFIG_MAX_RULE_PATHS];
         size_t nrules;
         struct limits_conf limits;
@@ -55,6 +65,8 @@ struct config {
         char *log_level;                /* "debug" | "info" | "notice" | "warning" | "error" */
         struct json_object *placeholders;       /* Sigma |expand: name → array of strings; owned,
                                                  * a fresh tree (no YAML marks, no shared nodes) */
+        uint64_t suppress_s;            /* default suppression window of repeated leads; 0 = off */
+        struct escalation_conf escalation;
 };
 
 struct config_error {

@@ -29,11 +29,22 @@
  * Bounds.  At most `max_groups` groups across all correlations and
  * `max_events_per_window` contributing events kept per window (the count is
  * exact, the list is truncated and says so); the least recently active
- * group is evicted first, counted in evicted_total. */
+ * group is evicted first, counted in evicted_total.  The same eviction
+ * keeps state_bytes at most `max_state_bytes` (the group being updated is
+ * never evicted for it, so one group larger than the bound stays alone).
+ *
+ * Persistence.  correlator_save writes the watermark and every window
+ * (group key, observations, kept events, decided_until) under its
+ * correlation's rule id; correlator_restore maps the ids onto the current
+ * correlations, so a restart with changed rules keeps the windows of the
+ * correlations that still exist with the same type and references. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct state_writer;
+struct state_reader;
 
 enum corr_type {
         CORR_EVENT_COUNT,
@@ -104,6 +115,8 @@ struct corr_opts {
         int64_t max_future_us;          /* default 5 min (≤ 0: default) */
         size_t max_groups;              /* default 100000 (0: default) */
         size_t max_events_per_window;   /* default 32 (0: default) */
+        size_t max_state_bytes;         /* default 256 MiB (0: default): above it the least
+                                         * recently active groups are evicted (stats.evicted) */
         void (*fire)(void *ud, const struct corr_fire *f);      /* may call correlator_observe */
         void *ud;
 };
@@ -120,6 +133,10 @@ struct corr_stats {
                                          * (gt/gte, temporal) or the new one (decided at close) is dropped */
         size_t groups;                  /* live (correlation, group key) windows */
         size_t state_bytes;             /* approximate memory held */
+        size_t state_bytes_peak;        /* highest state_bytes after an observation was
+                                         * accounted and the bounds enforced */
+        uint64_t restored;              /* windows taken from a saved state */
+        uint64_t restore_dropped;       /* saved windows of correlations that are gone or changed */
 };
 
 struct correlator;
@@ -146,3 +163,31 @@ void correlator_observe(struct correlator *c, size_t ci, const char *key, const 
 void correlator_advance(struct correlator *c, int64_t now_us);
 
 const struct corr_stats *correlator_stats(const struct correlator *c);
+
+/* Write the correlator's state to w (include/spoor/state.h): rule_ids[ci]
+ * names correlation ci.  Call between observations (not from `fire`).  c
+ * may be NULL (no correlations loaded): an empty state.  Returns w's error.
+ *
+ * Encoding (version 1):
+ *   u32 "CORR" (0x52524f43), i64 watermark, u64 k0, u64 k1 (the keyed-hash
+ *   key: value_count keeps only hashes of values, so a restore must hash
+ *   new values with the same key), u64 windows, then per window, least
+ *   recently active first:
+ *     str rule id, u8 type, u16 nrefs, str group key, i64 decided_until,
+ *     i64 latest observation, u32 observations, then per observation
+ *     (oldest first): i64 time, u64 value (value_count: the hash;
+ *     value_*: the IEEE-754 bits; else 0), u16 ref, u8 kept (0|1), and
+ *     when kept the event: i64 time, i64 recv, u64 record id, u8
+ *     has_record_id, u16 event id, u16 ref, str host, str channel. */
+int correlator_save(const struct correlator *c, const char *const *rule_ids, struct state_writer *w);
+
+/* Load a saved state into c, which must be new (no window, no observation
+ * yet: else -EBUSY).  rule_ids[0..n) name c's correlations (n: its count).
+ * A window whose rule id is unknown, or whose correlation changed type or
+ * number of referenced rules, is skipped (stats.restore_dropped); the rest
+ * are restored (stats.restored) in their activity order, within the
+ * current bounds (evicted past max_groups / max_state_bytes).  The
+ * watermark is restored too.  0, or -EBADMSG with r->why for an
+ * impossible value (times out of order, a ref out of range, a duplicate
+ * window, trailing bytes, ...), -ENOMEM: then c is left empty. */
+int correlator_restore(struct correlator *c, const char *const *rule_ids, size_t n, struct state_reader *r);

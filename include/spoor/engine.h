@@ -17,6 +17,7 @@ struct engine {
         struct correlator *corr;        /* owned; NULL when the ruleset has no correlations */
         struct corr_opts corr_opts;     /* lateness, skew (engine_configure) */
         struct corr_spec *specs;        /* the correlator's copy of the ruleset's specs */
+        struct noise *noise;            /* owned; suppression and escalation (engine/noise.c) */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
@@ -51,3 +52,11 @@ void engine_log_report(const struct ruleset_report *rep);
 /* Open the spool (dir_override, else cfg->spool_dir).  0 or <0 with err. */
 int engine_open_spool(struct engine *e, const struct config *cfg, const char *dir_override, char *err,
                       size_t errlen);
+
+/* Persistence (include/spoor/state.h): the correlation windows under their
+ * rules' ids, so a restart (or a reload) with changed rules keeps the
+ * windows of the correlations that remain.  save: w's error.  restore: into
+ * a new correlator (after engine_configure, before any event); nothing to
+ * do without correlations; 0 or <0 with r->why (see correlator_restore). */
+int engine_state_save(const struct engine *e, struct state_writer *w);
+int engine_state_restore(struct engine *e, struct state_reader *r);

@@ -31,6 +31,8 @@ struct metrics {
         uint64_t corr_groups;           /* gauge: open correlation windows */
         uint64_t corr_evicted;          /* correlation windows evicted by the bound */
         uint64_t corr_state_bytes;      /* gauge: memory held by correlation windows */
+        uint64_t state_saves_ok, state_saves_failed;    /* correlation.state written (or not) */
+        uint64_t state_restored_windows;        /* gauge: windows restored at the last start */
         uint64_t frames[_FRAME_METHOD_MAX];
         uint64_t frames_empty;
         uint64_t bytes_received;
@@ -51,6 +53,10 @@ struct metrics {
         uint64_t leads[5][3];           /* by enum sigma_level (informational .. critical) and
                                          * kind (match, correlation, escalation); bumped by
                                          * whoever writes the lead to the spool */
+        uint64_t leads_suppressed;      /* repeated leads not written (noise: suppress) */
+        uint64_t lead_summaries;        /* summary records of suppressed leads */
+        uint64_t suppress_evicted;      /* suppression windows ended early by the bound */
+        uint64_t escalation_evicted;    /* hosts' escalation state evicted by the bound */
         int64_t start_us;
 };
 

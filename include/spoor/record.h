@@ -47,3 +47,63 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
  * events' host, or "*" when they span hosts.  0 or -ENOMEM / -EINVAL. */
 int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
                             const char *why, int64_t emitted_us, char **out, size_t *len);
+
+/* ---- noise: summaries and escalations (DESIGN §5 "Noise") ----------- */
+
+#define RECORD_ESCALATION_RULE_ID "spoor-escalation"
+
+/* The lead id (as record_lead_id) of contributing events kept as
+ * corr_event: a correlation lead's id is
+ * record_lead_id_events(c->meta->id, "correlation", f->key, f->events,
+ * f->nevents, out) — the id record_lead_correlation() writes. */
+void record_lead_id_events(const char *rule_id, const char *kind, const char *group,
+                           const struct corr_event *evs, size_t nevs, char out[RECORD_ID_LEN + 1]);
+
+/* Repeated leads of one rule and group key that were suppressed. */
+struct record_summary {
+        const struct sigma_rule *rule;          /* the suppressed leads' rule (or correlation meta) */
+        const char *suppressed_kind;            /* "match" | "correlation" */
+        const char *host;                       /* the first suppressed lead's host ("*": several) */
+        const char *group_key;                  /* hashed into the id */
+        const char *const *group_names;         /* the group, shown: names[i] = values[i] */
+        const char *const *group_values;
+        size_t ngroup;
+        const char *lead_id;                    /* the lead that was written and opened the window */
+        int64_t opened_us, window_us;
+        uint64_t count;                         /* leads suppressed */
+        int64_t first_us, last_us;              /* their earliest / latest event time */
+        const char (*ids)[RECORD_ID_LEN + 1];   /* the first few of them */
+        size_t nids;
+        const struct corr_event *event;         /* the first suppressed lead's first event */
+        const char *ended;                      /* "window" | "evicted" | "flush" */
+};
+
+/* One record {"type":"lead","kind":"summary",...}: rule, group, count,
+ * first, last, window {opened, seconds}, lead, suppressed_ids, ended,
+ * events (the first suppressed lead's first event), why ("4 more leads of
+ * <title> for host=ws1 between <first> and <last> were suppressed").
+ * time = last.  The id hashes the rule id, "summary", the group key and
+ * the first suppressed event.  0 or -ENOMEM / -EINVAL. */
+int record_lead_summary(const struct record_summary *s, int64_t emitted_us, char **out, size_t *len);
+
+/* A host whose leads crossed a threshold. */
+struct record_escalation {
+        const char *host;
+        uint64_t score, score_threshold;        /* threshold 0: off */
+        const char *const *tactics;             /* ATT&CK tactic names */
+        size_t ntactics, tactic_threshold;      /* threshold 0: off */
+        bool by_score, by_tactics;
+        int64_t window_us, first_us, last_us;   /* contributing leads' span */
+        const char (*ids)[RECORD_ID_LEN + 1];   /* contributing lead ids, oldest first */
+        const struct corr_event *events;        /* their first events */
+        size_t nleads;
+};
+
+/* One lead {"type":"lead","kind":"escalation",...}: rule {id
+ * "spoor-escalation", title "Host escalated: ...", level "high", tags
+ * attack.<tactic>}, host, group {host}, count (leads), score, tactics,
+ * thresholds {score, tactics}, window {first, last, seconds}, leads (ids),
+ * events, why.  time = last.  The id hashes "spoor-escalation",
+ * "escalation", the host and the contributing events.  0 or -ENOMEM /
+ * -EINVAL. */
+int record_lead_escalation(const struct record_escalation *x, int64_t emitted_us, char **out, size_t *len);

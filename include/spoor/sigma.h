@@ -49,7 +49,12 @@ struct sigma_rule {
         size_t nobservers;
         bool quiet;             /* referenced by correlations, none with `generate: true`:
                                  * its own matches write no lead */
+        int64_t suppress_us;    /* top-level `suppress:` (a custom attribute): 0 = not given (the
+                                 * config's `suppress` applies), SIGMA_SUPPRESS_OFF = `suppress: 0`,
+                                 * else the window of repeated leads (include/spoor/suppress.h) */
 };
+
+#define SIGMA_SUPPRESS_OFF ((int64_t)-1)
 
 /* A Sigma correlation rule (correlation: type, rules, aliases, group-by,
  * timespan, condition, generate). */

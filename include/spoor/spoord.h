@@ -59,6 +59,9 @@ struct spoord {
         struct event *status_timer;
         struct event *watchdog_timer;
         struct event *spool_timer;
+        struct event *state_timer;      /* saves correlation.state every state.interval */
+        int state_dirfd;                /* -1: state not restored (nothing to save) */
+        char *state_dir;                /* as opened at start (state_dir is not reloaded) */
 };
 
 /* Serve until SIGTERM/SIGINT.  Takes ownership of cfg and rs (the rules

@@ -5,6 +5,11 @@
 # Each scenario is replayed (spoord --replay) and, when it has no
 # `replay-only` file, also sent live over TCP in both LF and octet-counted
 # framing; the leads written must be exactly the expected ones.
+# Optional: config.yml (appended to the configuration, like
+# placeholders.yml), and expect-kinds.tsv instead of expect.tsv for
+# scenarios with records of every kind: "<rule id> <host> <record id>
+# <kind> [detail]", detail = the count of a summary, the tactics and score
+# of an escalation ("persistence,discovery/12").
 #   run.sh [NAME...]     (default: every scenario)
 export LC_ALL=C   # ${#line} counts bytes for octet framing
 source "$SPOOR_SOURCE_ROOT/tests/clients/lib.sh"
@@ -16,19 +21,28 @@ names=("$@")
 
 # leads FILE: the "<rule id> <host> <record id>" of every lead, sorted
 leads() { jq -r '[.rule.id, .host, (.events[0].record_id | tostring)] | join(" ")' "$1" | sort; }
+# kinds FILE: the same with .kind and the detail of summaries and escalations
+kinds() {
+	jq -r '[.rule.id, .host, (.events[0].record_id | tostring), .kind] +
+		(if .kind == "summary" then [.count | tostring]
+		 elif .kind == "escalation" then ["\(.tactics | join(","))/\(.score)"] else [] end) | join(" ")' "$1" | sort
+}
 
 status=0
 for name in "${names[@]}"; do
 	s="$D/$name"
-	grep -v '^#' "$s/expect.tsv" | sed '/^$/d' | sort > "$T/$name.expect"
+	expect=expect.tsv; extract=leads
+	[ -f "$s/expect-kinds.tsv" ] && { expect=expect-kinds.tsv; extract=kinds; }
+	grep -v '^#' "$s/$expect" | sed '/^$/d' | sort > "$T/$name.expect"
 	cat > "$T/$name.yml" <<YAML
 rules: [$s/rules]
 spool: {dir: $T/$name.spool}
 YAML
 	[ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" >> "$T/$name.yml"
+	[ -f "$s/config.yml" ] && cat "$s/config.yml" >> "$T/$name.yml"
 	"$SPOORD" --replay -c "$T/$name.yml" "$s/events.jsonl" > /dev/null 2> "$T/$name.err" ||
 		{ cat "$T/$name.err"; fail "$name: --replay failed"; }
-	leads "$T/$name.spool/leads.jsonl" > "$T/$name.got"
+	$extract "$T/$name.spool/leads.jsonl" > "$T/$name.got"
 	if ! diff -u "$T/$name.expect" "$T/$name.got" > "$T/$name.diff"; then
 		echo "FAIL $name (replay): expected vs written leads:"; cat "$T/$name.diff"; status=1
 	else
@@ -37,7 +51,8 @@ YAML
 	[ -f "$s/replay-only" ] && continue
 	for framing in lf octet; do
 		start_spoord "rules: [$s/rules]
-$( [ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" )"
+$( [ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" )
+$( [ -f "$s/config.yml" ] && cat "$s/config.yml" )"
 		if [ $framing = lf ]; then
 			socat -u "FILE:$s/events.jsonl" "TCP:127.0.0.1:$PORT"
 		else
@@ -47,13 +62,13 @@ $( [ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" )"
 		n=$(grep -c . "$s/events.jsonl")
 		wait_metric spoor_events_received_total "" "$n"
 		stop_spoord || fail "$name: spoord did not exit 0"
-		leads "$T/spool/leads.jsonl" > "$T/$name.live"
+		$extract "$T/spool/leads.jsonl" > "$T/$name.live"
 		if ! diff -u "$T/$name.expect" "$T/$name.live" > "$T/$name.diff"; then
 			echo "FAIL $name (live, $framing):"; cat "$T/$name.diff"; status=1
 		else
 			echo "ok   $name (live, $framing)"
 		fi
-		rm -rf "$T/spool"
+		rm -rf "$T/spool" "$T/state"  # each run starts without the previous one's correlation state
 	done
 done
 [ $status -eq 0 ] || fail "scenarios differ"

@@ -571,7 +571,7 @@ START_TEST(test_shipped_config_has_every_key)
                 ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
                 keys++;
         }
-        ck_assert_uint_eq(keys, 24);
+        ck_assert_uint_eq(keys, 38);
 }
 END_TEST
 
@@ -674,6 +674,38 @@ START_TEST(test_split_address_small_buffer)
 }
 END_TEST
 
+/* Noise (suppression, escalation): defaults, nested sections, bounds. */
+START_TEST(test_noise_keys)
+{
+        struct config *c = load_ok("{}\n");
+        struct config_error err = { "" };
+        struct config *bad = NULL;
+
+        ck_assert_uint_eq(c->suppress_s, 0);
+        ck_assert_uint_eq(c->escalation.window_s, 3600);
+        ck_assert_uint_eq(c->escalation.score_threshold, 0);
+        ck_assert_uint_eq(c->escalation.tactic_threshold, 3);
+        ck_assert_uint_eq(c->escalation.scores[0], 1);
+        ck_assert_uint_eq(c->escalation.scores[2], 5);
+        ck_assert_uint_eq(c->escalation.scores[4], 20);
+        config_free(c);
+        c = load_ok("suppress: 1h\nescalation:\n  window: 30m\n  score_threshold: 30\n  tactic_threshold: 0\n"
+                    "  scores: {high: 12, informational: 0}\n");
+        ck_assert_uint_eq(c->suppress_s, 3600);
+        ck_assert_uint_eq(c->escalation.window_s, 1800);
+        ck_assert_uint_eq(c->escalation.score_threshold, 30);
+        ck_assert_uint_eq(c->escalation.tactic_threshold, 0);
+        ck_assert_uint_eq(c->escalation.scores[3], 12);
+        ck_assert_uint_eq(c->escalation.scores[0], 0);
+        ck_assert_uint_eq(c->escalation.scores[1], 2);
+        config_free(c);
+        ck_assert_int_eq(config_load(write_conf("escalation:\n  tactic_threshold: 1\n"), &bad, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "escalation.tactic_threshold: 1 is out of range (0 or 2..15)"));
+        ck_assert_int_eq(config_load(write_conf("escalation:\n  scores: {severe: 3}\n"), &bad, &err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "escalation.scores.severe: unknown key"));
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -693,6 +725,7 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_spool_keys);
         tcase_add_loop_test(tc, test_fsync_values, 0, (int)ELEMENTSOF(fsync_cases));
         tcase_add_test(tc, test_placeholders);
+        tcase_add_test(tc, test_noise_keys);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");

@@ -652,6 +652,39 @@ START_TEST(test_skew)
 }
 END_TEST
 
+/* Idle input moves event time by the processing time elapsed since the
+ * newest event, not to the wall clock: a forwarder catching up on events
+ * days old is not all late (regression: the live tick once set the
+ * watermark to now - lateness and dropped every old event). */
+START_TEST(test_idle_backlog)
+{
+        struct corr_spec sp = { CORR_EVENT_COUNT, 1, S(60), cond1(CORR_GTE, 2) };
+        const int64_t now = S(1700000000), old = now - S(4 * 86400);
+        struct corr_event ev = { .recv_us = now };
+        const struct corr_stats *st;
+        struct harness h;
+
+        h_init(&h, &sp, 1, S(300));
+        st = correlator_stats(h.c);
+        correlator_advance(h.c, now);                   /* nothing seen: nothing moves */
+        ev.time_us = old;
+        correlator_observe(h.c, 0, "backlog", &ev, NULL);
+        correlator_advance(h.c, now + S(10));           /* 10 s idle */
+        ev.time_us = old + S(5);
+        ev.recv_us = now + S(10);
+        correlator_observe(h.c, 0, "backlog", &ev, NULL);
+        ck_assert_uint_eq(st->late, 0);
+        ck_assert_uint_eq(st->dropped, 0);
+        ck_assert_uint_eq(h.n, 1);
+        /* idle longer than lateness + timespan: the old window is decided */
+        correlator_advance(h.c, now + S(10) + S(400));
+        ev.time_us = old + S(6);
+        correlator_observe(h.c, 0, "backlog", &ev, NULL);
+        ck_assert_uint_eq(st->late, 1);
+        h_free(&h);
+}
+END_TEST
+
 /* ---- bounds ----------------------------------------------------------------------- */
 
 START_TEST(test_eviction)
@@ -1080,6 +1113,7 @@ static Suite *correlate_suite(void)
                 { "close_next_window", test_close_next_window, 0 },
                 { "late", test_late, 0 },
                 { "skew", test_skew, 0 },
+                { "idle_backlog", test_idle_backlog, 0 },
                 { "eviction", test_eviction, 60 },
                 { "events_bounded", test_events_bounded, 0 },
                 { "overflow", test_overflow, 60 },

@@ -340,6 +340,152 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* ---- noise: summary and escalation ---------------------------------- */
+
+static struct corr_event noise_event(const char *host, uint64_t rec, int64_t t)
+{
+        struct corr_event e = { .time_us = t, .record_id = rec, .has_record_id = true, .event_id = 4698 };
+
+        snprintf(e.host, sizeof(e.host), "%s", host);
+        snprintf(e.channel, sizeof(e.channel), "Security");
+        return e;
+}
+
+/* rc and the line of a record builder (called before: arguments are
+ * evaluated in any order) as JSON; frees the line. */
+static struct json_object *parse_line(int rc, char **out, const size_t *len)
+{
+        struct json_object *o;
+
+        ck_assert_int_eq(rc, 0);
+        ck_assert_ptr_nonnull(*out);
+        ck_assert_uint_eq(strlen(*out), *len);
+        ck_assert_ptr_null(memchr(*out, '\n', *len));
+        o = json_tokener_parse(*out);
+        ck_assert_msg(o != NULL, "not JSON: %s", *out);
+        free(*out);
+        *out = NULL;
+        return o;
+}
+
+/* The id of corr_events is the id record_lead_correlation writes. */
+START_TEST(test_id_events_is_correlation_id)
+{
+        struct corr_event evs[2] = { noise_event("ws1", 7, T_EVENT), noise_event("ws2", 9, T_EVENT + 1) };
+        struct sigma_corr c = { .meta = &rule, .spec = { .type = CORR_EVENT_COUNT, .nrefs = 1 } };
+        struct corr_fire f = { .key = "bob\x1f", .events = evs, .nevents = 2, .count = 2,
+                               .first_us = T_EVENT, .last_us = T_EVENT + 1 };
+        char id[RECORD_ID_LEN + 1], *out = NULL;
+        size_t len = 0;
+        int rc;
+        _cleanup_json_ struct json_object *o = NULL;
+
+        rc = record_lead_correlation(&c, &f, NULL, NULL, T_EMIT, &out, &len);
+        o = parse_line(rc, &out, &len);
+        record_lead_id_events(rule.id, "correlation", f.key, evs, 2, id);
+        ck_assert_str_eq(get_str(o, "id"), id);
+}
+END_TEST
+
+START_TEST(test_summary_shape)
+{
+        static const char ids[2][RECORD_ID_LEN + 1] = { "00000000000000000000000000000002",
+                                                       "00000000000000000000000000000003" };
+        const char *names[] = { "host" }, *values[] = { "ws1" };
+        struct corr_event ev = noise_event("ws1", 2, T_EVENT + 60000000);
+        struct record_summary sm = {
+                .rule = &rule, .suppressed_kind = "match", .host = "ws1", .group_key = "ws1",
+                .group_names = names, .group_values = values, .ngroup = 1,
+                .lead_id = "00000000000000000000000000000001", .opened_us = T_EVENT, .window_us = 3600000000,
+                .count = 4, .first_us = T_EVENT + 60000000, .last_us = T_EVENT + 240000000,
+                .ids = ids, .nids = 2, .event = &ev, .ended = "window",
+        };
+        char *out = NULL, id2[RECORD_ID_LEN + 1];
+        size_t len = 0;
+        int rc;
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *e;
+
+        rc = record_lead_summary(&sm, T_EMIT, &out, &len);
+        o = parse_line(rc, &out, &len);
+        ck_assert_str_eq(get_str(o, "type"), "lead");
+        ck_assert_str_eq(get_str(o, "kind"), "summary");
+        ck_assert_str_eq(get_str(o, "suppressed_kind"), "match");
+        ck_assert_str_eq(get_str(o, "host"), "ws1");
+        ck_assert_str_eq(get_str(get(o, "rule", json_type_object), "id"), rule.id);
+        ck_assert_str_eq(get_str(get(o, "group", json_type_object), "host"), "ws1");
+        ck_assert_int_eq(json_object_get_int64(get(o, "count", json_type_int)), 4);
+        ck_assert_str_eq(get_str(o, "first"), "2026-11-22T10:12:12.345Z");
+        ck_assert_str_eq(get_str(o, "last"), "2026-11-22T10:15:12.345Z");
+        ck_assert_str_eq(get_str(o, "time"), "2026-11-22T10:15:12.345Z");
+        ck_assert_str_eq(get_str(get(o, "window", json_type_object), "opened"), "2026-11-22T10:11:12.345Z");
+        ck_assert_int_eq(json_object_get_int64(get(get(o, "window", json_type_object), "seconds", json_type_int)),
+                         3600);
+        ck_assert_str_eq(get_str(o, "lead"), "00000000000000000000000000000001");
+        ck_assert_int_eq(json_object_array_length(get(o, "suppressed_ids", json_type_array)), 2);
+        ck_assert_str_eq(get_str(o, "ended"), "window");
+        e = json_object_array_get_idx(get(o, "events", json_type_array), 0);
+        ck_assert_int_eq(json_object_get_int64(get(e, "record_id", json_type_int)), 2);
+        ck_assert_str_eq(get_str(o, "why"), "4 more leads of Scheduled task created for host=ws1 between "
+                                            "2026-11-22T10:12:12.345Z and 2026-11-22T10:15:12.345Z were suppressed");
+        /* deterministic, and not the id of a lead */
+        {
+                _cleanup_json_ struct json_object *o2 = NULL;
+
+                rc = record_lead_summary(&sm, T_EMIT + 5, &out, &len);
+                o2 = parse_line(rc, &out, &len);
+                ck_assert_str_eq(get_str(o, "id"), get_str(o2, "id"));
+        }
+        record_lead_id_events(rule.id, "match", "ws1", &ev, 1, id2);
+        ck_assert_str_ne(get_str(o, "id"), id2);
+        sm.event = NULL;
+        ck_assert_int_eq(record_lead_summary(&sm, T_EMIT, &out, &len), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_escalation_shape)
+{
+        static const char ids[3][RECORD_ID_LEN + 1] = { "a", "b", "c" };
+        const char *tactics[] = { "persistence", "privilege-escalation", "discovery" };
+        struct corr_event evs[3] = { noise_event("ws1", 1, T_EVENT), noise_event("ws1", 2, T_EVENT + 1),
+                                     noise_event("ws1", 3, T_EVENT + 2) };
+        struct record_escalation x = {
+                .host = "ws1", .score = 9, .score_threshold = 0, .tactics = tactics, .ntactics = 3,
+                .tactic_threshold = 3, .by_tactics = true, .window_us = 3600000000, .first_us = T_EVENT,
+                .last_us = T_EVENT + 2, .ids = ids, .events = evs, .nleads = 3,
+        };
+        char *out = NULL;
+        size_t len = 0;
+        int rc;
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *r, *e;
+
+        rc = record_lead_escalation(&x, T_EMIT, &out, &len);
+        o = parse_line(rc, &out, &len);
+        ck_assert_str_eq(get_str(o, "kind"), "escalation");
+        r = get(o, "rule", json_type_object);
+        ck_assert_str_eq(get_str(r, "id"), RECORD_ESCALATION_RULE_ID);
+        ck_assert_str_eq(get_str(r, "title"), "Host escalated: 3 ATT&CK tactics");
+        ck_assert_str_eq(get_str(r, "level"), "high");
+        ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(get(r, "tags", json_type_array), 1)),
+                         "attack.privilege-escalation");
+        ck_assert_str_eq(get_str(o, "host"), "ws1");
+        ck_assert_int_eq(json_object_get_int64(get(o, "score", json_type_int)), 9);
+        ck_assert_int_eq(json_object_get_int64(get(o, "count", json_type_int)), 3);
+        ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(get(o, "tactics", json_type_array), 2)),
+                         "discovery");
+        ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(get(o, "leads", json_type_array), 0)),
+                         "a");
+        e = json_object_array_get_idx(get(o, "events", json_type_array), 0);
+        ck_assert_int_eq(json_object_get_int64(get(e, "record_id", json_type_int)), 1);
+        ck_assert_int_eq(json_object_array_length(get(o, "events", json_type_array)), 3);
+        ck_assert_str_eq(get_str(o, "why"), "ws1: leads span 3 ATT&CK tactics (persistence, privilege-escalation, "
+                                            "discovery) (threshold 3); score 9; 3 leads within 1h");
+        x.nleads = 0;
+        ck_assert_int_eq(record_lead_escalation(&x, T_EMIT, &out, &len), -EINVAL);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
         Suite *s = suite_create("record");
@@ -355,6 +501,9 @@ static Suite *record_suite(void)
         tcase_add_test(tc, test_field_selection);
         tcase_add_test(tc, test_nul_and_escaping);
         tcase_add_test(tc, test_bad_arguments);
+        tcase_add_test(tc, test_id_events_is_correlation_id);
+        tcase_add_test(tc, test_summary_shape);
+        tcase_add_test(tc, test_escalation_shape);
         suite_add_tcase(s, tc);
         return s;
 }
