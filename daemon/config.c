@@ -123,6 +123,10 @@ const struct config_key config_keys[] = {
           .def = "256MiB", .min = 1 * MiB, .max = 64 * 1024 * MiB, .reloadable = true,
           .doc = "Memory for correlation windows; above it the least recently active groups are evicted "
                  "(counted); a reload applies it" },
+        { .path = "limits.max_first_seen", .type = CONFIG_UINT, C_OFF(limits.max_first_seen),
+          .def = "1000000", .min = 1000, .max = 100000000, .reloadable = true,
+          .doc = "Entries (correlation x group x combination of fields) that first_seen correlations "
+                 "remember; above it the least recently seen are evicted (counted); a reload applies it" },
         { .path = "time", .type = CONFIG_SECTION, .reloadable = true,
           .doc = "Event time for correlation windows" },
         { .path = "time.allowed_lateness", .type = CONFIG_DURATION, C_OFF(time.allowed_lateness_s),

@@ -126,6 +126,12 @@ void metrics_render(FILE *out)
         fprintf(out, "spoor_state_saves_total{result=\"failed\"} %" PRIu64 "\n", metrics.state_saves_failed);
         metrics_one(out, "spoor_state_restored_windows", "gauge",
                     "Correlation windows restored from the state file at start.", metrics.state_restored_windows);
+        metrics_one(out, "spoor_first_seen_entries", "gauge",
+                    "first_seen baseline entries (correlation x group x combination of fields).",
+                    metrics.first_seen_entries);
+        metrics_one(out, "spoor_first_seen_evicted_total", "counter",
+                    "first_seen entries evicted by limits.max_first_seen (least recently seen first).",
+                    metrics.first_seen_evicted);
         metrics_head(out, "spoor_events_dialect_total", "counter", "Accepted events by input dialect.");
         for (int d = 0; d < _DIALECT_MAX; d++)
                 fprintf(out, "spoor_events_dialect_total{dialect=\"%s\"} %" PRIu64 "\n",

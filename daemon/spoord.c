@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "spoor/cleanup.h"
+#include "spoor/firstseen.h"
 #include "spoor/log.h"
 #include "spoor/spoord.h"
 #include "spoor/state.h"
@@ -18,6 +19,7 @@
 
 #define STATUS_INTERVAL_S 5
 #define STATE_FILE "correlation.state"
+#define FS_STATE_FILE "first_seen.state"
 #define STATE_LOG_KEY 310
 
 static void spoord_event(void *ud, struct winevent *ev)
@@ -44,12 +46,24 @@ static int spoord_state_fill(void *ud, struct state_writer *w)
         return engine_state_save(ud, w);
 }
 
+static int spoord_fs_fill(void *ud, struct state_writer *w)
+{
+        return engine_first_seen_save(ud, w);
+}
+
 static void spoord_state_save(struct spoord *d)
 {
         int r;
 
         if (d->state_dirfd < 0)
                 return;
+        /* the first_seen baselines, in their own file (include/spoor/firstseen.h) */
+        r = state_save(d->state_dirfd, FS_STATE_FILE, spoord_fs_fill, &d->engine);
+        if (r < 0) {
+                metrics.state_saves_failed++;
+                log_limited(STATE_LOG_KEY + 1, LOG_ERR, "state: cannot save %s/%s: %s", d->state_dir,
+                            FS_STATE_FILE, strerror(-r));
+        }
         r = state_save(d->state_dirfd, STATE_FILE, spoord_state_fill, &d->engine);
         if (r < 0) {
                 metrics.state_saves_failed++;
@@ -124,6 +138,62 @@ static void spoord_state_restore(struct spoord *d)
                          d->state_dir, STATE_FILE, why, d->state_dir, aside);
 }
 
+/* Restore first_seen.state like correlation.state: missing = first start,
+ * unusable = moved aside, baselines start empty (and learn again). */
+static void spoord_fs_restore(struct spoord *d)
+{
+        _cleanup_free_ void *buf = NULL;
+        struct state_reader rd;
+        const struct firstseen_stats *st;
+        const char *why;
+        char aside[512];
+        size_t len = 0;
+        int r = state_read(d->state_dirfd, FS_STATE_FILE, &buf, &len);
+
+        if (r == -ENOENT) {
+                if (d->engine.fs)
+                        log_info("state: no %s/%s yet (first start): first_seen baselines start empty",
+                                 d->state_dir, FS_STATE_FILE);
+                return;
+        }
+        if (r == -ELOOP)
+                why = "a symbolic link";
+        else if (r == -EINVAL)
+                why = "not a regular file";
+        else if (r < 0) {
+                log_warn("state: cannot read %s/%s: %s; first_seen baselines start empty", d->state_dir,
+                         FS_STATE_FILE, strerror(-r));
+                return;
+        } else {
+                r = state_reader_open(&rd, buf, len);
+                if (r == 0) {
+                        r = engine_first_seen_restore(&d->engine, &rd);
+                        if (r == -ENOMEM) {
+                                log_warn("state: %s/%s: out of memory while restoring; first_seen baselines "
+                                         "start empty", d->state_dir, FS_STATE_FILE);
+                                return;
+                        }
+                }
+                why = rd.why;
+        }
+        if (r == 0) {
+                if (!d->engine.fs)
+                        return;
+                st = firstseen_stats(d->engine.fs);
+                log_notice("state: restored %" PRIu64 " first_seen entries from %s/%s (%" PRIu64
+                           " dropped: their correlations are gone or changed; %" PRIu64 " older than history)",
+                           st->restored, d->state_dir, FS_STATE_FILE, st->restore_dropped, st->expired);
+                return;
+        }
+        r = state_move_aside(d->state_dirfd, FS_STATE_FILE, aside, sizeof(aside));
+        if (r < 0)
+                log_warn("state: %s/%s is unusable (%s) and cannot be moved aside (%s); first_seen baselines "
+                         "start empty", d->state_dir, FS_STATE_FILE, why, strerror(-r));
+        else
+                log_warn("state: %s/%s is unusable (%s): moved aside to %s/%s; first_seen baselines start empty",
+                         d->state_dir, FS_STATE_FILE, why, d->state_dir, aside);
+}
+
 static int spoord_state_setup(struct spoord *d)
 {
         struct timeval tv = { (time_t)d->cfg->state_interval_s, 0 };
@@ -140,6 +210,7 @@ static int spoord_state_setup(struct spoord *d)
         }
         d->state_dirfd = fd;
         spoord_state_restore(d);
+        spoord_fs_restore(d);
         d->state_timer = event_new(d->base, -1, EV_PERSIST, spoord_state_cb, d);
         if (!d->state_timer)
                 return -ENOMEM;
@@ -400,6 +471,9 @@ static void spoord_teardown(struct spoord *d)
         http_close(d);
         if (d->base)
                 conn_drain_all(d);
+        /* the processing time since the last tick moves the watermarks, as a
+         * tick would: what it passed is decided, the rest is saved */
+        engine_advance(&d->engine, timefmt_now_us());
         spoord_state_save(d);           /* after the drain: its events are in the windows */
         if (d->state_timer)
                 event_free(d->state_timer);

@@ -11,20 +11,26 @@
  *  - Windows are anchored at observations: an observation at t considers
  *    [t - timespan, t], bounds included (timespan 60 s: 0 s and 60 s are in
  *    one window, 0 s and 61 s are not).
- *  - Decided on arrival: event_count / value_count whose criteria are all
- *    gt / gte, temporal, temporal_ordered.  When an observation arrives, the
- *    windows anchored at it and at every later observation within timespan
- *    (an out-of-order arrival can complete those) are evaluated oldest
- *    first; the first that holds fires, and every observation in it is
- *    consumed (removed), so the same observations never fire twice.  For
- *    temporal_ordered the fired window is the chain's span [first rule's
- *    observation, last rule's observation].  With
- *    in-order arrival a gte N fire therefore has exactly N observations.
- *    The order of arrival matters for these: a late observation cannot
- *    undo a fire that consumed its would-be partners (0 s, 10 s, 50 s with
- *    gte 2: in order {0,10} fires and 50 waits; if 0 s arrives last {10,50}
- *    fires and 0 s waits).  Only the close-decided types below are
- *    independent of the arrival order within the allowed lateness.
+ *  - Decided in watermark order ("on arrival" in the code, for history):
+ *    event_count / value_count whose criteria are all gt / gte, temporal,
+ *    temporal_ordered.  Observations are buffered in the window (sorted by
+ *    (time, ref)); [0, proc) are decided, [proc, n) pending.  Once the
+ *    watermark passes the next pending time point t (the group's deadline
+ *    in the heap), every observation at t joins the decided prefix and the
+ *    window [t - timespan, t] of decided, unconsumed observations is
+ *    evaluated (an incremental aggregate, the tail); when it holds it fires
+ *    and every observation in it is consumed (removed), so the same
+ *    observations never fire twice.  This is exactly what an in-order
+ *    stream would do, so the result does not depend on the arrival order
+ *    within the allowed lateness.  For temporal_ordered the fired window is
+ *    the chain's span [first rule's observation, t].
+ *  - Late observations for these: accepted while t ≥ done_until (the
+ *    group's last decided time point; equal: that time point is decided
+ *    again with the newcomer), which is what chaining needs (a fire at t is
+ *    delivered once the watermark passed t); older ones are dropped.
+ *  - Order of the decisions: the heap pops (deadline, ci, key), one step
+ *    (one time point, one close-decided window, one drop of the front) at a
+ *    time, and the fires of a step are delivered before the next step.
  *  - temporal_ordered: the referenced rules in the written order with
  *    non-decreasing event times (equal times count as ordered: event times
  *    have a resolution, arrival order is not evidence); B before A never
@@ -44,32 +50,41 @@
  *    Percentile: nearest rank.  event_count fires carry aggregate = count.
  *  - Watermark (one per correlator = one shard): max(previous, highest
  *    accepted event time - allowed_lateness), and on correlator_advance
- *    max(previous, now - allowed_lateness); INT64_MAX flushes everything
- *    (every window is decided, every group freed; later observations are
- *    late and dropped).
+ *    max(previous, newest event time + processing time since it -
+ *    allowed_lateness); INT64_MAX flushes everything (every pending
+ *    observation and window is decided, every group freed; observations
+ *    made by fire callbacks during the flush are still decided, later ones
+ *    are dropped).
  *  - Late (time < watermark): counted in stats.late.  If it is older than
  *    watermark - timespan no open window can contain it: dropped.  Else it
  *    joins its window like any other, except that a close-decided window
- *    ignores observations ≤ decided_until (stats.dropped): decided windows
- *    are never reopened or extended.
+ *    ignores observations ≤ decided_until and a threshold / temporal one
+ *    observations < done_until (stats.dropped): decided windows are never
+ *    reopened or extended.
  *  - Skew: time > recv + max_future (recv_us > 0 only) → stats.skewed; it
- *    joins its window but does not move the watermark.
+ *    joins its window but does not move the watermark: it is decided when
+ *    the watermark reaches it.
  *  - Re-entrancy: fires are queued with copies of the key and events, and
- *    delivered once the outermost observe / advance has finished updating
- *    state; a callback may observe (chaining) or advance, and the fires that
- *    causes are delivered by the same loop, in order.
+ *    delivered by the outermost observe / advance between two steps (state
+ *    consistent); a callback may observe (chaining) or advance: that only
+ *    updates state, and what it makes due is decided by the same loop, in
+ *    order.  Callbacks never nest.
  *  - Bounds: max_groups windows (LRU eviction; the evicted window is not
  *    decided: stats.evicted); max_events_per_window full events per window
- *    (the oldest kept; an on-arrival fire always lists the event that
- *    completed it); WINDOW_MAX_OBS observations per window.
+ *    (first come, first kept; a threshold / temporal fire lists the event
+ *    that completed it when its details were kept); WINDOW_MAX_OBS
+ *    observations per window (thresholds / temporal drop the oldest, even
+ *    if pending).
  *  - max_state_bytes: after each observation, the least recently active
  *    groups other than the one just updated are evicted (stats.evicted)
  *    until state_bytes is back under the bound; state_bytes_peak is
  *    sampled there, so it shows what the bound allowed.
  *  - Persistence (correlator_save / correlator_restore): windows are
  *    written least recently active first, so restoring them in order
- *    rebuilds the LRU list; the per-group tail aggregate is not saved but
- *    marked dirty (rebuilt on the next in-order arrival); kept event
+ *    rebuilds the LRU list; pending observations, the decided prefix
+ *    (proc) and done_until are saved (format version 2); the per-group tail
+ *    aggregate is not saved but marked dirty (rebuilt at the next decided
+ *    time point); kept event
  *    details travel with their observations.  The SipHash key is saved:
  *    value_count holds only hashes of values.  A window whose rule id is
  *    not loaded, or whose correlation changed type or number of
@@ -79,8 +94,9 @@
  *    buffers) until the watermark passes its last observation + timespan,
  *    so a busy group does not allocate per fire; then it is freed.
  *
- * Cost per observation: O(log n) plus, for out-of-order arrivals and for
- * temporal_ordered, O(observations within timespan of it). */
+ * Cost per observation: O(log n) (insert, heap) plus O(log groups) per
+ * decided time point, plus, for out-of-order arrivals (the shift) and for
+ * temporal_ordered (the chain search), O(observations within timespan). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -98,7 +114,9 @@
 #define CORR_DEFAULT_GROUPS 100000
 #define CORR_DEFAULT_EVENTS 32
 #define CORR_DEFAULT_STATE_BYTES ((size_t)256 * 1024 * 1024)
-#define CORR_STATE_MAGIC 0x52524f43u    /* "CORR" */
+#define CORR_STATE_MAGIC_V1 0x52524f43u /* "CORR": version 1, no version field */
+#define CORR_STATE_MAGIC 0x57524f43u    /* "CORW", then a u32 version */
+#define CORR_STATE_VERSION 2u
 #define CORR_STATE_MAX_KEY (64u * 1024u)
 #define CORR_STATE_MAX_ID 4096u
 #define CORR_MIN_BUCKETS 64
@@ -114,9 +132,11 @@ struct group {
         size_t ci;
         size_t bytes;                   /* accounted in state_bytes */
         struct window w;
-        struct wagg tail;               /* on arrival, in order: observations of [t - timespan, t] */
+        int64_t done_until;             /* on arrival: the last time point processed */
+        struct wagg tail;               /* on arrival: processed observations of [t - timespan, t] */
         uint32_t tail_lo;               /* index of the tail's first observation */
-        bool tail_dirty;                /* rebuild on the next in-order arrival */
+        uint32_t proc;                  /* on arrival: [0, proc) processed, [proc, n) pending */
+        bool tail_dirty;                /* rebuild on the next processed time point */
         size_t keylen;
         char key[];
 };
@@ -144,8 +164,6 @@ struct correlator {
         int64_t max_time;               /* newest non-skewed event time observed */
         int64_t max_time_recv;          /* its receive time (the processing clock then); 0 = unknown */
 
-        struct wagg scratch;            /* out-of-order evaluation */
-        uint16_t scratch_refs;
         struct vset vscratch;
         double *nums;
         size_t nums_cap;
@@ -324,13 +342,24 @@ static void corr_account(struct correlator *c, struct group *g)
                 g->bytes = nb;
         }
         c->fixed_bytes = sizeof(*c) + c->nspecs * sizeof(bool) + c->nbuckets * sizeof(*c->buckets) +
-                         c->heap_cap * sizeof(*c->heap) + wagg_bytes(&c->scratch) + vset_bytes(&c->vscratch) +
+                         c->heap_cap * sizeof(*c->heap) + vset_bytes(&c->vscratch) +
                          c->nums_cap * sizeof(double) + c->o.max_events_per_window * sizeof(struct corr_event) +
                          c->pend_cap * sizeof(struct pending);
         c->st.state_bytes = c->fixed_bytes + c->group_bytes;
 }
 
 /* ---- heap of deadlines ------------------------------------------------------ */
+
+/* Heap order: deadline, then (correlation, group key), so groups due at
+ * the same time are processed — and fire — in a deterministic order. */
+static bool grp_before(const struct group *a, const struct group *b)
+{
+        if (a->deadline != b->deadline)
+                return a->deadline < b->deadline;
+        if (a->ci != b->ci)
+                return a->ci < b->ci;
+        return strcmp(a->key, b->key) < 0;
+}
 
 static void heap_set(struct correlator *c, size_t i, struct group *g)
 {
@@ -344,7 +373,7 @@ static void heap_up(struct correlator *c, size_t i)
 
         while (i > 0) {
                 size_t p = (i - 1) / 2;
-                if (c->heap[p]->deadline <= g->deadline)
+                if (!grp_before(g, c->heap[p]))
                         break;
                 heap_set(c, i, c->heap[p]);
                 i = p;
@@ -358,13 +387,13 @@ static void heap_down(struct correlator *c, size_t i)
 
         for (;;) {
                 size_t l = 2 * i + 1, m = i;
-                int64_t md = g->deadline;
+                const struct group *mg = g;
 
-                if (l < c->heap_n && c->heap[l]->deadline < md) {
+                if (l < c->heap_n && grp_before(c->heap[l], mg)) {
                         m = l;
-                        md = c->heap[l]->deadline;
+                        mg = c->heap[l];
                 }
-                if (l + 1 < c->heap_n && c->heap[l + 1]->deadline < md)
+                if (l + 1 < c->heap_n && grp_before(c->heap[l + 1], mg))
                         m = l + 1;
                 if (m == i)
                         break;
@@ -401,6 +430,10 @@ static void group_schedule(struct correlator *c, struct group *g)
                 d = sat_add(g->decided_until, s->timespan_us);
         else
                 d = sat_add(g->max_us, s->timespan_us);
+        /* on arrival: the next pending time point is due as soon as the
+         * watermark passes it */
+        if (c->on_arrival[g->ci] && g->proc < g->w.n && window_time(&g->w, g->proc) < d)
+                d = window_time(&g->w, g->proc);
         g->deadline = d;
         if (g->heap_idx == SIZE_MAX) {
                 g->heap_idx = c->heap_n++;
@@ -535,6 +568,7 @@ static struct group *group_get(struct correlator *c, size_t ci, const char *key)
         window_init(&g->w);
         g->heap_idx = SIZE_MAX;
         g->decided_until = INT64_MIN;
+        g->done_until = INT64_MIN;
         g->max_us = INT64_MIN;
         g->hash = h;
         g->ci = ci;
@@ -551,14 +585,13 @@ static struct group *group_get(struct correlator *c, size_t ci, const char *key)
 /* ---- fires ------------------------------------------------------------------ */
 
 /* Queue a fire for observations [lo, hi) of g.  `trig` (an index, or
- * SIZE_MAX) is the observation that completed it: always listed, from `ev`
- * when its details were not kept. */
-static void corr_fire(struct correlator *c, struct group *g, size_t lo, size_t hi, size_t trig,
-                      const struct corr_event *ev, double aggregate)
+ * SIZE_MAX) is the observation that completed it: listed (ahead of older
+ * kept events when the list is full) when its details were kept. */
+static void corr_fire(struct correlator *c, struct group *g, size_t lo, size_t hi, size_t trig, double aggregate)
 {
         const struct window *w = &g->w;
         size_t max = c->o.max_events_per_window, nev = 0;
-        bool want_trig = trig >= lo && trig < hi;
+        bool want_trig = trig >= lo && trig < hi && window_at(w, trig)->slot >= 0;
         struct pending *pe;
         char *mem;
 
@@ -567,8 +600,8 @@ static void corr_fire(struct correlator *c, struct group *g, size_t lo, size_t h
                 return;
         for (size_t i = lo; i < hi && nev < max; i++) {
                 const struct wobs *o = window_at(w, i);
-                if (i == trig) {
-                        c->evbuf[nev++] = o->slot >= 0 ? *window_slot(w, o->slot) : *ev;
+                if (i == trig && o->slot >= 0) {
+                        c->evbuf[nev++] = *window_slot(w, o->slot);
                         want_trig = false;
                 } else if (o->slot >= 0 && nev + want_trig < max) {
                         c->evbuf[nev++] = *window_slot(w, o->slot);
@@ -601,18 +634,36 @@ static void corr_fire(struct correlator *c, struct group *g, size_t lo, size_t h
         };
 }
 
-static void corr_deliver(struct correlator *c)
+static void group_expire(struct correlator *c, struct group *g);
+
+static bool corr_due(const struct correlator *c)
+{
+        return c->heap_n > 0 && (c->watermark == INT64_MAX || c->heap[0]->deadline < c->watermark);
+}
+
+/* Decide everything the watermark passed, one time point of one group at a
+ * time in heap order (deadline, correlation, group key), delivering the
+ * fires of each step before the next: a callback that observes (chaining)
+ * or advances only updates state, and what that makes due is decided by
+ * this same loop, in order.  Callbacks never nest. */
+static void corr_run(struct correlator *c)
 {
         if (c->depth || c->delivering)
                 return;
         c->delivering = true;
-        while (c->pend_head < c->pend_n) {
-                struct pending pe = c->pend[c->pend_head++];
+        for (;;) {
+                if (c->pend_head < c->pend_n) {
+                        struct pending pe = c->pend[c->pend_head++];
 
-                c->o.fire(c->o.ud, &pe.f);
-                free(pe.mem);
+                        c->o.fire(c->o.ud, &pe.f);
+                        free(pe.mem);
+                        continue;
+                }
+                c->pend_head = c->pend_n = 0;
+                if (!corr_due(c))
+                        break;
+                group_expire(c, c->heap[0]);
         }
-        c->pend_head = c->pend_n = 0;
         c->delivering = false;
 }
 
@@ -637,100 +688,32 @@ static double agg_value(const struct corr_spec *s, const struct wagg *a)
         }
 }
 
-/* Remove [0, k) of an on-arrival window, keeping the tail consistent. */
+/* Remove [0, k) of an on-arrival window, keeping the tail and the
+ * processed prefix consistent. */
 static void group_drop_front(struct group *g, size_t k)
 {
-        for (size_t i = g->tail_lo; i < k; i++)
-                wagg_del(&g->tail, window_at(&g->w, i));
+        size_t pk = k < g->proc ? k : g->proc;
+
+        if (!g->tail_dirty)
+                for (size_t i = g->tail_lo; i < pk; i++)
+                        wagg_del(&g->tail, window_at(&g->w, i));
         g->tail_lo = k > g->tail_lo ? 0 : g->tail_lo - (uint32_t)k;
+        g->proc -= (uint32_t)pk;
         window_remove(&g->w, 0, k);
 }
 
-/* In-order arrival (appended at the end): the only window that contains
- * it is [t - timespan, t], tracked incrementally by the tail. */
-static bool arrive_tail(struct correlator *c, struct group *g, size_t *lo, size_t *hi, double *aggregate)
-{
-        const struct corr_spec *s = &c->specs[g->ci];
-        struct window *w = &g->w;
-        size_t p = w->n - 1;
-        int64_t from = sat_sub(window_time(w, p), s->timespan_us);
-
-        if (g->tail_dirty) {
-                wagg_clear(&g->tail);
-                g->tail_lo = (uint32_t)window_lower(w, from);
-                for (size_t i = g->tail_lo; i < w->n; i++)
-                        if (wagg_add(&g->tail, window_at(w, i)) < 0)
-                                return false;   /* stays dirty */
-                g->tail_dirty = false;
-        } else {
-                if (wagg_add(&g->tail, window_at(w, p)) < 0) {
-                        g->tail_dirty = true;
-                        return false;
-                }
-                while (window_time(w, g->tail_lo) < from)
-                        wagg_del(&g->tail, window_at(w, g->tail_lo++));
-        }
-        if (!agg_holds(s, &g->tail))
-                return false;
-        *lo = g->tail_lo;
-        *hi = w->n;
-        *aggregate = agg_value(s, &g->tail);
-        return true;
-}
-
-/* Out-of-order arrival at p: evaluate the windows anchored at p and at each
- * later observation within timespan, oldest first. */
-static bool arrive_slide(struct correlator *c, struct group *g, size_t p, size_t *lo_out, size_t *hi_out,
-                         double *aggregate)
+/* temporal_ordered at time point t (every observation ≤ t processed, none
+ * of the earlier time points completed a chain): a chain ref 0 ≤ … ≤ ref
+ * n-1 in time ending at t.  Greedy backwards gives the latest start; the
+ * fired window is the chain's span [start, t] (what lies between is
+ * consumed with it, an older stray observation is not). */
+static bool process_ordered(const struct correlator *c, const struct group *g, int64_t t, size_t *lo)
 {
         const struct corr_spec *s = &c->specs[g->ci];
         const struct window *w = &g->w;
-        struct wagg *a = &c->scratch;
-        int64_t t = window_time(w, p), e = t, limit = sat_add(t, s->timespan_us);
-        size_t lo = window_lower(w, sat_sub(t, s->timespan_us)), hi = lo;
-        bool hold = false;
+        int64_t cur = t, lowb = sat_sub(t, s->timespan_us);
 
-        a->nrefs = s->type == CORR_TEMPORAL ? (uint16_t)s->nrefs : 0;
-        a->distinct = s->type == CORR_VALUE_COUNT;
-        wagg_clear(a);
-        for (;;) {
-                int64_t from = sat_sub(e, s->timespan_us);
-
-                while (hi < w->n && window_time(w, hi) <= e)
-                        if (wagg_add(a, window_at(w, hi++)) < 0)
-                                goto out;
-                while (window_time(w, lo) < from)
-                        wagg_del(a, window_at(w, lo++));
-                if (agg_holds(s, a)) {
-                        hold = true;
-                        *lo_out = lo;
-                        *hi_out = hi;
-                        *aggregate = agg_value(s, a);
-                        break;
-                }
-                if (hi >= w->n || window_time(w, hi) > limit)
-                        break;
-                e = window_time(w, hi);
-        }
-out:
-        wagg_clear(a);
-        return hold;
-}
-
-/* temporal_ordered: a chain ref 0 ≤ … ≤ ref n-1 in time through the new
- * observation.  The latest-starting prefix (greedy backwards) and the
- * earliest-ending suffix (greedy forwards) give the shortest span; the
- * fired window is that span [start, end] (what lies between is consumed
- * with it, an older stray observation is not). */
-static bool arrive_ordered(struct correlator *c, struct group *g, size_t p, size_t *lo, size_t *hi)
-{
-        const struct corr_spec *s = &c->specs[g->ci];
-        const struct window *w = &g->w;
-        int64_t t = window_time(w, p), cur = t, start, lim, end;
-        int64_t lowb = sat_sub(t, s->timespan_us);
-        int r = window_at(w, p)->ref;
-
-        for (int rr = r - 1; rr >= 0; rr--) {
+        for (size_t rr = s->nrefs; rr-- > 0;) {
                 size_t i = window_upper(w, cur);
                 bool found = false;
 
@@ -747,47 +730,56 @@ static bool arrive_ordered(struct correlator *c, struct group *g, size_t p, size
                 if (!found)
                         return false;
         }
-        start = cur;
-        lim = sat_add(start, s->timespan_us);
-        cur = t;
-        for (size_t rr = (size_t)r + 1; rr < s->nrefs; rr++) {
-                bool found = false;
-
-                for (size_t i = window_lower(w, cur); i < w->n && window_time(w, i) <= lim; i++)
-                        if (window_at(w, i)->ref == rr) {
-                                cur = window_time(w, i);
-                                found = true;
-                                break;
-                        }
-                if (!found)
-                        return false;
-        }
-        end = cur;
-        *lo = window_lower(w, start);
-        *hi = window_upper(w, end);
+        *lo = window_lower(w, cur);
         return true;
 }
 
-static void group_arrive(struct correlator *c, struct group *g, size_t p, const struct corr_event *ev)
+/* Decide the next pending time point t of an on-arrival group (the
+ * watermark passed it): every observation at t joins the processed prefix,
+ * then the window [t - timespan, t] of processed, unconsumed observations
+ * is evaluated exactly as an in-order stream would; when it holds it fires
+ * and is consumed.  Observations with equal times are one time point, so
+ * their arrival order does not matter. */
+static void group_process(struct correlator *c, struct group *g)
 {
         const struct corr_spec *s = &c->specs[g->ci];
-        size_t lo = 0, hi = 0;
+        struct window *w = &g->w;
+        int64_t t = window_time(w, g->proc), from = sat_sub(t, s->timespan_us);
+        size_t first = g->proc, lo, hi;
         double aggregate = (double)s->nrefs;
-        bool fire;
 
-        if (s->type == CORR_TEMPORAL_ORDERED)
-                fire = arrive_ordered(c, g, p, &lo, &hi);
-        else if (p == g->w.n - 1)
-                fire = arrive_tail(c, g, &lo, &hi, &aggregate);
-        else {
-                g->tail_dirty = true;
-                fire = arrive_slide(c, g, p, &lo, &hi, &aggregate);
+        while (g->proc < w->n && window_time(w, g->proc) == t)
+                g->proc++;
+        g->done_until = t;
+        hi = g->proc;
+        if (s->type == CORR_TEMPORAL_ORDERED) {
+                if (!process_ordered(c, g, t, &lo))
+                        return;
+        } else {
+                if (g->tail_dirty) {
+                        wagg_clear(&g->tail);
+                        g->tail_lo = (uint32_t)window_lower(w, from);
+                        first = g->tail_lo;
+                        g->tail_dirty = false;
+                }
+                for (size_t i = first; i < hi; i++)
+                        if (wagg_add(&g->tail, window_at(w, i)) < 0) {
+                                g->tail_dirty = true;   /* rebuilt at the next time point */
+                                return;
+                        }
+                while (window_time(w, g->tail_lo) < from)
+                        wagg_del(&g->tail, window_at(w, g->tail_lo++));
+                if (!agg_holds(s, &g->tail))
+                        return;
+                lo = g->tail_lo;
+                aggregate = agg_value(s, &g->tail);
         }
-        if (!fire)
-                return;
-        corr_fire(c, g, lo, hi, p, ev, aggregate);
-        window_remove(&g->w, lo, hi);
-        g->tail_dirty = true;
+        corr_fire(c, g, lo, hi, hi - 1, aggregate);
+        window_remove(w, lo, hi);
+        g->proc = (uint32_t)lo;
+        if (s->type != CORR_TEMPORAL_ORDERED)
+                wagg_clear(&g->tail);
+        g->tail_lo = (uint32_t)lo;
 }
 
 /* ---- decided at close --------------------------------------------------------- */
@@ -823,7 +815,7 @@ static void group_decide(struct correlator *c, struct group *g)
                 break;
         }
         if (corr_cond_holds(&s->cond, x))
-                corr_fire(c, g, 0, j, SIZE_MAX, NULL, x);
+                corr_fire(c, g, 0, j, SIZE_MAX, x);
         window_remove(w, 0, j);
         g->decided_until = end;
 }
@@ -837,14 +829,26 @@ static void group_expire(struct correlator *c, struct group *g)
         bool flush = wm == INT64_MAX;
 
         if (!c->on_arrival[g->ci]) {
-                while (g->w.n > 0 && (flush || wm > sat_add(window_time(&g->w, 0), s->timespan_us)))
+                /* one window per step: the heap orders the decisions */
+                if (g->w.n > 0 && (flush || wm > sat_add(window_time(&g->w, 0), s->timespan_us)))
                         group_decide(c, g);
-                if (g->w.n == 0 && (flush || wm > sat_add(g->decided_until, s->timespan_us))) {
+                else if (g->w.n == 0 && (flush || wm > sat_add(g->decided_until, s->timespan_us))) {
                         group_destroy(c, g);
                         return;
                 }
+        } else if (g->proc < g->w.n && window_time(&g->w, g->proc) == g->deadline) {
+                group_process(c, g);    /* the due step is the next time point */
         } else {
-                group_drop_front(g, flush ? g->w.n : window_lower(&g->w, sat_sub(wm, s->timespan_us)));
+                /* the due step is the oldest observation leaving every
+                 * window still to decide: the watermark's, and the next
+                 * pending time point's */
+                int64_t lim = flush ? INT64_MAX : wm;
+                size_t k;
+
+                if (g->proc < g->w.n && window_time(&g->w, g->proc) < lim)
+                        lim = window_time(&g->w, g->proc);
+                k = lim == INT64_MAX ? g->w.n : window_lower(&g->w, sat_sub(lim, s->timespan_us));
+                group_drop_front(g, k < g->proc ? k : g->proc);
                 if (g->w.n == 0 && (flush || wm > sat_add(g->max_us, s->timespan_us))) {
                         group_destroy(c, g);
                         return;
@@ -854,11 +858,6 @@ static void group_expire(struct correlator *c, struct group *g)
         group_schedule(c, g);
 }
 
-static void corr_expire(struct correlator *c)
-{
-        while (c->heap_n > 0 && (c->watermark == INT64_MAX || c->heap[0]->deadline < c->watermark))
-                group_expire(c, c->heap[0]);
-}
 
 /* ---- observe / advance -------------------------------------------------------- */
 
@@ -926,7 +925,10 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
         default:
                 break;
         }
-        if (c->watermark == INT64_MAX || t < sat_sub(c->watermark, s->timespan_us)) {
+        /* while the final flush runs, a fire's callback may still chain into
+         * other correlations; after it everything is late */
+        if ((c->watermark == INT64_MAX && !c->delivering) ||
+            (c->watermark < INT64_MAX && t < sat_sub(c->watermark, s->timespan_us))) {
                 c->st.dropped++;
                 return;
         }
@@ -935,7 +937,10 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
                 c->st.dropped++;
                 return;
         }
-        if (!c->on_arrival[ci] && t <= g->decided_until) {
+        /* decided windows are never reopened: a close-decided window up to
+         * decided_until, an on-arrival group's time points before done_until
+         * (one at done_until is decided again with the newcomer) */
+        if (c->on_arrival[ci] ? t < g->done_until : t <= g->decided_until) {
                 c->st.dropped++;
                 return;
         }
@@ -953,8 +958,12 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
                 if (t > g->max_us)
                         g->max_us = t;
                 window_at(&g->w, p)->slot = window_slot_take(&g->w, c->o.max_events_per_window, ev);
-                if (c->on_arrival[ci])
-                        group_arrive(c, g, p, ev);
+                if (c->on_arrival[ci] && p < g->proc) {
+                        /* at done_until, before processed ones of a higher
+                         * ref: that time point is decided again, whole */
+                        g->proc = (uint32_t)p;
+                        g->tail_dirty = true;
+                }
         }
         corr_account(c, g);
         group_schedule(c, g);
@@ -969,9 +978,8 @@ void correlator_observe(struct correlator *c, size_t ci, const char *key, const 
         c->st.observed++;
         c->depth++;
         corr_observe_one(c, ci, key, ev, value);
-        corr_expire(c);
         c->depth--;
-        corr_deliver(c);
+        corr_run(c);
 }
 
 void correlator_advance(struct correlator *c, int64_t now_us)
@@ -992,10 +1000,7 @@ void correlator_advance(struct correlator *c, int64_t now_us)
 
         if (wm > c->watermark)
                 c->watermark = wm;
-        c->depth++;
-        corr_expire(c);
-        c->depth--;
-        corr_deliver(c);
+        corr_run(c);
 }
 
 const struct corr_stats *correlator_stats(const struct correlator *c)
@@ -1020,6 +1025,7 @@ static void corr_save_event(struct state_writer *w, const struct corr_event *ev)
 int correlator_save(const struct correlator *c, const char *const *rule_ids, struct state_writer *w)
 {
         state_put_u32(w, CORR_STATE_MAGIC);
+        state_put_u32(w, CORR_STATE_VERSION);
         state_put_i64(w, c ? c->watermark : INT64_MIN);
         state_put_u64(w, c ? c->k0 : 0);
         state_put_u64(w, c ? c->k1 : 0);
@@ -1033,8 +1039,10 @@ int correlator_save(const struct correlator *c, const char *const *rule_ids, str
                 state_put_u16(w, (uint16_t)s->nrefs);
                 state_put_str(w, g->key, g->keylen);
                 state_put_i64(w, g->decided_until);
+                state_put_i64(w, g->done_until);
                 state_put_i64(w, g->max_us);
                 state_put_u32(w, g->w.n);
+                state_put_u32(w, g->proc);
                 for (size_t i = 0; i < g->w.n; i++) {
                         const struct wobs *o = window_at(&g->w, i);
                         const struct corr_event *ev = window_slot(&g->w, o->slot);
@@ -1104,8 +1112,8 @@ static int corr_id_cmp(const void *a, const void *b)
 
 /* One saved window: into g (NULL: read and skip it). */
 static int corr_restore_obs(struct correlator *c, struct state_reader *r, struct group *g, uint64_t wi,
-                            enum corr_type type, size_t nrefs, int64_t decided_until, int64_t max_us,
-                            uint32_t nobs)
+                            enum corr_type type, size_t nrefs, int64_t decided_until, int64_t done_until,
+                            int64_t max_us, uint32_t nobs, uint32_t proc)
 {
         bool on_arrival = g && c->on_arrival[g->ci];
         int64_t prev = INT64_MIN;
@@ -1136,6 +1144,9 @@ static int corr_restore_obs(struct correlator *c, struct state_reader *r, struct
                 if (o.time_us > max_us || (g && !on_arrival && o.time_us <= decided_until))
                         return state_reader_fail(r, "window %llu: observation outside the window's span",
                                                  (unsigned long long)wi);
+                if (i < proc ? o.time_us > done_until : o.time_us < done_until)
+                        return state_reader_fail(r, "window %llu: processed / pending observation on the "
+                                                 "wrong side of its time point", (unsigned long long)wi);
                 prev = o.time_us;
                 if (type == CORR_VALUE_COUNT) {
                         o.vhash = v;
@@ -1168,8 +1179,8 @@ static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, 
                 struct group *g = NULL;
                 enum corr_type type;
                 size_t nrefs, keylen;
-                int64_t decided_until, max_us;
-                uint32_t nobs;
+                int64_t decided_until, done_until, max_us;
+                uint32_t nobs, proc;
                 int rc;
 
                 if (!corr_restore_str(r, "rule id", id, CORR_STATE_MAX_ID))
@@ -1180,11 +1191,13 @@ static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, 
                         return r->err;
                 keylen = strlen(key);
                 decided_until = state_get_i64(r);
+                done_until = state_get_i64(r);
                 max_us = state_get_i64(r);
                 nobs = state_get_u32(r);
+                proc = state_get_u32(r);
                 if (state_reader_error(r))
                         return r->err;
-                if (type < 0 || type >= _CORR_TYPE_MAX || nrefs < 1 || nobs > WINDOW_MAX_OBS)
+                if (type < 0 || type >= _CORR_TYPE_MAX || nrefs < 1 || nobs > WINDOW_MAX_OBS || proc > nobs)
                         return state_reader_fail(r, "window %llu: impossible type, references or size",
                                                  (unsigned long long)wi);
                 hit = bsearch(&want, ids, nids, sizeof(*ids), corr_id_cmp);
@@ -1198,7 +1211,7 @@ static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, 
                         if (!g)
                                 return -ENOMEM;
                 }
-                rc = corr_restore_obs(c, r, g, wi, type, nrefs, decided_until, max_us, nobs);
+                rc = corr_restore_obs(c, r, g, wi, type, nrefs, decided_until, done_until, max_us, nobs, proc);
                 if (rc < 0)
                         return rc;
                 if (!g) {
@@ -1207,6 +1220,10 @@ static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, 
                 }
                 g->decided_until = decided_until;
                 g->max_us = max_us;
+                /* a correlation that became close-decided (its condition
+                 * changed) re-judges every observation */
+                g->done_until = c->on_arrival[g->ci] ? done_until : INT64_MIN;
+                g->proc = c->on_arrival[g->ci] ? proc : 0;
                 g->tail_dirty = true;
                 g->tail_lo = 0;
                 c->st.restored++;
@@ -1222,7 +1239,7 @@ static int corr_restore_groups(struct correlator *c, const struct corr_id *ids, 
 int correlator_restore(struct correlator *c, const char *const *rule_ids, size_t n, struct state_reader *r)
 {
         _cleanup_free_ struct corr_id *ids = NULL;
-        uint64_t magic, nwin, k0, k1;
+        uint64_t magic, version, nwin, k0, k1;
         int64_t wm;
         size_t nids = 0;
         int rc;
@@ -1230,16 +1247,27 @@ int correlator_restore(struct correlator *c, const char *const *rule_ids, size_t
         if (c->st.groups || c->watermark != INT64_MIN || c->st.observed)
                 return -EBUSY;
         magic = state_get_u32(r);
+        if (magic == CORR_STATE_MAGIC_V1)
+                return state_reader_fail(r, "correlation state version mismatch: version 1 (this spoord reads %u)",
+                                         CORR_STATE_VERSION);
+        if (state_reader_error(r))
+                return r->err;
+        if (magic != CORR_STATE_MAGIC)
+                return state_reader_fail(r, "not a correlation state");
+        version = state_get_u32(r);
+        if (state_reader_error(r))
+                return r->err;
+        if (version != CORR_STATE_VERSION)
+                return state_reader_fail(r, "correlation state version mismatch: version %llu (this spoord reads %u)",
+                                         (unsigned long long)version, CORR_STATE_VERSION);
         wm = state_get_i64(r);
         k0 = state_get_u64(r);
         k1 = state_get_u64(r);
         nwin = state_get_u64(r);
         if (state_reader_error(r))
                 return r->err;
-        if (magic != CORR_STATE_MAGIC)
-                return state_reader_fail(r, "not a correlation state");
-        /* each window takes at least 31 bytes: a count beyond that is a lie */
-        if (nwin > state_reader_left(r) / 31)
+        /* each window takes at least 43 bytes: a count beyond that is a lie */
+        if (nwin > state_reader_left(r) / 43)
                 return state_reader_fail(r, "%llu windows cannot fit in %zu bytes", (unsigned long long)nwin,
                                          state_reader_left(r));
         if (n > c->nspecs)
@@ -1271,7 +1299,6 @@ int correlator_restore(struct correlator *c, const char *const *rule_ids, size_t
 struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const struct corr_opts *o)
 {
         struct correlator *c;
-        size_t maxrefs = 0;
         uint64_t k[2];
 
         for (size_t i = 0; i < n; i++) {
@@ -1279,8 +1306,6 @@ struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const
                         errno = EINVAL;
                         return NULL;
                 }
-                if (specs[i].nrefs > maxrefs)
-                        maxrefs = specs[i].nrefs;
         }
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -1315,7 +1340,7 @@ struct correlator *correlator_new(const struct corr_spec *specs, size_t n, const
         c->on_arrival = calloc(n ? n : 1, sizeof(*c->on_arrival));
         c->buckets = calloc(CORR_MIN_BUCKETS, sizeof(*c->buckets));
         c->evbuf = calloc(c->o.max_events_per_window, sizeof(*c->evbuf));
-        if (!c->on_arrival || !c->buckets || !c->evbuf || wagg_init(&c->scratch, maxrefs, true) < 0)
+        if (!c->on_arrival || !c->buckets || !c->evbuf)
                 goto oom;
         c->nbuckets = CORR_MIN_BUCKETS;
         for (size_t i = 0; i < n; i++)
@@ -1347,7 +1372,6 @@ void correlator_free(struct correlator *c)
         free(c->on_arrival);
         free(c->evbuf);
         free(c->nums);
-        wagg_free(&c->scratch);
         vset_free(&c->vscratch);
         free(c);
 }

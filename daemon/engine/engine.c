@@ -7,9 +7,11 @@
 
 #include "spoor/config.h"
 #include "spoor/engine.h"
+#include "spoor/firstseen.h"
 #include "spoor/log.h"
 #include "spoor/metrics.h"
 #include "spoor/record.h"
+#include "spoor/state.h"
 #include "spoor/timefmt.h"
 #include "noise.h"
 
@@ -47,6 +49,15 @@ static void engine_corr_metrics(struct engine *e)
 {
         const struct corr_stats *st;
 
+        if (e->fs) {
+                const struct firstseen_stats *fst = firstseen_stats(e->fs);
+
+                metrics.first_seen_entries = fst->entries;
+                metrics.first_seen_evicted += fst->evicted - e->fs_evicted_reported;
+                e->fs_evicted_reported = fst->evicted;
+        } else {
+                metrics.first_seen_entries = 0;
+        }
         if (!e->corr)
                 return;
         st = correlator_stats(e->corr);
@@ -99,6 +110,58 @@ static const struct winevent_field *engine_corr_field(const struct sigma_variant
         return mapped ? winevent_get(ev, mapped) : NULL;
 }
 
+static void engine_fire_ci(struct engine *e, size_t ci, const struct corr_fire *f, const char *const *field_values);
+
+#define ENGINE_FS_MAX_FIELDS 64
+
+/* A referenced rule of first_seen correlation ci matched in group `key`:
+ * the combination of its `fields` (length-prefixed, so no value can
+ * imitate two) is looked up in the baseline; a first writes a lead.  An
+ * event without one of the fields cannot be evaluated: it is skipped. */
+static void engine_first_seen(struct engine *e, size_t ci, size_t ref, const struct sigma_variant *v,
+                              const struct winevent *ev, const char *key, size_t klen)
+{
+        size_t ncorrs;
+        const struct sigma_corr *c = &ruleset_corrs(e->rs, &ncorrs)[ci];
+        const char *vals[ENGINE_FS_MAX_FIELDS];
+        char combo[ENGINE_KEY_MAX], fkey[ENGINE_KEY_MAX];
+        size_t clen = 0, foff = klen;
+        struct corr_event ce;
+        struct corr_fire f;
+        int rc;
+
+        if (c->first_seen.nfields > ENGINE_FS_MAX_FIELDS)
+                return;         /* the loader bounds it */
+        memcpy(fkey, key, klen + 1);
+        for (size_t i = 0; i < c->first_seen.nfields; i++) {
+                const struct winevent_field *fv = engine_corr_field(v, ev, c->first_seen.fields[i]);
+                uint32_t n;
+
+                if (!fv)
+                        return;
+                n = (uint32_t)fv->len;
+                if (clen + sizeof(n) + fv->len > sizeof(combo) || !engine_key_add(fkey, &foff, fv->value, fv->len)) {
+                        log_limited(320, LOG_WARNING, "correlation %s: first_seen values longer than %d bytes, "
+                                    "match not counted", c->meta->id, ENGINE_KEY_MAX);
+                        return;
+                }
+                memcpy(combo + clen, &n, sizeof(n));
+                memcpy(combo + clen + sizeof(n), fv->value, fv->len);
+                clen += sizeof(n) + fv->len;
+                vals[i] = fv->value;
+        }
+        rc = firstseen_observe(e->fs, ci, key, klen, combo, clen, ev->time_us, ev->recv_us);
+        if (rc == -ENOMEM)
+                log_limited(321, LOG_ERR, "correlation %s: first_seen: out of memory, match not counted", c->meta->id);
+        if (rc != 1)
+                return;
+        engine_corr_event(&ce, ev, ref);
+        /* the noise key and the lead id: the group, then the combination */
+        f = (struct corr_fire){ .ci = ci, .key = fkey, .events = &ce, .nevents = 1, .count = 1,
+                                .first_us = ev->time_us, .last_us = ev->time_us };
+        engine_fire_ci(e, ci, &f, vals);
+}
+
 /* A detection rule matched: tell every correlation that reads it. */
 static void engine_observe_match(struct engine *e, const struct sigma_variant *v, struct winevent *ev)
 {
@@ -125,10 +188,17 @@ static void engine_observe_match(struct engine *e, const struct sigma_variant *v
                                     "match not counted", c->meta->id, ENGINE_KEY_MAX);
                         continue;
                 }
+                if (c->first_seen.on) {
+                        if (e->fs)
+                                engine_first_seen(e, r->observers[o].ci, ref, v, ev, key, off);
+                        continue;
+                }
+                if (!e->corr || e->corr_idx[r->observers[o].ci] == SIZE_MAX)
+                        continue;
                 if (c->value_field)
                         vf = engine_corr_field(v, ev, c->value_field);
                 engine_corr_event(&ce, ev, ref);
-                correlator_observe(e->corr, r->observers[o].ci, key, &ce, vf ? vf->value : NULL);
+                correlator_observe(e->corr, e->corr_idx[r->observers[o].ci], key, &ce, vf ? vf->value : NULL);
         }
 }
 
@@ -157,13 +227,56 @@ static void engine_corr_why(const struct sigma_corr *c, const struct corr_fire *
                 snprintf(buf + off, len - off, ")");
 }
 
-/* A correlation held: its lead, and the correlations that read it. */
+/* "30d", "1h", "90s": the largest unit that divides it. */
+static void engine_span(int64_t us, char *buf, size_t len)
+{
+        static const struct {
+                int64_t s;
+                char u;
+        } units[] = { { 7 * 86400, 'w' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' } };
+        long long s = (long long)(us / 1000000);
+
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                if (s && s % units[i].s == 0) {
+                        snprintf(buf, len, "%lld%c", s / units[i].s, units[i].u);
+                        return;
+                }
+        snprintf(buf, len, "%llds", s);
+}
+
+/* "first time SubjectUserName=bob for Computer=ws-a in 30d" */
+static void engine_fs_why(const struct sigma_corr *c, const char *const *group, const char *const *fields, char *buf,
+                          size_t len)
+{
+        size_t off = (size_t)snprintf(buf, len, "first time ");
+        char span[32];
+
+        for (size_t i = 0; i < c->first_seen.nfields && off < len; i++)
+                off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", i ? ", " : "", c->first_seen.fields[i],
+                                        fields[i]);
+        for (size_t g = 0; g < c->ngroup_by && off < len; g++)
+                off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", g ? ", " : " for ", c->group_by[g],
+                                        group[g] ? group[g] : "");
+        engine_span(c->first_seen.history_us, span, sizeof(span));
+        if (off < len)
+                snprintf(buf + off, len - off, " in %s", span);
+}
+
+/* A windowed correlation held (f->ci: the correlator's index). */
 static void engine_fire(void *ud, const struct corr_fire *f)
 {
         struct engine *e = ud;
+
+        engine_fire_ci(e, e->corr_rule[f->ci], f, NULL);
+}
+
+/* Correlation ci (the ruleset's index) held: its lead, and the
+ * correlations that read it.  field_values: a first_seen combination. */
+static void engine_fire_ci(struct engine *e, size_t ci, const struct corr_fire *f, const char *const *field_values)
+{
         size_t ncorrs;
         const struct sigma_corr *corrs = ruleset_corrs(e->rs, &ncorrs);
-        const struct sigma_corr *c = &corrs[f->ci];
+        const struct sigma_corr *c = &corrs[ci];
         const char *values[64];
         struct noise_lead nl;
         char keybuf[ENGINE_KEY_MAX], why[512];
@@ -184,6 +297,7 @@ static void engine_fire(void *ud, const struct corr_fire *f)
                 /* chaining: the parent's group key from this one's values, by name */
                 const struct sigma_corr *pc = &corrs[c->meta->observers[o].ci];
                 size_t ref = c->meta->observers[o].ref, off = 0;
+                size_t pci = e->corr_idx ? e->corr_idx[c->meta->observers[o].ci] : SIZE_MAX;
                 char key[ENGINE_KEY_MAX] = "";
                 struct corr_event ce = f->nevents ? f->events[f->nevents - 1] : (struct corr_event){ 0 };
 
@@ -197,15 +311,21 @@ static void engine_fire(void *ud, const struct corr_fire *f)
                 }
                 ce.ref = (uint16_t)ref;
                 ce.time_us = f->last_us;
-                correlator_observe(e->corr, c->meta->observers[o].ci, key, &ce, NULL);
+                if (e->corr && pci != SIZE_MAX)  /* a first_seen reads detection rules only */
+                        correlator_observe(e->corr, pci, key, &ce, NULL);
         }
         if (c->meta->quiet)
                 return;
         noise_lead_corr(&nl, c, f);
         if (!noise_admit(e->noise, &nl))
                 return;         /* repeated: counted in a summary */
-        engine_corr_why(c, f, why, sizeof(why));
-        rc = record_lead_correlation(c, f, values, why, timefmt_now_us(), &line, &len);
+        if (c->first_seen.on && field_values) {
+                engine_fs_why(c, values, field_values, why, sizeof(why));
+                rc = record_lead_first_seen(c, f, values, field_values, why, timefmt_now_us(), &line, &len);
+        } else {
+                engine_corr_why(c, f, why, sizeof(why));
+                rc = record_lead_correlation(c, f, values, why, timefmt_now_us(), &line, &len);
+        }
         if (rc < 0) {
                 e->record_errors++;
                 log_limited(300, LOG_ERR, "lead for correlation %s: cannot build the record: %s", c->meta->id,
@@ -240,7 +360,7 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
                 if (f)
                         fields[nf++] = f;
         }
-        if (r->nobservers && e->corr)
+        if (r->nobservers && (e->corr || e->fs))
                 engine_observe_match(e, v, ev);
         if (r->quiet)
                 return;         /* read by correlations only (`generate: false`) */
@@ -281,30 +401,182 @@ void engine_advance(struct engine *e, int64_t now_us)
         noise_advance(e->noise, now_us);
 }
 
-static int engine_corr_rebuild(struct engine *e)
+static void engine_corr_drop(struct engine *e)
 {
-        size_t n;
-        const struct sigma_corr *corrs = ruleset_corrs(e->rs, &n);
-
         correlator_free(e->corr);
         e->corr = NULL;
         free(e->specs);
         e->specs = NULL;
+        free(e->corr_idx);
+        e->corr_idx = NULL;
+        free(e->corr_rule);
+        e->corr_rule = NULL;
+        e->ncorr_specs = 0;
+        firstseen_free(e->fs);
+        e->fs = NULL;
+        e->fs_evicted_reported = 0;
+}
+
+/* The windowed correlations go to the correlator (its own indices:
+ * corr_idx / corr_rule), the first_seen ones to the first_seen table
+ * (the ruleset's indices). */
+static int engine_corr_rebuild(struct engine *e)
+{
+        size_t n, m = 0, nfs = 0;
+        const struct sigma_corr *corrs = ruleset_corrs(e->rs, &n);
+        struct firstseen_spec *fss;
+
+        engine_corr_drop(e);
         if (n == 0)
                 return 0;
         e->specs = calloc(n, sizeof(*e->specs));
-        if (!e->specs)
+        e->corr_idx = calloc(n, sizeof(*e->corr_idx));
+        e->corr_rule = calloc(n, sizeof(*e->corr_rule));
+        if (!e->specs || !e->corr_idx || !e->corr_rule) {
+                engine_corr_drop(e);
                 return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (corrs[i].first_seen.on) {
+                        e->corr_idx[i] = SIZE_MAX;
+                        nfs++;
+                        continue;
+                }
+                e->corr_idx[i] = m;
+                e->corr_rule[m] = i;
+                e->specs[m++] = corrs[i].spec;
+        }
+        e->ncorr_specs = m;
+        if (m) {
+                e->corr_opts.fire = engine_fire;
+                e->corr_opts.ud = e;
+                e->corr = correlator_new(e->specs, m, &e->corr_opts);
+                if (!e->corr) {
+                        int r = -errno;
+                        engine_corr_drop(e);
+                        return r;
+                }
+        }
+        if (nfs == 0)
+                return 0;
+        fss = calloc(n, sizeof(*fss));
+        if (!fss) {
+                engine_corr_drop(e);
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < n; i++)
-                e->specs[i] = corrs[i].spec;
-        e->corr_opts.fire = engine_fire;
-        e->corr_opts.ud = e;
-        e->corr = correlator_new(e->specs, n, &e->corr_opts);
-        return e->corr ? 0 : -errno;
+                fss[i] = (struct firstseen_spec){ corrs[i].first_seen.on, corrs[i].first_seen.history_us,
+                                                  corrs[i].first_seen.learning_us };
+        e->fs = firstseen_new(fss, n, &(struct firstseen_opts){ .max_entries = e->max_first_seen,
+                                                                .max_future_us = e->corr_opts.max_future_us });
+        free(fss);
+        if (!e->fs) {
+                int r = -errno;
+                engine_corr_drop(e);
+                return r;
+        }
+        return 0;
+}
+
+/* What a first_seen correlation's digests mean: its group-by (with the
+ * aliases) and fields.  A baseline saved under another signature is not
+ * used.  malloc'd; NULL on ENOMEM. */
+static char *engine_fs_sig(const struct sigma_corr *c)
+{
+        char *s = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&s, &len);
+
+        if (!f)
+                return NULL;
+        fputs("first_seen/1\x1fgroup-by", f);
+        for (size_t g = 0; g < c->ngroup_by; g++) {
+                fprintf(f, "\x1f%s", c->group_by[g]);
+                for (size_t r = 0; c->alias_fields && r < c->spec.nrefs; r++)
+                        fprintf(f, "\x1e%s", c->alias_fields[g * c->spec.nrefs + r] ?
+                                c->alias_fields[g * c->spec.nrefs + r] : "");
+        }
+        fputs("\x1f" "fields", f);
+        for (size_t i = 0; i < c->first_seen.nfields; i++)
+                fprintf(f, "\x1f%s", c->first_seen.fields[i]);
+        if (fclose(f) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+struct engine_fs_names {
+        const char **ids;
+        char **sigs;
+        size_t n;
+};
+
+static void engine_fs_names_fini(struct engine_fs_names *nm)
+{
+        for (size_t i = 0; nm->sigs && i < nm->n; i++)
+                free(nm->sigs[i]);
+        free(nm->sigs);
+        free(nm->ids);
+}
+
+/* The rule ids and signatures of the current first_seen correlations,
+ * indexed like the ruleset's correlations.  0 or -ENOMEM. */
+static int engine_fs_names(const struct engine *e, struct engine_fs_names *nm)
+{
+        const struct sigma_corr *corrs = e->rs ? ruleset_corrs(e->rs, &nm->n) : NULL;
+
+        if (!corrs)
+                nm->n = 0;
+        nm->ids = calloc(nm->n ? nm->n : 1, sizeof(*nm->ids));
+        nm->sigs = calloc(nm->n ? nm->n : 1, sizeof(*nm->sigs));
+        if (!nm->ids || !nm->sigs)
+                goto oom;
+        for (size_t i = 0; i < nm->n; i++) {
+                nm->ids[i] = corrs[i].meta->id;
+                if (corrs[i].first_seen.on && !(nm->sigs[i] = engine_fs_sig(&corrs[i])))
+                        goto oom;
+        }
+        return 0;
+oom:
+        engine_fs_names_fini(nm);
+        return -ENOMEM;
+}
+
+/* Reload: the baselines of the first_seen correlations that stay, carried
+ * by rule id and signature through an in-memory state image. */
+static bool engine_fs_keep(struct engine *e, struct state_writer *w)
+{
+        if (!e->fs)
+                return false;
+        if (state_writer_init_mem(w) < 0)
+                return false;
+        if (engine_first_seen_save(e, w) < 0 || state_writer_finish(w) < 0) {
+                state_writer_fini(w);
+                log_warn("first_seen: out of memory; the baselines restart empty");
+                return false;
+        }
+        return true;
+}
+
+static void engine_fs_carry(struct engine *e, struct state_writer *w)
+{
+        struct state_reader rd;
+        int r = state_reader_open(&rd, w->buf, w->len);
+
+        if (r == 0)
+                r = engine_first_seen_restore(e, &rd);
+        state_writer_fini(w);
+        if (r < 0)
+                log_warn("first_seen: the baselines restart empty: %s", r == -ENOMEM ? "out of memory" : rd.why);
 }
 
 int engine_configure(struct engine *e, const struct config *cfg)
 {
+        struct state_writer keep;
+        bool kept;
+        int r;
+
         if (!e->noise && !(e->noise = noise_new(e)))
                 return -ENOMEM;
         if (noise_configure(e->noise, cfg) < 0)
@@ -313,16 +585,29 @@ int engine_configure(struct engine *e, const struct config *cfg)
         e->corr_opts.allowed_lateness_us = (int64_t)cfg->time.allowed_lateness_s * 1000000;
         e->corr_opts.max_future_us = (int64_t)cfg->time.max_future_s * 1000000;
         e->corr_opts.max_state_bytes = (size_t)cfg->limits.max_state_bytes;
-        return engine_corr_rebuild(e);
+        e->max_first_seen = (size_t)cfg->limits.max_first_seen;
+        kept = engine_fs_keep(e, &keep);
+        r = engine_corr_rebuild(e);
+        if (kept)
+                engine_fs_carry(e, &keep);
+        engine_corr_metrics(e);
+        return r;
 }
 
 void engine_swap(struct engine *e, struct ruleset *rs)
 {
+        struct state_writer keep;
+        bool kept;
+
         noise_flush(e->noise);  /* summaries point into the old ruleset */
+        kept = engine_fs_keep(e, &keep);        /* before the old rule ids are freed */
         ruleset_free(e->rs);
         e->rs = rs;
         if (engine_corr_rebuild(e) < 0)
                 log_error("correlation windows: out of memory; correlations are off until the next reload");
+        if (kept)
+                engine_fs_carry(e, &keep);
+        engine_corr_metrics(e);
 }
 
 void engine_fini(struct engine *e)
@@ -330,10 +615,7 @@ void engine_fini(struct engine *e)
         noise_flush(e->noise);  /* open suppression windows end: their summaries are written */
         noise_free(e->noise);
         e->noise = NULL;
-        correlator_free(e->corr);
-        e->corr = NULL;
-        free(e->specs);
-        e->specs = NULL;
+        engine_corr_drop(e);
         ruleset_free(e->rs);
         e->rs = NULL;
         if (e->spool)
@@ -376,17 +658,17 @@ int engine_open_spool(struct engine *e, const struct config *cfg, const char *di
         return spool_open(&o, &e->spool, err, errlen);
 }
 
-/* The correlations' rule ids, indexed like the correlator's specs. */
+/* The windowed correlations' rule ids, indexed like the correlator's specs. */
 static const char **engine_corr_ids(const struct engine *e, size_t *n)
 {
-        const struct sigma_corr *corrs = e->rs ? ruleset_corrs(e->rs, n) : NULL;
+        size_t nc;
+        const struct sigma_corr *corrs = e->rs ? ruleset_corrs(e->rs, &nc) : NULL;
         const char **ids;
 
-        if (!corrs)
-                *n = 0;
+        *n = corrs && e->corr_rule ? e->ncorr_specs : 0;
         ids = calloc(*n ? *n : 1, sizeof(*ids));
         for (size_t i = 0; ids && i < *n; i++)
-                ids[i] = corrs[i].meta->id;
+                ids[i] = corrs[e->corr_rule[i]].meta->id;
         return ids;
 }
 
@@ -416,6 +698,36 @@ int engine_state_restore(struct engine *e, struct state_reader *r)
                 return -ENOMEM;
         rc = correlator_restore(e->corr, ids, n, r);
         free(ids);
+        engine_corr_metrics(e);
+        return rc;
+}
+
+int engine_first_seen_save(const struct engine *e, struct state_writer *w)
+{
+        struct engine_fs_names nm;
+        int r;
+
+        if (engine_fs_names(e, &nm) < 0) {
+                if (!w->err)
+                        w->err = -ENOMEM;
+                return w->err;
+        }
+        r = firstseen_save(e->fs, nm.ids, (const char *const *)nm.sigs, w);
+        engine_fs_names_fini(&nm);
+        return r;
+}
+
+int engine_first_seen_restore(struct engine *e, struct state_reader *r)
+{
+        struct engine_fs_names nm;
+        int rc;
+
+        if (!e->fs)
+                return 0;
+        if (engine_fs_names(e, &nm) < 0)
+                return -ENOMEM;
+        rc = firstseen_restore(e->fs, nm.ids, (const char *const *)nm.sigs, nm.n, r);
+        engine_fs_names_fini(&nm);
         engine_corr_metrics(e);
         return rc;
 }

@@ -74,6 +74,7 @@ void sigma_corr_fini(struct sigma_corr *c)
                 free(c->alias_fields[i]);
         free(c->alias_fields);
         free(c->value_field);
+        strv_free(c->first_seen.fields, c->first_seen.nfields);
         memset(c, 0, sizeof(*c));
 }
 

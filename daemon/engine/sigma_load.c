@@ -819,6 +819,50 @@ static int load_corr_condition(struct json_object *cond, struct sigma_corr *c, c
         return 0;
 }
 
+/* `type: first_seen` (the extension, include/spoor/firstseen.h): fields
+ * (required), history (default 30d), learning (default 0: fire from the
+ * first event); no condition, no timespan. */
+static int load_first_seen(struct json_object *cd, struct sigma_corr *c, char *err, size_t errlen)
+{
+        struct json_object *v;
+
+        if (json_object_object_get_ex(cd, "condition", NULL)) {
+                snprintf(err, errlen, "first_seen takes no condition (it fires on a new combination of fields)");
+                return -EINVAL;
+        }
+        if (load_strv(cd, "fields", &c->first_seen.fields, &c->first_seen.nfields) < 0 ||
+            c->first_seen.nfields == 0) {
+                snprintf(err, errlen, "first_seen needs fields: a list of field names");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < c->first_seen.nfields; i++)
+                if (!*c->first_seen.fields[i]) {
+                        snprintf(err, errlen, "first_seen fields: an empty field name");
+                        return -EINVAL;
+                }
+        c->first_seen.history_us = 30LL * 86400 * 1000000;
+        if (json_object_object_get_ex(cd, "history", &v)) {
+                c->first_seen.history_us = load_timespan(v);
+                if (c->first_seen.history_us <= 0) {
+                        snprintf(err, errlen, "history must be a number and a unit (s, m, h, d, w), at most 366d");
+                        return -EINVAL;
+                }
+        }
+        c->first_seen.learning_us = 0;
+        if (json_object_object_get_ex(cd, "learning", &v)) {
+                bool zero = v && ((json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 0) ||
+                                  (json_object_is_type(v, json_type_string) &&
+                                   strcmp(json_object_get_string(v), "0") == 0));
+
+                c->first_seen.learning_us = zero ? 0 : load_timespan(v);
+                if (c->first_seen.learning_us < 0) {
+                        snprintf(err, errlen, "learning must be 0 or a number and a unit (s, m, h, d, w)");
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
 static int load_correlation(struct loader *L, const char *file, unsigned line, unsigned docno,
                             struct json_object *doc)
 {
@@ -847,6 +891,11 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
                 return 0;
         }
         c.spec.type = corr_type_from_name(load_str(cd, "type"));
+        if (c.spec.type == _CORR_TYPE_INVALID && load_str(cd, "type") &&
+            strcmp(load_str(cd, "type"), "first_seen") == 0) {
+                c.first_seen.on = true;         /* the extension: not a windowed type */
+                c.spec.type = CORR_EVENT_COUNT; /* unused for first_seen */
+        }
         if (c.spec.type == _CORR_TYPE_INVALID) {
                 load_unsupported(L, file, line, id, "correlation type '%s' is not supported",
                                  load_str(cd, "type") ? load_str(cd, "type") : "(none)");
@@ -881,7 +930,9 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
                 snprintf(err, sizeof(err), "group-by must be a list of field names");
                 r = -EINVAL;
         }
-        if (r == 0) {
+        if (r == 0 && c.first_seen.on)
+                r = load_first_seen(cd, &c, err, sizeof(err));
+        if (r == 0 && !c.first_seen.on) {
                 c.spec.timespan_us = load_timespan(json_object_object_get_ex(cd, "timespan", &v) ? v : NULL);
                 if (c.spec.timespan_us <= 0) {
                         snprintf(err, sizeof(err), "timespan must be a number and a unit (s, m, h, d, w)");
@@ -902,7 +953,7 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
                         r = load_corr_condition(v, &c, err, sizeof(err));
                 }
         }
-        if (r == 0) {
+        if (r == 0 && !c.first_seen.on) {
                 bool temporal = c.spec.type == CORR_TEMPORAL || c.spec.type == CORR_TEMPORAL_ORDERED;
                 bool valued = c.spec.type != CORR_EVENT_COUNT && !temporal;
 
@@ -1020,11 +1071,17 @@ static int load_resolve_correlations(struct loader *L)
                         struct sigma_corr *c = &L->corrs[i];
                         for (size_t k = 0; k < c->spec.nrefs; k++) {
                                 long ci;
-                                if (load_find_any(L, c->refs[k], &ci) && ci != (long)i)
+                                if (load_find_any(L, c->refs[k], &ci) && ci != (long)i &&
+                                    !(c->first_seen.on && ci >= 0))
                                         continue;
-                                load_unsupported(L, c->meta->file, c->meta->line, c->meta->id,
-                                                 ci == (long)i ? "correlation references itself" :
-                                                 "references rule '%s', which is not loaded", c->refs[k]);
+                                if (c->first_seen.on && ci >= 0 && ci != (long)i)
+                                        load_unsupported(L, c->meta->file, c->meta->line, c->meta->id,
+                                                         "first_seen reads detection rules only, not "
+                                                         "correlation '%s'", c->refs[k]);
+                                else
+                                        load_unsupported(L, c->meta->file, c->meta->line, c->meta->id,
+                                                         ci == (long)i ? "correlation references itself" :
+                                                         "references rule '%s', which is not loaded", c->refs[k]);
                                 sigma_corr_fini(c);
                                 L->corrs[i] = L->corrs[--L->ncorrs];
                                 changed = true;

@@ -84,11 +84,15 @@ int window_insert(struct window *w, const struct wobs *o, size_t *pos)
                 if (r < 0)
                         return r;
         }
-        /* Usually an append: test the end before searching. */
-        if (w->n == 0 || window_time(w, w->n - 1) <= o->time_us)
+        /* Usually an append: test the end before searching.  Order: (time,
+         * ref), after the equal ones. */
+        if (w->n == 0 || window_time(w, w->n - 1) < o->time_us ||
+            (window_time(w, w->n - 1) == o->time_us && window_at(w, w->n - 1)->ref <= o->ref))
                 p = w->n;
         else
                 p = window_upper(w, o->time_us);
+        while (p > 0 && window_time(w, p - 1) == o->time_us && window_at(w, p - 1)->ref > o->ref)
+                p--;
         for (size_t i = w->n; i > p; i--)
                 *window_at(w, i) = *window_at(w, i - 1);
         *window_at(w, p) = *o;

@@ -3,8 +3,10 @@
  * grows by doubling and shrinks when mostly empty, plus up to
  * max_events_per_window full events kept for the lead.
  *
- * Order: by event time; observations with the same time stay in arrival
- * order (an insert goes after the equal ones).  Index 0 is the oldest.
+ * Order: by event time, then by referenced rule; observations with the
+ * same time and rule stay in arrival order (an insert goes after the equal
+ * ones), so what a fire lists does not depend on the arrival order of
+ * simultaneous events of different rules.  Index 0 is the oldest.
  * Out-of-order inserts shift the younger observations by one (O(distance
  * from the end): late observations are rare and near the end).
  *
@@ -60,7 +62,7 @@ static inline int64_t window_time(const struct window *w, size_t i)
 size_t window_lower(const struct window *w, int64_t t);        /* first index with time >= t (n: none) */
 size_t window_upper(const struct window *w, int64_t t);        /* first index with time > t */
 
-/* Insert in time order (after equal times); *pos = its index.  -ENOMEM,
+/* Insert in (time, ref) order (after equal ones); *pos = its index.  -ENOMEM,
  * -ENOSPC at WINDOW_MAX_OBS (the caller decides what to drop). */
 int window_insert(struct window *w, const struct wobs *o, size_t *pos);
 

@@ -291,8 +291,8 @@ static struct json_object *record_corr_event(const struct corr_event *e)
         return TAKE_PTR(o);
 }
 
-int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
-                            const char *why, int64_t emitted_us, char **out, size_t *len)
+static int record_corr(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                       const char *const *field_values, const char *why, int64_t emitted_us, char **out, size_t *len)
 {
         _cleanup_json_ struct json_object *o = NULL;
         struct json_object *group, *events, *window;
@@ -323,7 +323,7 @@ int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *
             record_add_time(o, "time", f->last_us) < 0 || record_add_time(o, "emitted", emitted_us) < 0 ||
             record_add_str(o, "host", host) < 0 || record_add(o, "rule", record_rule(r)) < 0 ||
             record_add_str(o, "kind", kind) < 0 ||
-            record_add_str(o, "correlation", corr_type_name(c->spec.type)) < 0)
+            record_add_str(o, "correlation", c->first_seen.on ? "first_seen" : corr_type_name(c->spec.type)) < 0)
                 return -ENOMEM;
         group = json_object_new_object();
         if (record_add(o, "group", group) < 0)
@@ -331,6 +331,16 @@ int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *
         for (size_t g = 0; g < c->ngroup_by; g++)
                 if (record_add_str(group, c->group_by[g], group_values && group_values[g] ? group_values[g] : "") < 0)
                         return -ENOMEM;
+        if (c->first_seen.on) {
+                struct json_object *fields = json_object_new_object();
+
+                if (record_add(o, "fields", fields) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < c->first_seen.nfields; i++)
+                        if (record_add_str(fields, c->first_seen.fields[i],
+                                           field_values && field_values[i] ? field_values[i] : "") < 0)
+                                return -ENOMEM;
+        }
         if (record_add(o, "count", json_object_new_int64((int64_t)f->count)) < 0)
                 return -ENOMEM;
         if (c->value_field && record_add(o, "value", json_object_new_double(f->aggregate)) < 0)
@@ -361,6 +371,21 @@ int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *
         if (len)
                 *len = n;
         return 0;
+}
+
+int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                            const char *why, int64_t emitted_us, char **out, size_t *len)
+{
+        return record_corr(c, f, group_values, NULL, why, emitted_us, out, len);
+}
+
+int record_lead_first_seen(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                           const char *const *field_values, const char *why, int64_t emitted_us, char **out,
+                           size_t *len)
+{
+        if (!c || !c->first_seen.on)
+                return -EINVAL;
+        return record_corr(c, f, group_values, field_values, why, emitted_us, out, len);
 }
 
 /* ---- noise: summaries and escalations ------------------------------- */

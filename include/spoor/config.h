@@ -32,6 +32,7 @@ struct limits_conf {
         uint64_t idle_timeout_s;        /* 900 */
         uint64_t max_json_depth;        /* 16 */
         uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
+        uint64_t max_first_seen;        /* 1000000; 1000 .. 100000000: first_seen baseline entries */
 };
 
 struct time_conf {

@@ -16,7 +16,13 @@ struct engine {
         struct spool *spool;            /* owned; NULL = leads are counted, not written */
         struct correlator *corr;        /* owned; NULL when the ruleset has no correlations */
         struct corr_opts corr_opts;     /* lateness, skew (engine_configure) */
-        struct corr_spec *specs;        /* the correlator's copy of the ruleset's specs */
+        struct corr_spec *specs;        /* the correlator's copy of the ruleset's windowed specs */
+        size_t *corr_idx;               /* ruleset correlation → correlator index (SIZE_MAX: first_seen) */
+        size_t *corr_rule;              /* correlator index → ruleset correlation */
+        size_t ncorr_specs;             /* windowed correlations (the correlator's count) */
+        struct firstseen *fs;           /* owned; NULL when no correlation is first_seen */
+        size_t max_first_seen;          /* limits.max_first_seen (engine_configure) */
+        uint64_t fs_evicted_reported;   /* fs's evictions already added to the metric */
         struct noise *noise;            /* owned; suppression and escalation (engine/noise.c) */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
@@ -60,3 +66,13 @@ int engine_open_spool(struct engine *e, const struct config *cfg, const char *di
  * do without correlations; 0 or <0 with r->why (see correlator_restore). */
 int engine_state_save(const struct engine *e, struct state_writer *w);
 int engine_state_restore(struct engine *e, struct state_reader *r);
+
+/* The first_seen baselines (include/spoor/firstseen.h), saved apart from
+ * the windows (<state_dir>/first_seen.state) under their rules' ids and
+ * signatures.  save: w's error.  restore: after engine_configure, before
+ * any event; nothing to do without first_seen correlations; 0 or <0 with
+ * r->why (see firstseen_restore).  A reload carries the baselines of the
+ * first_seen correlations that remain by itself (engine_swap /
+ * engine_configure). */
+int engine_first_seen_save(const struct engine *e, struct state_writer *w);
+int engine_first_seen_restore(struct engine *e, struct state_reader *r);

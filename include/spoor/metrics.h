@@ -33,6 +33,8 @@ struct metrics {
         uint64_t corr_state_bytes;      /* gauge: memory held by correlation windows */
         uint64_t state_saves_ok, state_saves_failed;    /* correlation.state written (or not) */
         uint64_t state_restored_windows;        /* gauge: windows restored at the last start */
+        uint64_t first_seen_entries;    /* gauge: first_seen baseline entries */
+        uint64_t first_seen_evicted;    /* first_seen entries evicted by limits.max_first_seen */
         uint64_t frames[_FRAME_METHOD_MAX];
         uint64_t frames_empty;
         uint64_t bytes_received;

@@ -48,6 +48,14 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
 int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
                             const char *why, int64_t emitted_us, char **out, size_t *len);
 
+/* A lead of a first_seen correlation (include/spoor/firstseen.h): as
+ * record_lead_correlation, with "correlation":"first_seen" and "fields":
+ * {name: value} (field_values[i] for c->first_seen.fields[i]); f holds the
+ * triggering event, count 1.  -EINVAL when c is not first_seen. */
+int record_lead_first_seen(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
+                           const char *const *field_values, const char *why, int64_t emitted_us, char **out,
+                           size_t *len);
+
 /* ---- noise: summaries and escalations (DESIGN §5 "Noise") ----------- */
 
 #define RECORD_ESCALATION_RULE_ID "spoor-escalation"

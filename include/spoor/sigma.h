@@ -69,6 +69,20 @@ struct sigma_corr {
         char **alias_fields;
         char *value_field;              /* condition.field (value_* types) */
         bool generate;
+        /* Extension `type: first_seen` (include/spoor/firstseen.h): on is
+         * true for it, and then `spec` is not a windowed correlation
+         * (spec.nrefs still counts `refs`; the windowed correlator never
+         * sees it).  fields: the combination whose values are new for the
+         * group; history: how long a combination stays known (default
+         * 30d); learning: event time after the first observation during
+         * which nothing fires (default 0). */
+        struct {
+                bool on;
+                char **fields;
+                size_t nfields;
+                int64_t history_us;
+                int64_t learning_us;
+        } first_seen;
 };
 
 /* One selection (detection identifier): OR over groups, each an AND of

@@ -19,7 +19,9 @@ mkdir -p "$T/rules"
 cp "$S/rules/"*.yml "$T/rules/"
 CONF="rules: [$T/rules]
 state:
-  interval: 1h"
+  interval: 1h
+time:
+  allowed_lateness: 0"
 NOW=$(date -u +%s)
 at() { date -u -d "@$((NOW + $1))" '+%Y-%m-%d %H:%M:%S'; }
 admin_add() {   # admin_add OFFSET RECORD

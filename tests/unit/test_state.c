@@ -297,6 +297,8 @@ START_TEST(test_unknown_ids)
         ev.ref = 0;
         correlator_observe(hc.c, 1, "k0", &ev, NULL);
         correlator_observe(hc.c, 1, "k0", &ev, NULL);
+        ck_assert_uint_eq(hc.n, 0);             /* decided once the watermark passes 110 s */
+        correlator_advance(hc.c, S(110) + S(20) + 1);
         ck_assert_uint_eq(hc.n, 1);
         ck_assert_uint_eq(hc.fires[0].ci, 1);
         ck_assert_uint_eq(hc.fires[0].count, 3);
@@ -434,6 +436,30 @@ START_TEST(test_header)
         ck_assert_str_eq(r.why, "checksum mismatch");
         img[len - 1] ^= 1;
         ck_assert_int_eq(state_reader_open(&r, img, len), 0);
+}
+END_TEST
+
+/* A correlation state of another version (version 1 had no version
+ * field: its magic was "CORR") is rejected as a version mismatch, and the
+ * correlator stays empty. */
+START_TEST(test_corr_version)
+{
+        static const unsigned char v1[] = { 'C', 'O', 'R', 'R', 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0 };
+        static const unsigned char v3[] = { 'C', 'O', 'R', 'W', 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80 };
+        const unsigned char *const imgs[] = { v1, v3 };
+
+        for (size_t i = 0; i < ELEMENTSOF(imgs); i++) {
+                size_t l;
+                _cleanup_free_ unsigned char *img = reseal(imgs[i], sizeof(v1), &l);
+                struct state_reader r;
+
+                h_init(&hc, specs, NSPECS);
+                ck_assert_int_eq(state_reader_open(&r, img, l), 0);
+                ck_assert_int_eq(correlator_restore(hc.c, ids, NSPECS, &r), -EBADMSG);
+                ck_assert_msg(strstr(r.why, "version mismatch"), "%s", r.why);
+                ck_assert_uint_eq(correlator_stats(hc.c)->groups, 0);
+                correlator_free(hc.c);
+        }
 }
 END_TEST
 
@@ -598,6 +624,7 @@ START_TEST(test_state_bytes_bound)
                 struct corr_event ev = { .time_us = S(1001), .ref = 0 };
                 correlator_observe(c, 0, "ws-099999.corp.example", &ev, NULL);
         }
+        correlator_advance(c, S(1001) + S(300) + 1);    /* the watermark passes 1001 s */
         ck_assert_uint_eq(st->fired, 1);
         correlator_free(c);
 }
@@ -616,6 +643,7 @@ static Suite *state_suite(void)
                 { "truncated", test_truncated },
                 { "flipped", test_flipped },
                 { "header", test_header },
+                { "corr_version", test_corr_version },
                 { "files", test_files },
                 { "save_failure_keeps_old", test_save_failure_keeps_old },
                 { "state_bytes_bound", test_state_bytes_bound },
