@@ -106,6 +106,7 @@
 
 #include "spoor/cleanup.h"
 #include "spoor/correlate.h"
+#include "spoor/siphash.h"
 #include "spoor/state.h"
 #include "window.h"
 
@@ -226,47 +227,6 @@ static int64_t sat_sub(int64_t a, int64_t b)
         if (__builtin_sub_overflow(a, b, &r))
                 return b > 0 ? INT64_MIN : INT64_MAX;
         return r;
-}
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-        do {                                                                                       \
-                v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                          \
-                v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                             \
-                v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                             \
-                v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                          \
-        } while (0)
-
-/* SipHash-2-4. */
-static uint64_t corr_hash(const void *src, size_t len, uint64_t k0, uint64_t k1)
-{
-        const unsigned char *p = src;
-        uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
-        uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
-        uint64_t b = (uint64_t)len << 56, m;
-        size_t i;
-
-        for (i = 0; i + 8 <= len; i += 8) {
-                m = 0;
-                for (int k = 0; k < 8; k++)
-                        m |= (uint64_t)p[i + k] << (8 * k);
-                v3 ^= m;
-                SIPROUND;
-                SIPROUND;
-                v0 ^= m;
-        }
-        for (int k = 0; i + k < len; k++)
-                b |= (uint64_t)p[i + k] << (8 * k);
-        v3 ^= b;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= b;
-        v2 ^= 0xff;
-        SIPROUND;
-        SIPROUND;
-        SIPROUND;
-        SIPROUND;
-        return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static bool corr_crit(enum corr_op op, double x, double v)
@@ -447,7 +407,7 @@ static void group_schedule(struct correlator *c, struct group *g)
 
 static uint64_t group_hash(const struct correlator *c, size_t ci, const char *key, size_t len)
 {
-        return corr_hash(key, len, c->k0 ^ ((uint64_t)ci * 0x9e3779b97f4a7c15ull), c->k1);
+        return siphash24(key, len, c->k0 ^ ((uint64_t)ci * 0x9e3779b97f4a7c15ull), c->k1);
 }
 
 static void lru_unlink(struct correlator *c, struct group *g)
@@ -912,7 +872,7 @@ static void corr_observe_one(struct correlator *c, size_t ci, const char *key, c
                         c->st.ignored++;
                         return;
                 }
-                o.vhash = corr_hash(value, strlen(value), c->k1, c->k0);
+                o.vhash = siphash24(value, strlen(value), c->k1, c->k0);
                 break;
         case CORR_VALUE_SUM:
         case CORR_VALUE_AVG:

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "spoor/firstseen.h"
+#include "spoor/siphash.h"
 #include "spoor/state.h"
 
 #define FS_MAGIC 0x54535246u    /* "FRST" */
@@ -54,51 +55,9 @@ struct firstseen {
         struct firstseen_stats st;
 };
 
-/* ---- SipHash-2-4 ------------------------------------------------------ */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-        do {                                                                                       \
-                v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                          \
-                v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                             \
-                v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                             \
-                v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                          \
-        } while (0)
-
-static uint64_t fs_hash(const void *src, size_t len, uint64_t k0, uint64_t k1)
-{
-        const unsigned char *p = src;
-        uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
-        uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
-        uint64_t b = (uint64_t)len << 56, m;
-        size_t i;
-
-        for (i = 0; i + 8 <= len; i += 8) {
-                m = 0;
-                for (int k = 0; k < 8; k++)
-                        m |= (uint64_t)p[i + k] << (8 * k);
-                v3 ^= m;
-                SIPROUND;
-                SIPROUND;
-                v0 ^= m;
-        }
-        for (int k = 0; i + k < len; k++)
-                b |= (uint64_t)p[i + k] << (8 * k);
-        v3 ^= b;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= b;
-        v2 ^= 0xff;
-        SIPROUND;
-        SIPROUND;
-        SIPROUND;
-        SIPROUND;
-        return v0 ^ v1 ^ v2 ^ v3;
-}
-
 static uint32_t fs_bucket(const struct firstseen *fs, uint32_t ci, uint64_t gh, uint64_t vh)
 {
-        uint64_t h = gh ^ ROTL(vh, 29) ^ ((uint64_t)ci * 0x9e3779b97f4a7c15ull);
+        uint64_t h = gh ^ ((vh << 29) | (vh >> 35)) ^ ((uint64_t)ci * 0x9e3779b97f4a7c15ull);
 
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdull;
@@ -334,8 +293,8 @@ int firstseen_observe(struct firstseen *fs, size_t ci, const void *group, size_t
                         c->learn_us = t_us;
         }
         fs_prune(fs, FS_PRUNE_STEP);
-        gh = fs_hash(group, glen, fs->k0, fs->k1);
-        vh = fs_hash(combo, clen, fs->k1, fs->k0);
+        gh = siphash24(group, glen, fs->k0, fs->k1);
+        vh = siphash24(combo, clen, fs->k1, fs->k0);
         i = fs_find(fs, (uint32_t)ci, gh, vh);
         first = i == FS_NIL || t_us - fs->ents[i].last_us > c->spec.history_us;
         if (i == FS_NIL) {
