@@ -79,119 +79,82 @@ static void spoord_state_cb(evutil_socket_t fd, short what, void *arg)
         spoord_state_save(arg);
 }
 
-/* Restore correlation.state before any event: a missing file is a first
- * start; an unusable one is moved aside and spoord starts empty, saying
- * why.  Never fails the start. */
-static void spoord_state_restore(struct spoord *d)
+/* Read one state file and hand it to `restore`, before any event: a
+ * missing file is a first start; an unusable one is moved aside and spoord
+ * starts without it, saying why.  Never fails the start.  True when the
+ * file was restored. */
+static bool spoord_restore_file(struct spoord *d, const char *file, const char *what,
+                                int (*restore)(struct engine *e, struct state_reader *rd))
 {
         _cleanup_free_ void *buf = NULL;
         struct state_reader rd;
-        const struct corr_stats *st;
         const char *why;
         char aside[512];
         size_t len = 0;
-        int r = state_read(d->state_dirfd, STATE_FILE, &buf, &len);
+        int r = state_read(d->state_dirfd, file, &buf, &len);
 
         if (r == -ENOENT) {
-                log_info("state: no %s/%s yet (first start): correlation windows start empty", d->state_dir,
-                         STATE_FILE);
-                return;
+                log_info("state: no %s/%s yet (first start): %s start empty", d->state_dir, file, what);
+                return false;
         }
         if (r == -ELOOP)
                 why = "a symbolic link";
         else if (r == -EINVAL)
                 why = "not a regular file";
         else if (r < 0) {
-                log_warn("state: cannot read %s/%s: %s; correlation windows start empty", d->state_dir,
-                         STATE_FILE, strerror(-r));
-                return;
+                log_warn("state: cannot read %s/%s: %s; %s start empty", d->state_dir, file, strerror(-r), what);
+                return false;
         } else {
                 r = state_reader_open(&rd, buf, len);
                 if (r == 0) {
-                        r = engine_state_restore(&d->engine, &rd);
+                        r = restore(&d->engine, &rd);
                         if (r == -ENOMEM) {
-                                log_warn("state: %s/%s: out of memory while restoring; correlation windows "
-                                         "start empty", d->state_dir, STATE_FILE);
-                                return;
+                                log_warn("state: %s/%s: out of memory while restoring; %s start empty",
+                                         d->state_dir, file, what);
+                                return false;
                         }
                 }
                 why = rd.why;
         }
-        if (r == 0) {
-                st = d->engine.corr ? correlator_stats(d->engine.corr) : NULL;
-                metrics.state_restored_windows = st ? st->restored : 0;
-                if (!st)
-                        log_notice("state: %s/%s not used: no correlation rules are loaded", d->state_dir,
-                                   STATE_FILE);
-                else
-                        log_notice("state: restored %" PRIu64 " correlation windows from %s/%s (%" PRIu64
-                                   " dropped: their correlations are gone or changed)",
-                                   st->restored, d->state_dir, STATE_FILE, st->restore_dropped);
-                return;
-        }
-        r = state_move_aside(d->state_dirfd, STATE_FILE, aside, sizeof(aside));
+        if (r == 0)
+                return true;
+        r = state_move_aside(d->state_dirfd, file, aside, sizeof(aside));
         if (r < 0)
-                log_warn("state: %s/%s is unusable (%s) and cannot be moved aside (%s); correlation windows "
-                         "start empty", d->state_dir, STATE_FILE, why, strerror(-r));
+                log_warn("state: %s/%s is unusable (%s) and cannot be moved aside (%s); %s start empty",
+                         d->state_dir, file, why, strerror(-r), what);
         else
-                log_warn("state: %s/%s is unusable (%s): moved aside to %s/%s; correlation windows start empty",
-                         d->state_dir, STATE_FILE, why, d->state_dir, aside);
+                log_warn("state: %s/%s is unusable (%s): moved aside to %s/%s; %s start empty",
+                         d->state_dir, file, why, d->state_dir, aside, what);
+        return false;
 }
 
-/* Restore first_seen.state like correlation.state: missing = first start,
- * unusable = moved aside, baselines start empty (and learn again). */
+static void spoord_state_restore(struct spoord *d)
+{
+        const struct corr_stats *st;
+
+        if (!spoord_restore_file(d, STATE_FILE, "correlation windows", engine_state_restore))
+                return;
+        st = d->engine.corr ? correlator_stats(d->engine.corr) : NULL;
+        metrics.state_restored_windows = st ? st->restored : 0;
+        if (!st)
+                log_notice("state: %s/%s not used: no correlation rules are loaded", d->state_dir, STATE_FILE);
+        else
+                log_notice("state: restored %" PRIu64 " correlation windows from %s/%s (%" PRIu64
+                           " dropped: their correlations are gone or changed)",
+                           st->restored, d->state_dir, STATE_FILE, st->restore_dropped);
+}
+
 static void spoord_fs_restore(struct spoord *d)
 {
-        _cleanup_free_ void *buf = NULL;
-        struct state_reader rd;
         const struct firstseen_stats *st;
-        const char *why;
-        char aside[512];
-        size_t len = 0;
-        int r = state_read(d->state_dirfd, FS_STATE_FILE, &buf, &len);
 
-        if (r == -ENOENT) {
-                if (d->engine.fs)
-                        log_info("state: no %s/%s yet (first start): first_seen baselines start empty",
-                                 d->state_dir, FS_STATE_FILE);
+        if (!spoord_restore_file(d, FS_STATE_FILE, "first_seen baselines", engine_first_seen_restore) ||
+            !d->engine.fs)
                 return;
-        }
-        if (r == -ELOOP)
-                why = "a symbolic link";
-        else if (r == -EINVAL)
-                why = "not a regular file";
-        else if (r < 0) {
-                log_warn("state: cannot read %s/%s: %s; first_seen baselines start empty", d->state_dir,
-                         FS_STATE_FILE, strerror(-r));
-                return;
-        } else {
-                r = state_reader_open(&rd, buf, len);
-                if (r == 0) {
-                        r = engine_first_seen_restore(&d->engine, &rd);
-                        if (r == -ENOMEM) {
-                                log_warn("state: %s/%s: out of memory while restoring; first_seen baselines "
-                                         "start empty", d->state_dir, FS_STATE_FILE);
-                                return;
-                        }
-                }
-                why = rd.why;
-        }
-        if (r == 0) {
-                if (!d->engine.fs)
-                        return;
-                st = firstseen_stats(d->engine.fs);
-                log_notice("state: restored %" PRIu64 " first_seen entries from %s/%s (%" PRIu64
-                           " dropped: their correlations are gone or changed; %" PRIu64 " older than history)",
-                           st->restored, d->state_dir, FS_STATE_FILE, st->restore_dropped, st->expired);
-                return;
-        }
-        r = state_move_aside(d->state_dirfd, FS_STATE_FILE, aside, sizeof(aside));
-        if (r < 0)
-                log_warn("state: %s/%s is unusable (%s) and cannot be moved aside (%s); first_seen baselines "
-                         "start empty", d->state_dir, FS_STATE_FILE, why, strerror(-r));
-        else
-                log_warn("state: %s/%s is unusable (%s): moved aside to %s/%s; first_seen baselines start empty",
-                         d->state_dir, FS_STATE_FILE, why, d->state_dir, aside);
+        st = firstseen_stats(d->engine.fs);
+        log_notice("state: restored %" PRIu64 " first_seen entries from %s/%s (%" PRIu64
+                   " dropped: their correlations are gone or changed; %" PRIu64 " older than history)",
+                   st->restored, d->state_dir, FS_STATE_FILE, st->restore_dropped, st->expired);
 }
 
 static int spoord_state_setup(struct spoord *d)
