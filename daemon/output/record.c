@@ -227,6 +227,21 @@ static struct json_object *record_event(const struct winevent *ev, const char *c
         return TAKE_PTR(o);
 }
 
+/* The record as one line in a new buffer: *out (NUL-terminated), *len. */
+static int record_finish(struct json_object *o, char **out, size_t *len)
+{
+        size_t n = 0;
+        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+
+        if (!text || !(*out = malloc(n + 1)))
+                return -ENOMEM;
+        memcpy(*out, text, n + 1);
+        if (len)
+                *len = n;
+        return 0;
+}
+
 int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                       size_t nfields, const char *why, int64_t emitted_us, char **out, size_t *len)
 {
@@ -235,8 +250,6 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
         const struct winevent *evs[1] = { ev };
         const char *kind = record_kind_names[RECORD_KIND_MATCH];
         char id[RECORD_ID_LEN + 1];
-        const char *text;
-        size_t n = 0;
 
         if (!r || !ev || !out || (nfields && !fields) || r->level < 0 || r->level >= _SIGMA_LEVEL_MAX)
                 return -EINVAL;
@@ -264,13 +277,7 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
         if (record_add_str(o, "why", why ? why : r->title) < 0 ||
             record_add(o, "caveats", json_object_new_array()) < 0)
                 return -ENOMEM;
-        text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!text || !(*out = malloc(n + 1)))
-                return -ENOMEM;
-        memcpy(*out, text, n + 1);
-        if (len)
-                *len = n;
-        return 0;
+        return record_finish(o, out, len);
 }
 
 static struct json_object *record_corr_event(const struct corr_event *e)
@@ -301,8 +308,7 @@ static int record_corr(const struct sigma_corr *c, const struct corr_fire *f, co
         struct record_key keys[64];
         const char *host;
         char id[RECORD_ID_LEN + 1];
-        const char *text;
-        size_t n = 0, nk;
+        size_t nk;
 
         if (!r || !f || !out || r->level < 0 || r->level >= _SIGMA_LEVEL_MAX)
                 return -EINVAL;
@@ -364,13 +370,7 @@ static int record_corr(const struct sigma_corr *c, const struct corr_fire *f, co
         if (record_add_str(o, "why", why ? why : r->title) < 0 ||
             record_add(o, "caveats", json_object_new_array()) < 0)
                 return -ENOMEM;
-        text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!text || !(*out = malloc(n + 1)))
-                return -ENOMEM;
-        memcpy(*out, text, n + 1);
-        if (len)
-                *len = n;
-        return 0;
+        return record_finish(o, out, len);
 }
 
 int record_lead_correlation(const struct sigma_corr *c, const struct corr_fire *f, const char *const *group_values,
@@ -460,20 +460,6 @@ static int record_add_events(struct json_object *o, const struct corr_event *evs
                         return -ENOMEM;
                 }
         }
-        return 0;
-}
-
-static int record_finish(struct json_object *o, char **out, size_t *len)
-{
-        size_t n = 0;
-        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-
-        if (!text || !(*out = malloc(n + 1)))
-                return -ENOMEM;
-        memcpy(*out, text, n + 1);
-        if (len)
-                *len = n;
         return 0;
 }
 
