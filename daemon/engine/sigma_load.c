@@ -616,6 +616,49 @@ static int load_suppress(struct json_object *doc, int64_t *out)
         return *out > 0 ? 0 : -EINVAL;
 }
 
+/* The id a rule is known by: `id`, else `name`, else "file#document".
+ * *fallback holds the latter (caller frees).  NULL on ENOMEM. */
+static const char *load_rule_id(struct json_object *doc, const char *file, unsigned docno, char **fallback)
+{
+        const char *id = load_str(doc, "id");
+
+        if (!id || !*id)
+                id = load_str(doc, "name");
+        if (id && *id)
+                return id;
+        if (asprintf(fallback, "%s#%u", file, docno) < 0)
+                return NULL;
+        return *fallback;
+}
+
+/* The metadata every rule and correlation carries.  0 or -ENOMEM. */
+static int load_meta(struct json_object *doc, const char *id, const char *file, unsigned line,
+                     enum sigma_level default_level, struct sigma_rule **out)
+{
+        struct sigma_rule *m = calloc(1, sizeof(*m));
+        const char *level = load_str(doc, "level");
+
+        *out = m;
+        if (!m)
+                return -ENOMEM;
+        m->id = xstrdup(id);
+        m->name = xstrdup(load_str(doc, "name"));
+        m->title = xstrdup(load_str(doc, "title"));
+        m->status = xstrdup(load_str(doc, "status"));
+        m->description = xstrdup(load_str(doc, "description"));
+        m->file = xstrdup(file);
+        m->line = line;
+        m->level = level ? sigma_level_from_name(level) : default_level;
+        if (m->level == _SIGMA_LEVEL_INVALID)
+                m->level = default_level;
+        if (!m->id || !m->name || !m->title || !m->status || !m->description || !m->file ||
+            load_strv(doc, "tags", &m->tags, &m->ntags) == -ENOMEM ||
+            load_strv(doc, "fields", &m->fields, &m->nfields) == -ENOMEM ||
+            load_strv(doc, "falsepositives", &m->falsepositives, &m->nfalsepositives) == -ENOMEM)
+                return -ENOMEM;
+        return 0;
+}
+
 static int load_rule(struct loader *L, const char *file, unsigned line, unsigned docno, struct json_object *doc)
 {
         struct json_object *ls = NULL, *det = NULL;
@@ -623,20 +666,14 @@ static int load_rule(struct loader *L, const char *file, unsigned line, unsigned
         _cleanup_free_ char *fallback_id = NULL;
         struct sigma_rule *rule;
         struct sigma_variant *vars;
-        const char *id = load_str(doc, "id"), *name = load_str(doc, "name"), *title = load_str(doc, "title");
-        const char *level;
+        const char *id = load_rule_id(doc, file, docno, &fallback_id), *title = load_str(doc, "title");
         char err[512] = "";
         size_t nv = 0;
         int64_t suppress_us;
         int r;
 
-        if (!id || !*id)
-                id = name;
-        if (!id || !*id) {
-                if (asprintf(&fallback_id, "%s#%u", file, docno) < 0)
-                        return -ENOMEM;
-                id = fallback_id;
-        }
+        if (!id)
+                return -ENOMEM;
         if (!title) {
                 load_unsupported(L, file, line, id, "no title");
                 return 0;
@@ -691,27 +728,11 @@ static int load_rule(struct loader *L, const char *file, unsigned line, unsigned
                 return 0;
         }
 
-        rule = calloc(1, sizeof(*rule));
-        if (!rule)
-                goto nomem;
-        rule->id = xstrdup(id);
-        rule->name = xstrdup(name);
-        rule->title = xstrdup(title);
-        rule->status = xstrdup(load_str(doc, "status"));
-        rule->description = xstrdup(load_str(doc, "description"));
-        rule->file = xstrdup(file);
-        rule->line = line;
-        rule->suppress_us = suppress_us;
-        level = load_str(doc, "level");
-        rule->level = level ? sigma_level_from_name(level) : SIGMA_LEVEL_INFORMATIONAL;
-        if (rule->level == _SIGMA_LEVEL_INVALID)
-                rule->level = SIGMA_LEVEL_INFORMATIONAL;
-        if (!rule->id || !rule->title || load_strv(doc, "tags", &rule->tags, &rule->ntags) == -ENOMEM ||
-            load_strv(doc, "fields", &rule->fields, &rule->nfields) == -ENOMEM ||
-            load_strv(doc, "falsepositives", &rule->falsepositives, &rule->nfalsepositives) == -ENOMEM) {
+        if (load_meta(doc, id, file, line, SIGMA_LEVEL_INFORMATIONAL, &rule) < 0) {
                 sigma_rule_free(rule);
                 goto nomem;
         }
+        rule->suppress_us = suppress_us;
         if (L->nrules == L->rules_cap) {
                 size_t cap = L->rules_cap ? L->rules_cap * 2 : 256;
                 struct load_pending *p = realloc(L->rules, cap * sizeof(*p));
@@ -868,20 +889,14 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
 {
         struct json_object *cd, *v;
         struct sigma_corr c;
-        const char *id = load_str(doc, "id"), *name = load_str(doc, "name"), *title = load_str(doc, "title");
-        const char *level;
         _cleanup_free_ char *fallback_id = NULL;
+        const char *id = load_rule_id(doc, file, docno, &fallback_id), *title = load_str(doc, "title");
         char err[512] = "";
         int r = 0;
 
         memset(&c, 0, sizeof(c));
-        if (!id || !*id)
-                id = name;
-        if (!id || !*id) {
-                if (asprintf(&fallback_id, "%s#%u", file, docno) < 0)
-                        return -ENOMEM;
-                id = fallback_id;
-        }
+        if (!id)
+                return -ENOMEM;
         if (!title) {
                 load_unsupported(L, file, line, id, "no title");
                 return 0;
@@ -901,23 +916,7 @@ static int load_correlation(struct loader *L, const char *file, unsigned line, u
                                  load_str(cd, "type") ? load_str(cd, "type") : "(none)");
                 return 0;
         }
-        c.meta = calloc(1, sizeof(*c.meta));
-        if (!c.meta)
-                return -ENOMEM;
-        c.meta->id = xstrdup(id);
-        c.meta->name = xstrdup(name);
-        c.meta->title = xstrdup(title);
-        c.meta->status = xstrdup(load_str(doc, "status"));
-        c.meta->description = xstrdup(load_str(doc, "description"));
-        c.meta->file = xstrdup(file);
-        c.meta->line = line;
-        level = load_str(doc, "level");
-        c.meta->level = level ? sigma_level_from_name(level) : SIGMA_LEVEL_MEDIUM;
-        if (c.meta->level == _SIGMA_LEVEL_INVALID)
-                c.meta->level = SIGMA_LEVEL_MEDIUM;
-        if (load_strv(doc, "tags", &c.meta->tags, &c.meta->ntags) == -ENOMEM ||
-            load_strv(doc, "falsepositives", &c.meta->falsepositives, &c.meta->nfalsepositives) == -ENOMEM)
-                r = -ENOMEM;
+        r = load_meta(doc, id, file, line, SIGMA_LEVEL_MEDIUM, &c.meta);
         if (r == 0 && (load_strv(cd, "rules", &c.refs, &c.spec.nrefs) < 0 || c.spec.nrefs == 0)) {
                 snprintf(err, sizeof(err), "correlation.rules must name at least one rule");
                 r = -EINVAL;
