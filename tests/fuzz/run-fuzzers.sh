@@ -32,7 +32,8 @@ bindir=$build/tests/fuzz
 if [ $# -gt 0 ]; then
         harnesses=$*
 else
-        harnesses="fuzz_framing fuzz_syslog fuzz_decode fuzz_pipeline fuzz_yaml fuzz_config"
+        # every harness that has a seed corpus
+        harnesses=$(cd "$srcdir/corpus" && ls -d fuzz_* | tr '\n' ' ')
 fi
 
 found=0
