@@ -543,47 +543,24 @@ static const char *ls_str(struct json_object *o, const char *key)
                json_object_get_string(v) : NULL;
 }
 
-static void corpus_walk(const char *dir, struct corpus *c)
+static void corpus_doc(void *ud, const char *path, struct json_object *doc)
 {
-        DIR *d = opendir(dir);
-        struct dirent *e;
+        struct corpus *c = ud;
+        struct json_object *ls;
+        struct logsource_resolution r;
+        char err[256];
 
-        ck_assert_ptr_nonnull(d);
-        while ((e = readdir(d))) {
-                char path[4096];
-                struct stat st;
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                if (stat(path, &st) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode)) {
-                        corpus_walk(path, c);
-                        continue;
-                }
-                size_t l = strlen(e->d_name);
-                if (l < 4 || strcmp(e->d_name + l - 4, ".yml") != 0)
-                        continue;
-                _cleanup_json_ struct json_object *docs = NULL;
-                struct yaml_error yerr;
-                ck_assert_msg(yaml_load_file(path, &docs, &yerr) == 0, "%s: %s", path, yerr.msg);
-                for (size_t i = 0; i < json_object_array_length(docs); i++) {
-                        struct json_object *ls;
-                        if (!json_object_object_get_ex(json_object_array_get_idx(docs, i), "logsource", &ls))
-                                continue;
-                        struct logsource_resolution r;
-                        char err[256];
-                        c->rules++;
-                        if (logsource_resolve(ls_str(ls, "product"), ls_str(ls, "category"), ls_str(ls, "service"),
-                                              &r, err, sizeof(err)) == 0) {
-                                c->resolved++;
-                        } else {
-                                c->unsupported++;
-                                printf("%s: %s\n", path, err);
-                        }
-                }
+        ck_assert_msg(doc != NULL, "%s: not valid YAML", path);
+        if (!json_object_object_get_ex(doc, "logsource", &ls))
+                return;
+        c->rules++;
+        if (logsource_resolve(ls_str(ls, "product"), ls_str(ls, "category"), ls_str(ls, "service"), &r, err,
+                              sizeof(err)) == 0) {
+                c->resolved++;
+        } else {
+                c->unsupported++;
+                printf("%s: %s\n", path, err);
         }
-        closedir(d);
 }
 
 START_TEST(test_sigmahq_windows_logsources)
@@ -598,7 +575,7 @@ START_TEST(test_sigmahq_windows_logsources)
                 printf("SKIP: %s absent (SPOOR_SHARED unset or no shared data)\n", dir);
                 return;
         }
-        corpus_walk(dir, &c);
+        unit_walk_rules(dir, corpus_doc, &c);
         printf("sigmahq windows: %u rules, %u logsources resolved, %u unsupported\n", c.rules, c.resolved,
                c.unsupported);
         ck_assert_uint_gt(c.rules, 0);

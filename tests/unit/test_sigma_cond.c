@@ -391,38 +391,15 @@ static void corpus_rule(struct json_object *doc, const char *path, struct corpus
         }
 }
 
-static void corpus_walk(const char *dir, struct corpus *c)
+static void corpus_doc(void *ud, const char *path, struct json_object *doc)
 {
-        DIR *d = opendir(dir);
-        struct dirent *e;
+        struct corpus *c = ud;
 
-        ck_assert_ptr_nonnull(d);
-        while ((e = readdir(d))) {
-                char path[4096];
-                struct stat st;
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                if (stat(path, &st) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode)) {
-                        corpus_walk(path, c);
-                        continue;
-                }
-                size_t l = strlen(e->d_name);
-                if (l < 4 || strcmp(e->d_name + l - 4, ".yml") != 0)
-                        continue;
-                _cleanup_json_ struct json_object *docs = NULL;
-                struct yaml_error yerr;
-                if (yaml_load_file(path, &docs, &yerr) < 0) {
-                        fprintf(stderr, "%s: yaml: %s\n", path, yerr.msg);
-                        c->failed++;
-                        continue;
-                }
-                for (size_t i = 0; i < json_object_array_length(docs); i++)
-                        corpus_rule(json_object_array_get_idx(docs, i), path, c);
+        if (!doc) {
+                c->failed++;
+                return;
         }
-        closedir(d);
+        corpus_rule(doc, path, c);
 }
 
 START_TEST(test_sigmahq_windows_conditions)
@@ -437,7 +414,7 @@ START_TEST(test_sigmahq_windows_conditions)
                 printf("SKIP: %s absent (SPOOR_SHARED unset or no shared data)\n", dir);
                 return;
         }
-        corpus_walk(dir, &c);
+        unit_walk_rules(dir, corpus_doc, &c);
         printf("sigmahq windows: %u rules, %u conditions, %u parsed, %u 'x of' unsupported, %u failed\n", c.rules,
                c.conditions, c.parsed, c.notsup, c.failed);
         ck_assert_uint_gt(c.rules, 0);
