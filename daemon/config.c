@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -127,6 +128,10 @@ const struct config_key config_keys[] = {
           .def = "1000000", .min = 1000, .max = 100000000, .reloadable = true,
           .doc = "Entries (correlation x group x combination of fields) that first_seen correlations "
                  "remember; above it the least recently seen are evicted (counted); a reload applies it" },
+        { .path = "limits.max_logon_sessions", .type = CONFIG_UINT, C_OFF(limits.max_logon_sessions),
+          .def = "200000", .min = 1000, .max = 100000000, .reloadable = true,
+          .doc = "Logon sessions (host x logon id) remembered for the SubjectLogonPrivileged field; above it "
+                 "the least recently active are evicted (counted); a reload applies it" },
         { .path = "time", .type = CONFIG_SECTION, .reloadable = true,
           .doc = "Event time for correlation windows" },
         { .path = "time.allowed_lateness", .type = CONFIG_DURATION, C_OFF(time.allowed_lateness_s),
@@ -171,6 +176,13 @@ const struct config_key config_keys[] = {
           .max = CONFIG_MAX_PLACEHOLDERS, .reloadable = true,
           .doc = "Values of Sigma |expand placeholders: name (letters, digits, _ . -) to a list of strings; "
                  "e.g. {domain_controllers: [dc01, dc02]}" },
+        { .path = "change_windows", .type = CONFIG_CHANGE_WINDOWS, C_OFF(change_windows),
+          .aux = offsetof(struct config, nchange_windows), .def = "[]", .max = CONFIG_MAX_CHANGE_WINDOWS,
+          .reloadable = true,
+          .doc = "Change windows for the InChangeWindow field: a list of {days: [mon, tue, ...] (default every "
+                 "day; ranges like mon-fri), hours: \"08:00-18:00\" (local; end may be 24:00; 22:00-02:00 "
+                 "crosses midnight; default 00:00-24:00), timezone: Europe/Berlin (default UTC)}; none: the "
+                 "field is not set" },
 };
 
 const size_t config_nkeys = ELEMENTSOF(config_keys);
@@ -643,6 +655,197 @@ static int config_set_placeholders(struct config_ctx *ctx, const struct config_k
         return 0;
 }
 
+/* ---- change windows ------------------------------------------------- */
+
+static const char *const config_day_names[7][2] = {
+        { "mon", "monday" }, { "tue", "tuesday" }, { "wed", "wednesday" }, { "thu", "thursday" },
+        { "fri", "friday" }, { "sat", "saturday" }, { "sun", "sunday" },
+};
+
+/* "mon", "Monday" → 0 .. 6; -1 when not a day. */
+static int config_day(const char *s, size_t len)
+{
+        for (int d = 0; d < 7; d++)
+                for (int f = 0; f < 2; f++)
+                        if (strlen(config_day_names[d][f]) == len && strncasecmp(s, config_day_names[d][f], len) == 0)
+                                return d;
+        return -1;
+}
+
+/* "mon" or a range "mon-fri" / "fri-mon" (wrapping) → a day mask; 0 when bad. */
+static uint8_t config_days_entry(const char *s)
+{
+        const char *dash = strchr(s, '-');
+        int a, b;
+        uint8_t m = 0;
+
+        if (!dash) {
+                a = config_day(s, strlen(s));
+                return a < 0 ? 0 : (uint8_t)(1u << a);
+        }
+        a = config_day(s, (size_t)(dash - s));
+        b = config_day(dash + 1, strlen(dash + 1));
+        if (a < 0 || b < 0)
+                return 0;
+        for (int d = a;; d = (d + 1) % 7) {
+                m |= (uint8_t)(1u << d);
+                if (d == b)
+                        break;
+        }
+        return m;
+}
+
+/* "HH:MM" (00:00 .. 24:00) → minutes; -1 when bad. */
+static int config_clock(const char *s, size_t len)
+{
+        int h, m;
+
+        if (len != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+            !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+                return -1;
+        h = (s[0] - '0') * 10 + (s[1] - '0');
+        m = (s[3] - '0') * 10 + (s[4] - '0');
+        if (m > 59 || h > 24 || (h == 24 && m != 0))
+                return -1;
+        return h * 60 + m;
+}
+
+static int config_window_days(struct config_ctx *ctx, const struct config_at *at, struct change_window_conf *w)
+{
+        size_t n;
+
+        if (!json_object_is_type(at->value, json_type_array))
+                return config_fail(ctx, at, NULL, "expected a list of days (mon, tue, ... sun), got %s",
+                                   config_json_type(at->value));
+        n = json_object_array_length(at->value);
+        if (n == 0)
+                return config_fail(ctx, at, NULL, "no days: leave days out for every day");
+        w->days = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *e = json_object_array_get_idx(at->value, i);
+                uint8_t m = json_object_is_type(e, json_type_string) ? config_days_entry(json_object_get_string(e)) : 0;
+
+                if (!m)
+                        return config_fail(ctx, at, e, "entry %zu: '%s' is not a day (mon, tue, wed, thu, fri, sat, "
+                                           "sun, or a range like mon-fri)", i + 1,
+                                           e ? json_object_get_string(e) : "null");
+                w->days |= m;
+        }
+        return 0;
+}
+
+static int config_window_hours(struct config_ctx *ctx, const struct config_at *at, struct change_window_conf *w)
+{
+        const char *s, *dash;
+        int a, b;
+
+        if (!json_object_is_type(at->value, json_type_string))
+                return config_fail(ctx, at, NULL, "expected hours like \"08:00-18:00\", got %s",
+                                   config_json_type(at->value));
+        s = json_object_get_string(at->value);
+        dash = strchr(s, '-');
+        a = dash ? config_clock(s, (size_t)(dash - s)) : -1;
+        b = dash ? config_clock(dash + 1, strlen(dash + 1)) : -1;
+        if (a < 0 || b < 0 || a == 24 * 60 || b == 0)
+                return config_fail(ctx, at, NULL, "'%s' is not hours like \"08:00-18:00\" (start 00:00..23:59, "
+                                   "end 00:01..24:00; 22:00-02:00 crosses midnight)", s);
+        if (a == b)
+                return config_fail(ctx, at, NULL, "'%s' is empty: start equals end (00:00-24:00 is the whole day)", s);
+        w->start_min = (uint16_t)a;
+        w->end_min = (uint16_t)b;
+        return 0;
+}
+
+static void config_release_change_windows(const struct config_key *k, void *base)
+{
+        struct change_window_conf *w = config_field(k, base);
+        size_t *n = (size_t *)((char *)base + k->aux);
+
+        for (size_t i = 0; i < *n; i++) {
+                free(w[i].timezone);
+                w[i].timezone = NULL;
+        }
+        *n = 0;
+}
+
+/* One window: every key checked before anything is kept; the zone is
+ * resolved here, so an unknown zone fails the load. */
+static int config_window(struct config_ctx *ctx, const struct config_at *eat, struct change_window_conf *w)
+{
+        const char *tz = "UTC";
+        int r;
+
+        *w = (struct change_window_conf){ .days = 0x7f, .start_min = 0, .end_min = 24 * 60 };
+        timefmt_zone_init(&w->zone, tz);
+        json_object_object_foreach(eat->value, key, val) {
+                char shown[512];
+                struct config_at at = { .map = eat->value, .key = key, .value = val, .shown = shown };
+
+                snprintf(shown, sizeof(shown), "%s.%s", eat->shown, key);
+                if (!val)
+                        continue;       /* null keeps the default */
+                if (strcmp(key, "days") == 0) {
+                        r = config_window_days(ctx, &at, w);
+                } else if (strcmp(key, "hours") == 0) {
+                        r = config_window_hours(ctx, &at, w);
+                } else if (strcmp(key, "timezone") == 0) {
+                        r = config_need(ctx, &at, json_type_string, "a time zone");
+                        if (r == 0 && timefmt_zone_init(&w->zone, json_object_get_string(val)) < 0)
+                                r = config_fail(ctx, &at, NULL, "unknown time zone '%s' (UTC, +02:00, or a name "
+                                                "under /usr/share/zoneinfo)", json_object_get_string(val));
+                        if (r == 0)
+                                tz = json_object_get_string(val);
+                } else {
+                        at.value = NULL;        /* blame the key */
+                        r = config_fail(ctx, &at, NULL, "unknown key (days, hours, timezone)");
+                }
+                if (r < 0)
+                        return r;
+        }
+        w->timezone = strdup(tz);
+        return w->timezone ? 0 : -ENOMEM;
+}
+
+static int config_set_change_windows(struct config_ctx *ctx, const struct config_key *k, void *base,
+                                     const struct config_at *at)
+{
+        struct change_window_conf nw[CONFIG_MAX_CHANGE_WINDOWS];
+        struct change_window_conf *w = config_field(k, base);
+        size_t *n = (size_t *)((char *)base + k->aux);
+        size_t len;
+        int r = config_need(ctx, at, json_type_array, "a list of change windows ({days, hours, timezone})");
+
+        if (r < 0)
+                return r;
+        len = json_object_array_length(at->value);
+        if (len > k->max)
+                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
+                                   "more than %" PRIu64 " entries", k->max);
+        for (size_t i = 0; i < len; i++) {
+                struct json_object *e = json_object_array_get_idx(at->value, i);
+                char shown[256];
+                struct config_at eat = { .map = at->map, .key = at->key, .value = e, .shown = shown };
+
+                snprintf(shown, sizeof(shown), "%s[%zu]", at->shown, i);
+                if (!json_object_is_type(e, json_type_object))
+                        r = config_fail(ctx, &eat, e, "expected a mapping {days, hours, timezone}, got %s",
+                                        config_json_type(e));
+                else
+                        r = config_window(ctx, &eat, &nw[i]);
+                if (r < 0) {
+                        for (size_t j = 0; j < i; j++)
+                                free(nw[j].timezone);
+                        if (r == -ENOMEM)
+                                snprintf(ctx->err->msg, sizeof(ctx->err->msg), "out of memory");
+                        return r;
+                }
+        }
+        config_release_change_windows(k, base);
+        memcpy(w, nw, len * sizeof(*w));
+        *n = len;
+        return 0;
+}
+
 static int config_set_map_list(struct config_ctx *ctx, const struct config_key *k, void *base,
                                const struct config_at *at);
 static void config_release_map_list(const struct config_key *k, void *base);
@@ -662,6 +865,8 @@ const struct config_type_ops config_types[_CONFIG_TYPE_MAX] = {
         [CONFIG_STRING_LIST] = { "list of strings", config_set_string_list, config_release_string_list, NULL },
         [CONFIG_FSYNC] = { "policy", config_set_fsync, NULL, config_value_format_duration },
         [CONFIG_PLACEHOLDERS] = { "mapping of lists", config_set_placeholders, config_release_placeholders, NULL },
+        [CONFIG_CHANGE_WINDOWS] = { "list of change windows", config_set_change_windows,
+                                    config_release_change_windows, NULL },
 };
 
 /* ---- table walking -------------------------------------------------- */

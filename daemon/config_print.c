@@ -92,6 +92,33 @@ static void config_print_placeholders(const struct config_key *k, const struct c
         }
 }
 
+/* One line per window: "change_windows[0]  mon,tue,wed 08:00-18:00 Europe/Berlin". */
+static void config_print_change_windows(const struct config_key *k, const struct config *c, FILE *f)
+{
+        static const char *const days[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+        const struct change_window_conf *w = (const struct change_window_conf *)((const char *)c + k->offset);
+        size_t n = *(const size_t *)((const char *)c + k->aux);
+
+        if (n == 0)
+                fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
+        for (size_t i = 0; i < n; i++) {
+                char name[64];
+                bool first = true;
+
+                snprintf(name, sizeof(name), "%s[%zu]", k->path, i);
+                fprintf(f, "%-*s ", CONFIG_SUMMARY_WIDTH, name);
+                if (w[i].days == 0x7f)
+                        fputs("every day", f);
+                for (int d = 0; d < 7 && w[i].days != 0x7f; d++)
+                        if (w[i].days & (1u << d)) {
+                                fprintf(f, "%s%s", first ? "" : ",", days[d]);
+                                first = false;
+                        }
+                fprintf(f, " %02u:%02u-%02u:%02u %s\n", w[i].start_min / 60u, w[i].start_min % 60u,
+                        w[i].end_min / 60u, w[i].end_min % 60u, w[i].timezone ? w[i].timezone : "UTC");
+        }
+}
+
 void config_print_summary(const struct config *c, FILE *f)
 {
         fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, "config",
@@ -140,6 +167,8 @@ void config_print_summary(const struct config *c, FILE *f)
                                 fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, e ? "" : k->path, v[e]);
                 } else if (k->type == CONFIG_PLACEHOLDERS) {
                         config_print_placeholders(k, c, f);
+                } else if (k->type == CONFIG_CHANGE_WINDOWS) {
+                        config_print_change_windows(k, c, f);
                 } else {
                         config_print_format_value(k, c, buf, sizeof(buf));
                         fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, k->path, buf);

@@ -21,6 +21,8 @@ enum config_type {
         CONFIG_STRING_LIST,     /* char *[max] at offset, size_t count at aux */
         CONFIG_FSYNC,           /* "always" | "never" | a duration: int64_t ms, 0 always, -1 never */
         CONFIG_PLACEHOLDERS,    /* name → list of strings: struct json_object * (owned) */
+        CONFIG_CHANGE_WINDOWS,  /* list of {days, hours, timezone}: struct change_window_conf[max]
+                                 * at offset, size_t count at aux */
         _CONFIG_TYPE_MAX,
 };
 

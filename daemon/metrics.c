@@ -132,6 +132,12 @@ void metrics_render(FILE *out)
         metrics_one(out, "spoor_first_seen_evicted_total", "counter",
                     "first_seen entries evicted by limits.max_first_seen (least recently seen first).",
                     metrics.first_seen_evicted);
+        metrics_one(out, "spoor_logon_sessions", "gauge",
+                    "Logon sessions (host x logon id) remembered for the SubjectLogonPrivileged field.",
+                    metrics.logon_sessions);
+        metrics_one(out, "spoor_logon_sessions_evicted_total", "counter",
+                    "Logon sessions evicted by limits.max_logon_sessions (least recently active first).",
+                    metrics.logon_sessions_evicted);
         metrics_head(out, "spoor_events_dialect_total", "counter", "Accepted events by input dialect.");
         for (int d = 0; d < _DIALECT_MAX; d++)
                 fprintf(out, "spoor_events_dialect_total{dialect=\"%s\"} %" PRIu64 "\n",
@@ -191,4 +197,9 @@ void metrics_render(FILE *out)
         metrics_one(out, "spoor_escalation_evicted_total", "counter",
                     "Hosts whose escalation state was evicted by the bound (least recently active first).",
                     metrics.escalation_evicted);
+        metrics_head(out, "spoor_task_xml_rejected_total", "counter",
+                     "Scheduled-task XML (4698/4702) not parsed, by reason; the event is kept with TaskParseError.");
+        for (int r = 0; r < _TASKXML_REJ_MAX; r++)
+                fprintf(out, "spoor_task_xml_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+                        taskxml_reject_name(r), metrics.task_xml_rejected[r]);
 }

@@ -385,6 +385,14 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
 
 void engine_event(struct engine *e, struct winevent *ev)
 {
+        if (e->enrich) {
+                const struct enrich_stats *st;
+
+                enrich_event(e->enrich, ev);
+                st = enrich_stats(e->enrich);
+                metrics.logon_sessions = st->sessions;
+                metrics.logon_sessions_evicted = st->evicted;
+        }
         if (!e->rs)
                 return;
         e->events++;
@@ -581,6 +589,10 @@ int engine_configure(struct engine *e, const struct config *cfg)
                 return -ENOMEM;
         if (noise_configure(e->noise, cfg) < 0)
                 return -ENOMEM;
+        if (!e->enrich && !(e->enrich = enrich_new()))
+                return -ENOMEM;
+        if (enrich_configure(e->enrich, cfg) < 0)
+                return -ENOMEM;
         corr_opts_init(&e->corr_opts);
         e->corr_opts.allowed_lateness_us = (int64_t)cfg->time.allowed_lateness_s * 1000000;
         e->corr_opts.max_future_us = (int64_t)cfg->time.max_future_s * 1000000;
@@ -615,6 +627,8 @@ void engine_fini(struct engine *e)
         noise_flush(e->noise);  /* open suppression windows end: their summaries are written */
         noise_free(e->noise);
         e->noise = NULL;
+        enrich_free(e->enrich);
+        e->enrich = NULL;
         engine_corr_drop(e);
         ruleset_free(e->rs);
         e->rs = NULL;

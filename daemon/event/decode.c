@@ -26,6 +26,8 @@
  * by the system fields EventID (decimal), Computer (the host as the event
  * wrote it), Channel, Provider_Name (when present) and EventRecordID
  * (decimal, when present); a system field replaces a same-named field.
+ * Security 4698/4702 events then get the task XML's derived fields
+ * (taskxml.h), or TaskParseError: bad task XML never rejects an event.
  * decode_event() returns -ENOMEM (with *why REJ_NONE) when memory runs out:
  * that is not the input's fault. */
 #include <errno.h>
@@ -41,6 +43,7 @@
 #include "spoor/cleanup.h"
 #include "spoor/decode.h"
 #include "spoor/host.h"
+#include "spoor/taskxml.h"
 #include "dialect.h"
 
 struct decoder {
@@ -507,6 +510,9 @@ static int decode_map(const struct decode_ctx *ctx, struct json_object *root, st
                 if ((r = decode_set(ev, "EventRecordID", num, (size_t)n, NULL)) < 0)
                         return r;
         }
+        /* Security 4698/4702: the task XML's derived fields (never a rejection) */
+        if (channel_len == 8 && memcmp(channel, "Security", 8) == 0 && (r = taskxml_enrich(ev, NULL)) < 0)
+                return r;
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #define CONFIG_MAX_RULE_PATHS 256
 #define CONFIG_MAX_PLACEHOLDERS 1024
 #define CONFIG_MAX_PLACEHOLDER_VALUES 4096
+#define CONFIG_MAX_CHANGE_WINDOWS 64
 
 struct json_object;
 
@@ -22,6 +23,16 @@ struct listen_conf {
         char *address;                  /* "127.0.0.1:1514", "[::1]:1514", "0.0.0.0:1514"; port 0 = ephemeral */
         enum framing_mode framing;
         char *timezone;                 /* for zone-less timestamps */
+        struct timefmt_zone zone;       /* resolved from timezone */
+};
+
+/* One change window (enrichment field InChangeWindow, daemon/engine/enrich.c):
+ * local time in `zone`. */
+struct change_window_conf {
+        uint8_t days;                   /* bit 0 Monday .. bit 6 Sunday; default all */
+        uint16_t start_min;             /* minutes after local midnight, 0..1439 */
+        uint16_t end_min;               /* 1..1440 (24:00); <= start_min: crosses midnight */
+        char *timezone;                 /* as given; default "UTC" */
         struct timefmt_zone zone;       /* resolved from timezone */
 };
 
@@ -33,6 +44,7 @@ struct limits_conf {
         uint64_t max_json_depth;        /* 16 */
         uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
         uint64_t max_first_seen;        /* 1000000; 1000 .. 100000000: first_seen baseline entries */
+        uint64_t max_logon_sessions;    /* 200000; 1000 .. 100000000: enrichment's logon sessions */
 };
 
 struct time_conf {
@@ -68,6 +80,8 @@ struct config {
                                                  * a fresh tree (no YAML marks, no shared nodes) */
         uint64_t suppress_s;            /* default suppression window of repeated leads; 0 = off */
         struct escalation_conf escalation;
+        struct change_window_conf change_windows[CONFIG_MAX_CHANGE_WINDOWS];
+        size_t nchange_windows;         /* 0: InChangeWindow is not set (unknown) */
 };
 
 struct config_error {

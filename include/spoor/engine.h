@@ -5,6 +5,7 @@
 #pragma once
 #include <stdint.h>
 #include "spoor/correlate.h"
+#include "spoor/enrich.h"
 #include "spoor/ruleset.h"
 #include "spoor/spool.h"
 #include "spoor/winevent.h"
@@ -24,6 +25,7 @@ struct engine {
         size_t max_first_seen;          /* limits.max_first_seen (engine_configure) */
         uint64_t fs_evicted_reported;   /* fs's evictions already added to the metric */
         struct noise *noise;            /* owned; suppression and escalation (engine/noise.c) */
+        struct enrich *enrich;          /* owned; fields added before evaluation (engine/enrich.c) */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
@@ -34,8 +36,9 @@ struct engine {
  * correlator for the current ruleset.  0 or -ENOMEM. */
 int engine_configure(struct engine *e, const struct config *cfg);
 
-/* Evaluate one event; write its leads (matches, and correlations that
- * complete with it). */
+/* Enrich one event (include/spoor/enrich.h: InChangeWindow,
+ * SubjectLogonPrivileged), evaluate it, write its leads (matches, and
+ * correlations that complete with it). */
 void engine_event(struct engine *e, struct winevent *ev);
 
 /* Let processing time pass (live: from a timer, while input may be idle);

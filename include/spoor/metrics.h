@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "spoor/framing.h"
 #include "spoor/reject.h"
+#include "spoor/taskxml.h"
 
 enum conn_reject_reason {
         CONN_REJ_MAX_CONNECTIONS,
@@ -35,6 +36,8 @@ struct metrics {
         uint64_t state_restored_windows;        /* gauge: windows restored at the last start */
         uint64_t first_seen_entries;    /* gauge: first_seen baseline entries */
         uint64_t first_seen_evicted;    /* first_seen entries evicted by limits.max_first_seen */
+        uint64_t logon_sessions;        /* gauge: logon sessions the enrichment remembers */
+        uint64_t logon_sessions_evicted;        /* ... evicted by limits.max_logon_sessions */
         uint64_t frames[_FRAME_METHOD_MAX];
         uint64_t frames_empty;
         uint64_t bytes_received;
@@ -59,6 +62,8 @@ struct metrics {
         uint64_t lead_summaries;        /* summary records of suppressed leads */
         uint64_t suppress_evicted;      /* suppression windows ended early by the bound */
         uint64_t escalation_evicted;    /* hosts' escalation state evicted by the bound */
+        uint64_t task_xml_rejected[_TASKXML_REJ_MAX];   /* 4698/4702 task XML not used, by reason
+                                                         * (the event is kept: taskxml.h) */
         int64_t start_us;
 };
 

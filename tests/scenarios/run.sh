@@ -5,6 +5,8 @@
 # Each scenario is replayed (spoord --replay) and, when it has no
 # `replay-only` file, also sent live over TCP in both LF and octet-counted
 # framing; the leads written must be exactly the expected ones.
+# Instead of rules/, a `use-pack` file replays the shipped lead pack (conf/leads.d) as it is.
+# A `pending` file skips the scenario; its first line says why (a feature that has not landed).
 # Optional: config.yml (appended to the configuration, like
 # placeholders.yml), and expect-kinds.tsv instead of expect.tsv for
 # scenarios with records of every kind: "<rule id> <host> <record id>
@@ -31,11 +33,16 @@ kinds() {
 status=0
 for name in "${names[@]}"; do
 	s="$D/$name"
+	if [ -f "$s/pending" ]; then
+		echo "skip $name: pending ($(grep -v '^#' "$s/pending" | sed '/^$/d' | head -n 1))"; continue
+	fi
+	rules="$s/rules"
+	[ ! -e "$rules" ] && [ -f "$s/use-pack" ] && rules="$SPOOR_SOURCE_ROOT/conf/leads.d"
 	expect=expect.tsv; extract=leads
 	[ -f "$s/expect-kinds.tsv" ] && { expect=expect-kinds.tsv; extract=kinds; }
 	grep -v '^#' "$s/$expect" | sed '/^$/d' | sort > "$T/$name.expect"
 	cat > "$T/$name.yml" <<YAML
-rules: [$s/rules]
+rules: [$rules]
 spool: {dir: $T/$name.spool}
 YAML
 	[ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" >> "$T/$name.yml"
@@ -50,7 +57,7 @@ YAML
 	fi
 	[ -f "$s/replay-only" ] && continue
 	for framing in lf octet; do
-		start_spoord "rules: [$s/rules]
+		start_spoord "rules: [$rules]
 $( [ -f "$s/placeholders.yml" ] && cat "$s/placeholders.yml" )
 $( [ -f "$s/config.yml" ] && cat "$s/config.yml" )"
 		if [ $framing = lf ]; then

@@ -375,6 +375,38 @@ static const struct {
         /* time zone */
         { "listen:\n  - address: 1.2.3.4:1\n    timezone: Mars/Olympus_Mons\n",
           ":3:15: listen[0].timezone: unknown time zone 'Mars/Olympus_Mons' (UTC, +02:00, or a name under /usr/share/zoneinfo)" },
+        /* change windows */
+        { "change_windows: {days: [mon]}\n",
+          ":1:17: change_windows: expected a list of change windows ({days, hours, timezone}), got a mapping" },
+        { "change_windows:\n  - days: [mon, funday]\n",
+          ":2:17: change_windows[0].days: entry 2: 'funday' is not a day (mon, tue, wed, thu, fri, sat, sun, "
+          "or a range like mon-fri)" },
+        { "change_windows:\n  - days: [mon-xyz]\n",
+          ":2:12: change_windows[0].days: entry 1: 'mon-xyz' is not a day (mon, tue, wed, thu, fri, sat, sun, "
+          "or a range like mon-fri)" },
+        { "change_windows:\n  - days: mon\n",
+          ":2:11: change_windows[0].days: expected a list of days (mon, tue, ... sun), got a string" },
+        { "change_windows:\n  - days: []\n", ":2:11: change_windows[0].days: no days: leave days out for every day" },
+        { "change_windows:\n  - {hours: \"08:00-18:00\"}\n  - hours: 8-18\n",
+          ":3:12: change_windows[1].hours: '8-18' is not hours like \"08:00-18:00\" (start 00:00..23:59, "
+          "end 00:01..24:00; 22:00-02:00 crosses midnight)" },
+        { "change_windows:\n  - hours: \"24:00-02:00\"\n",
+          ":2:12: change_windows[0].hours: '24:00-02:00' is not hours like \"08:00-18:00\" (start 00:00..23:59, "
+          "end 00:01..24:00; 22:00-02:00 crosses midnight)" },
+        { "change_windows:\n  - hours: \"08:60-09:00\"\n",
+          ":2:12: change_windows[0].hours: '08:60-09:00' is not hours like \"08:00-18:00\" (start 00:00..23:59, "
+          "end 00:01..24:00; 22:00-02:00 crosses midnight)" },
+        { "change_windows:\n  - hours: \"08:00-08:00\"\n",
+          ":2:12: change_windows[0].hours: '08:00-08:00' is empty: start equals end (00:00-24:00 is the whole day)" },
+        { "change_windows:\n  - hours: 0800\n",
+          ":2:12: change_windows[0].hours: expected hours like \"08:00-18:00\", got an integer" },
+        { "change_windows:\n  - days: [sat]\n    timezone: Mars/Olympus_Mons\n",
+          ":3:15: change_windows[0].timezone: unknown time zone 'Mars/Olympus_Mons' (UTC, +02:00, or a name under "
+          "/usr/share/zoneinfo)" },
+        { "change_windows:\n  - days: [sat]\n    hour: \"08:00-09:00\"\n",
+          ":3:5: change_windows[0].hour: unknown key (days, hours, timezone)" },
+        { "change_windows:\n  - [mon]\n",
+          ":2:5: change_windows[0]: expected a mapping {days, hours, timezone}, got a list" },
         /* whole file */
         { "", ":1:1: empty config (write {} to run with every default)" },
         { "# nothing but comments\n\n", ":1:1: empty config (write {} to run with every default)" },
@@ -571,7 +603,7 @@ START_TEST(test_shipped_config_has_every_key)
                 ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
                 keys++;
         }
-        ck_assert_uint_eq(keys, 39);
+        ck_assert_uint_eq(keys, 41);
 }
 END_TEST
 
@@ -674,6 +706,45 @@ START_TEST(test_split_address_small_buffer)
 }
 END_TEST
 
+/* Change windows: defaults per entry, day names and ranges, zones;
+ * limits.max_logon_sessions. */
+START_TEST(test_change_windows)
+{
+        struct config *c = load_ok("{}\n");
+        _cleanup_free_ char *out = NULL;
+
+        ck_assert_uint_eq(c->nchange_windows, 0);
+        ck_assert_uint_eq(c->limits.max_logon_sessions, 200000);
+        config_free(c);
+        c = load_ok("limits: {max_logon_sessions: 5000}\n"
+                    "change_windows:\n"
+                    "  - days: [Mon-Wed, friday]\n    hours: \"08:00-18:30\"\n    timezone: Europe/Berlin\n"
+                    "  - hours: \"22:00-02:00\"\n"
+                    "  - days: [sat-mon]\n    timezone: \"+02:00\"\n"
+                    "  - {}\n");
+        ck_assert_uint_eq(c->limits.max_logon_sessions, 5000);
+        ck_assert_uint_eq(c->nchange_windows, 4);
+        ck_assert_uint_eq(c->change_windows[0].days, 0x17);
+        ck_assert_uint_eq(c->change_windows[0].start_min, 480);
+        ck_assert_uint_eq(c->change_windows[0].end_min, 1110);
+        ck_assert_str_eq(c->change_windows[0].timezone, "Europe/Berlin");
+        ck_assert_str_eq(c->change_windows[0].zone.name, "Europe/Berlin");
+        ck_assert_uint_eq(c->change_windows[1].days, 0x7f);
+        ck_assert_uint_eq(c->change_windows[1].start_min, 1320);
+        ck_assert_uint_eq(c->change_windows[1].end_min, 120);
+        ck_assert_str_eq(c->change_windows[1].timezone, "UTC");
+        ck_assert_uint_eq(c->change_windows[2].days, 0x61);
+        ck_assert_uint_eq(c->change_windows[2].end_min, 1440);
+        ck_assert_int_eq(c->change_windows[2].zone.offset_s, 7200);
+        ck_assert_uint_eq(c->change_windows[3].days, 0x7f);
+        out = capture(print_summary, c);
+        ck_assert_ptr_nonnull(strstr(out, "change_windows[0]                  mon,tue,wed,fri 08:00-18:30 Europe/Berlin\n"
+                                          "change_windows[1]                  every day 22:00-02:00 UTC\n"
+                                          "change_windows[2]                  mon,sat,sun 00:00-24:00 +02:00\n"));
+        config_free(c);
+}
+END_TEST
+
 /* Noise (suppression, escalation): defaults, nested sections, bounds. */
 START_TEST(test_noise_keys)
 {
@@ -726,6 +797,7 @@ static Suite *config_suite(void)
         tcase_add_loop_test(tc, test_fsync_values, 0, (int)ELEMENTSOF(fsync_cases));
         tcase_add_test(tc, test_placeholders);
         tcase_add_test(tc, test_noise_keys);
+        tcase_add_test(tc, test_change_windows);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");

@@ -146,7 +146,10 @@ START_TEST(test_nxlog_ce)
         ck_assert_ptr_nonnull(tc);
         ck_assert_ptr_nonnull(strstr(tc->value, "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Task>"));
         ck_assert_ptr_nonnull(strstr(tc->value, "<Command>C:\\Users\\Public\\upd.exe</Command>"));
-        ck_assert_uint_eq(ev.nfields, 36);                      /* 33 keys + Computer, Provider_Name, EventRecordID */
+        /* 33 keys + Computer, Provider_Name, EventRecordID, + the task XML's 7
+         * derived fields (taskxml.h; test_taskxml.c checks them) */
+        field_is("TaskCommandLine", "C:\\Users\\Public\\upd.exe /quiet");
+        ck_assert_uint_eq(ev.nfields, 43);
         no_duplicate_names();
 }
 END_TEST
