@@ -99,7 +99,7 @@ const struct config_key config_keys[] = {
         { .path = "rules", .type = CONFIG_STRING_LIST, C_OFF(rules),
           .aux = offsetof(struct config, nrules), .def = "[]", .max = CONFIG_MAX_RULE_PATHS,
           .reloadable = true,
-          .doc = "Rule files or directories (searched recursively); e.g. [/etc/spoor/leads.d]" },
+          .doc = "Rule files or directories (searched recursively); a relative path is relative to this file's folder; e.g. [leads.d]" },
         { .path = "log_level", .type = CONFIG_ENUM, C_OFF(log_level), .def = "info",
           .values = config_log_levels, .reloadable = true,
           .doc = "Lowest priority that is logged" },

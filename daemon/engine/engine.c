@@ -637,15 +637,39 @@ void engine_fini(struct engine *e)
         e->spool = NULL;
 }
 
+/* A relative rule path is relative to the configuration file's folder, so
+ * the shipped `rules: [leads.d]` means conf/leads.d in a checkout and
+ * /etc/spoor/leads.d once installed. */
 int engine_load_rules(const struct config *cfg, struct ruleset **out, struct ruleset_report *rep)
 {
+        char *paths[CONFIG_MAX_RULE_PATHS];
+        const char *slash = cfg->path ? strrchr(cfg->path, '/') : NULL;
         struct ruleset_opts o = {
-                .paths = cfg->rules,
+                .paths = paths,
                 .npaths = cfg->nrules,
                 .placeholders = cfg->placeholders,
         };
+        int r;
 
-        return ruleset_load(&o, out, rep);
+        for (size_t i = 0; i < cfg->nrules; i++) {
+                if (cfg->rules[i][0] == '/' || !cfg->path)
+                        paths[i] = strdup(cfg->rules[i]);
+                else if (!slash)
+                        paths[i] = strdup(cfg->rules[i]);   /* config in the current folder */
+                else if (asprintf(&paths[i], "%.*s/%s", (int)(slash - cfg->path), cfg->path, cfg->rules[i]) < 0)
+                        paths[i] = NULL;
+                if (!paths[i]) {
+                        for (size_t k = 0; k < i; k++)
+                                free(paths[k]);
+                        memset(rep, 0, sizeof(*rep));
+                        snprintf(rep->error, sizeof(rep->error), "loading rules: out of memory");
+                        return -ENOMEM;
+                }
+        }
+        r = ruleset_load(&o, out, rep);
+        for (size_t i = 0; i < cfg->nrules; i++)
+                free(paths[i]);
+        return r;
 }
 
 void engine_log_report(const struct ruleset_report *rep)

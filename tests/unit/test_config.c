@@ -570,7 +570,7 @@ START_TEST(test_shipped_config_loads)
         ck_assert_str_eq(c->spool_dir, "/var/spool/spoor");
         ck_assert_str_eq(c->state_dir, "/var/lib/spoor");
         ck_assert_uint_eq(c->nrules, 1);
-        ck_assert_str_eq(c->rules[0], "/etc/spoor/leads.d");
+        ck_assert_str_eq(c->rules[0], "leads.d");
         ck_assert_str_eq(c->log_level, "info");
         ck_assert_uint_eq(c->limits.max_frame_bytes, 256 * 1024);
         ck_assert_uint_eq(c->limits.idle_timeout_s, 900);
