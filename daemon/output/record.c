@@ -47,7 +47,9 @@ static const char *const record_level_names[_SIGMA_LEVEL_MAX] = {
 };
 
 /* Always in a lead's "fields", first, when the event has them. */
-static const char *const record_ident_fields[] = { "EventID", "Channel", "Computer", "EventRecordID" };
+/* (TaskParseError too: a lead on a task whose XML was refused says so.) */
+static const char *const record_ident_fields[] = { "EventID", "Channel", "Computer", "EventRecordID",
+                                                   "TaskParseError" };
 
 const char *record_kind_name(enum record_kind k)
 {

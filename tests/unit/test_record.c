@@ -294,6 +294,15 @@ START_TEST(test_field_selection)
         ck_assert_int_eq(json_object_object_length(f), 0);
         json_object_put(o);
         winevent_free(&ev);
+
+        /* a task whose XML was refused: the lead says so, unasked */
+        make_event(&ev);
+        set(&ev, "TaskParseError", "too large", 9);
+        o = lead(&ev, NULL, 0, "x", NULL);
+        f = get(json_object_array_get_idx(get(o, "events", json_type_array), 0), "fields", json_type_object);
+        ck_assert_str_eq(get_str(f, "TaskParseError"), "too large");
+        json_object_put(o);
+        winevent_free(&ev);
 }
 END_TEST
 
