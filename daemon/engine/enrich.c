@@ -102,41 +102,6 @@ static int64_t enrich_floordiv(int64_t a, int64_t b)
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The UTC offset of a named zone at utc_s, from the C library. */
-static int enrich_zone_lookup(const struct enrich_zone *z, int64_t utc_s, int *out)
-{
-        char saved_buf[256], *saved = NULL, tzval[sizeof(z->z.name) + 1];
-        const char *old = getenv("TZ");
-        time_t t = (time_t)utc_s;
-        struct tm tm;
-        int r = 0;
-
-        if (old) {
-                if (strlen(old) < sizeof(saved_buf))
-                        saved = strcpy(saved_buf, old);
-                else if (!(saved = strdup(old)))
-                        return -ENOMEM;
-        }
-        snprintf(tzval, sizeof(tzval), ":%s", z->z.name);
-        if (setenv("TZ", tzval, 1) < 0) {
-                r = -errno;
-        } else {
-                tzset();
-                if (!localtime_r(&t, &tm) || tm.tm_gmtoff > 86400 || tm.tm_gmtoff < -86400)
-                        r = -EINVAL;
-                else
-                        *out = (int)tm.tm_gmtoff;
-        }
-        if (saved)
-                setenv("TZ", saved, 1);
-        else
-                unsetenv("TZ");
-        tzset();
-        if (saved && saved != saved_buf)
-                free(saved);
-        return r;
-}
-
 static int enrich_zone_offset(struct enrich_zone *z, int64_t utc_s, int *out)
 {
         int64_t q;
@@ -150,7 +115,7 @@ static int enrich_zone_offset(struct enrich_zone *z, int64_t utc_s, int *out)
         q = enrich_floordiv(utc_s, ENRICH_SLOT_S);
         i = (size_t)q & (ENRICH_ZONE_SLOTS - 1);
         if (z->slot[i] != q) {
-                r = enrich_zone_lookup(z, q * ENRICH_SLOT_S, &z->off[i]);
+                r = timefmt_zone_offset_at(&z->z, q * ENRICH_SLOT_S, &z->off[i]);
                 if (r < 0)
                         return r;
                 z->slot[i] = q;

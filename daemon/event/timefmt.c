@@ -140,14 +140,13 @@ int timefmt_zone_init(struct timefmt_zone *z, const char *name)
         return 0;
 }
 
-/* The offset of a named zone at a local time, by mktime() under TZ=:name.
- * `local_s` is the local wall-clock time counted as if it were UTC. */
-static int timefmt_named_offset(const struct timefmt_zone *z, int64_t local_s, int *out_s)
+/* Run fn(ud) with TZ=:name set, then put TZ back as it was (spoord is
+ * single-threaded; the C library's zone database does the work). */
+static int timefmt_with_tz(const char *name, int (*fn)(void *ud), void *ud)
 {
-        char saved_buf[256], *saved = NULL, tzval[sizeof(z->name) + 1];
+        char saved_buf[256], *saved = NULL, tzval[80];
         const char *old = getenv("TZ");
-        int64_t y;
-        int m, d, r = 0;
+        int r;
 
         if (old) {
                 if (strlen(old) < sizeof(saved_buf)) {
@@ -157,31 +156,13 @@ static int timefmt_named_offset(const struct timefmt_zone *z, int64_t local_s, i
                         return -ENOMEM;
                 }
         }
-
-        int64_t days = timefmt_floordiv(local_s, 86400);
-        int64_t sod = local_s - days * 86400;
-        timefmt_civil_from_days(days, &y, &m, &d);
-        struct tm tm = {
-                .tm_year = (int)(y - 1900), .tm_mon = m - 1, .tm_mday = d,
-                .tm_hour = (int)(sod / 3600), .tm_min = (int)(sod / 60 % 60), .tm_sec = (int)(sod % 60),
-                .tm_isdst = -1,
-        };
-
-        snprintf(tzval, sizeof(tzval), ":%s", z->name);
+        snprintf(tzval, sizeof(tzval), ":%s", name);
         if (setenv("TZ", tzval, 1) < 0) {
                 r = -errno;
-                goto out;
+        } else {
+                tzset();
+                r = fn(ud);
         }
-        tzset();
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))
-                r = -EINVAL;
-        else if (local_s - (int64_t)t > 86400 || local_s - (int64_t)t < -86400)
-                r = -EINVAL;
-        else
-                *out_s = (int)(local_s - (int64_t)t);
-
-out:
         if (saved)
                 setenv("TZ", saved, 1);
         else
@@ -189,6 +170,73 @@ out:
         tzset();
         if (saved && saved != saved_buf)
                 free(saved);
+        return r;
+}
+
+struct timefmt_probe {
+        int64_t s;                      /* in: local (counted as UTC) or UTC seconds */
+        int offset_s;                   /* out */
+};
+
+static int timefmt_probe_local(void *ud)
+{
+        struct timefmt_probe *p = ud;
+        int64_t y, days = timefmt_floordiv(p->s, 86400), sod = p->s - days * 86400;
+        int m, d;
+        struct tm tm;
+        time_t t;
+
+        timefmt_civil_from_days(days, &y, &m, &d);
+        tm = (struct tm){
+                .tm_year = (int)(y - 1900), .tm_mon = m - 1, .tm_mday = d,
+                .tm_hour = (int)(sod / 3600), .tm_min = (int)(sod / 60 % 60), .tm_sec = (int)(sod % 60),
+                .tm_isdst = -1,
+        };
+        t = mktime(&tm);
+        if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))
+                return -EINVAL;
+        if (p->s - (int64_t)t > 86400 || p->s - (int64_t)t < -86400)
+                return -EINVAL;
+        p->offset_s = (int)(p->s - (int64_t)t);
+        return 0;
+}
+
+static int timefmt_probe_utc(void *ud)
+{
+        struct timefmt_probe *p = ud;
+        time_t t = (time_t)p->s;
+        struct tm tm;
+
+        if (!localtime_r(&t, &tm) || tm.tm_gmtoff > 86400 || tm.tm_gmtoff < -86400)
+                return -EINVAL;
+        p->offset_s = (int)tm.tm_gmtoff;
+        return 0;
+}
+
+/* The offset of a named zone at a local time, by mktime() under TZ=:name.
+ * `local_s` is the local wall-clock time counted as if it were UTC. */
+static int timefmt_named_offset(const struct timefmt_zone *z, int64_t local_s, int *out_s)
+{
+        struct timefmt_probe p = { .s = local_s };
+        int r = timefmt_with_tz(z->name, timefmt_probe_local, &p);
+
+        if (r == 0)
+                *out_s = p.offset_s;
+        return r;
+}
+
+int timefmt_zone_offset_at(const struct timefmt_zone *z, int64_t utc_s, int *out_s)
+{
+        struct timefmt_probe p = { .s = utc_s };
+        int r;
+
+        if (z->kind != TIMEFMT_ZONE_NAMED) {
+                *out_s = z->offset_s;
+                return 0;
+        }
+        r = timefmt_with_tz(z->name, timefmt_probe_utc, &p);
+        if (r == 0)
+                *out_s = p.offset_s;
         return r;
 }
 
@@ -202,7 +250,7 @@ static int timefmt_local_to_utc(struct timefmt_zone *zone, int64_t local_s, int6
 
         int64_t hour = timefmt_floordiv(local_s, 3600);
         if (zone->cache_hour != hour) {
-                int off;
+                int off = 0;
                 int r = timefmt_named_offset(zone, hour * 3600, &off);
                 if (r < 0)
                         return r;

@@ -19,6 +19,11 @@ struct timefmt_zone {
 /* 0, or -EINVAL with nothing set when the zone is unknown. */
 int timefmt_zone_init(struct timefmt_zone *z, const char *name);
 
+/* The zone's offset from UTC (seconds east) at the UTC instant utc_s: what
+ * a local clock in that zone showed then.  Uncached (named zones switch TZ
+ * and ask the C library): callers cache.  0 or -EINVAL / -ENOMEM. */
+int timefmt_zone_offset_at(const struct timefmt_zone *z, int64_t utc_s, int *out_s);
+
 /* Parse a timestamp into UTC µs.  Accepted:
  *   "2026-11-22 10:11:12"            zone-less (NXLog CE): interpreted in `zone`
  *   "2026-11-22 10:11:12.345"        fraction of up to 9 digits (truncated to µs)
