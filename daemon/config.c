@@ -142,6 +142,12 @@ const struct config_key config_keys[] = {
           .def = "5m", .min = 1, .max = 7 * 86400, .reloadable = true,
           .doc = "An event dated further ahead of its receive time is counted as skewed and does not "
                  "move the watermark (a host with a fast clock cannot make other hosts' events late)" },
+        { .path = "coverage", .type = CONFIG_SECTION, .reloadable = true,
+          .doc = "Telemetry coverage: gaps (gaps.jsonl) in what hosts send against what the rules need" },
+        { .path = "coverage.grace", .type = CONFIG_DURATION, C_OFF(coverage.grace_s), .def = "1h",
+          .min = 60, .max = 30 * 86400, .reloadable = true,
+          .doc = "Event time a host must have been sending before a channel the rules need and it never "
+                 "sent opens a channel_missing gap" },
         { .path = "suppress", .type = CONFIG_DURATION, C_OFF(suppress_s), .def = "0",
           .min = 1, .max = 7 * 86400, .zero_off = true, .reloadable = true,
           .doc = "Repeated leads of one rule for one group key (the host; a correlation's group-by values) "

@@ -4,6 +4,7 @@
 
 #include "spoor/cleanup.h"
 #include "spoor/winevent.h"
+#include "spoor/gaps.h"
 #include "spoor/metrics.h"
 #include "spoor/timefmt.h"
 #include "spoor-config.h"
@@ -197,6 +198,17 @@ void metrics_render(FILE *out)
         metrics_one(out, "spoor_escalation_evicted_total", "counter",
                     "Hosts whose escalation state was evicted by the bound (least recently active first).",
                     metrics.escalation_evicted);
+        metrics_one(out, "spoor_gaps_open", "gauge", "Telemetry-coverage gaps open now (gaps.jsonl).",
+                    metrics.gaps_open);
+        metrics_head(out, "spoor_gaps_opened_total", "counter", "Telemetry-coverage gaps opened, by kind.");
+        for (size_t k = 0; k < ELEMENTSOF(metrics.gaps_opened); k++)
+                fprintf(out, "spoor_gaps_opened_total{kind=\"%s\"} %" PRIu64 "\n", gap_kind_name((enum gap_kind)k),
+                        metrics.gaps_opened[k]);
+        metrics_one(out, "spoor_gaps_closed_total", "counter", "Telemetry-coverage gaps closed.",
+                    metrics.gaps_closed);
+        metrics_one(out, "spoor_coverage_hosts_evicted_total", "counter",
+                    "Hosts the coverage model forgot by its bound (least recently seen first).",
+                    metrics.coverage_hosts_evicted);
         metrics_head(out, "spoor_task_xml_rejected_total", "counter",
                      "Scheduled-task XML (4698/4702) not parsed, by reason; the event is kept with TaskParseError.");
         for (int r = 0; r < _TASKXML_REJ_MAX; r++)

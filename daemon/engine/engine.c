@@ -16,6 +16,7 @@
 #include "noise.h"
 
 #define ENGINE_MAX_FIELDS 128
+#define ENGINE_MAX_CAVEATS 16
 
 struct engine_hit {
         struct engine *e;
@@ -347,7 +348,8 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
         const struct sigma_rule *r = v->rule;
         const char *fields[ENGINE_MAX_FIELDS];
         struct noise_lead nl;
-        size_t nf = 0;
+        struct record_caveat cav[ENGINE_MAX_CAVEATS];
+        size_t nf = 0, ncav;
         char why[512];
         char *line = NULL;
         size_t len = 0;
@@ -368,7 +370,8 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
         if (!noise_admit(e->noise, &nl))
                 return;         /* repeated: counted in a summary */
         engine_why(v, sel, why, sizeof(why));
-        rc = record_lead_match(r, ev, fields, nf, why, timefmt_now_us(), &line, &len);
+        ncav = coverage_caveats(e->cov, ev->host, cav, ENGINE_MAX_CAVEATS);
+        rc = record_lead_match_caveats(r, ev, fields, nf, why, cav, ncav, timefmt_now_us(), &line, &len);
         if (rc < 0) {
                 e->record_errors++;
                 log_limited(300, LOG_ERR, "lead for rule %s: cannot build the record: %s", r->id, strerror(-rc));
@@ -393,6 +396,7 @@ void engine_event(struct engine *e, struct winevent *ev)
                 metrics.logon_sessions = st->sessions;
                 metrics.logon_sessions_evicted = st->evicted;
         }
+        coverage_event(e->cov, ev);     /* before the rules: a lead carries the gaps this event opens */
         if (!e->rs)
                 return;
         e->events++;
@@ -407,6 +411,16 @@ void engine_advance(struct engine *e, int64_t now_us)
                 engine_corr_metrics(e);
         }
         noise_advance(e->noise, now_us);
+        if (now_us == INT64_MAX)
+                coverage_flush(e->cov);
+}
+
+static void engine_write_gap(void *ud, const char *line, size_t len)
+{
+        struct engine *e = ud;
+
+        if (e->spool)
+                spool_write(e->spool, SPOOL_GAPS, line, len);
 }
 
 static void engine_corr_drop(struct engine *e)
@@ -593,6 +607,16 @@ int engine_configure(struct engine *e, const struct config *cfg)
                 return -ENOMEM;
         if (enrich_configure(e->enrich, cfg) < 0)
                 return -ENOMEM;
+        if (!e->cov) {
+                struct coverage_opts co = { .grace_us = (int64_t)cfg->coverage.grace_s * 1000000,
+                                            .write = engine_write_gap, .ud = e };
+
+                if (!(e->cov = coverage_new(&co)))
+                        return -ENOMEM;
+        }
+        coverage_set_grace(e->cov, (int64_t)cfg->coverage.grace_s * 1000000);
+        if (coverage_set_rules(e->cov, e->rs) < 0)
+                return -ENOMEM;
         corr_opts_init(&e->corr_opts);
         e->corr_opts.allowed_lateness_us = (int64_t)cfg->time.allowed_lateness_s * 1000000;
         e->corr_opts.max_future_us = (int64_t)cfg->time.max_future_s * 1000000;
@@ -615,6 +639,8 @@ void engine_swap(struct engine *e, struct ruleset *rs)
         kept = engine_fs_keep(e, &keep);        /* before the old rule ids are freed */
         ruleset_free(e->rs);
         e->rs = rs;
+        if (e->cov && coverage_set_rules(e->cov, rs) < 0)
+                log_error("coverage: out of memory; channel_missing gaps use a partial list of needed channels");
         if (engine_corr_rebuild(e) < 0)
                 log_error("correlation windows: out of memory; correlations are off until the next reload");
         if (kept)
@@ -629,6 +655,8 @@ void engine_fini(struct engine *e)
         e->noise = NULL;
         enrich_free(e->enrich);
         e->enrich = NULL;
+        coverage_free(e->cov);
+        e->cov = NULL;
         engine_corr_drop(e);
         ruleset_free(e->rs);
         e->rs = NULL;

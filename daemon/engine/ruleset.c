@@ -150,6 +150,19 @@ size_t ruleset_rule_count(const struct ruleset *rs)
         return rs ? rs->nrules : 0;
 }
 
+const struct sigma_rule *ruleset_rule_at(const struct ruleset *rs, size_t i, const struct sigma_variant **variants,
+                                         size_t *nvariants)
+{
+        if (!rs || i >= rs->nrules) {
+                *variants = NULL;
+                *nvariants = 0;
+                return NULL;
+        }
+        *variants = rs->rules[i].variants;
+        *nvariants = rs->rules[i].nvariants;
+        return rs->rules[i].rule;
+}
+
 int ruleset_add(struct ruleset *rs, struct sigma_rule *rule, struct sigma_variant *variants, size_t n)
 {
         if (rs->nrules == rs->cap) {

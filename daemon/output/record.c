@@ -244,8 +244,33 @@ static int record_finish(struct json_object *o, char **out, size_t *len)
         return 0;
 }
 
+/* "caveats": [{"gap": id, "text": evidence}]. */
+static struct json_object *record_caveats(const struct record_caveat *c, size_t n)
+{
+        _cleanup_json_ struct json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < n; i++) {
+                struct json_object *o = json_object_new_object();
+
+                if (json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        return NULL;
+                }
+                if (!o || record_add_str(o, "gap", c[i].gap_id) < 0 || record_add_str(o, "text", c[i].text) < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(a);
+}
+
 int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                       size_t nfields, const char *why, int64_t emitted_us, char **out, size_t *len)
+{
+        return record_lead_match_caveats(r, ev, fields, nfields, why, NULL, 0, emitted_us, out, len);
+}
+
+int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
+                              size_t nfields, const char *why, const struct record_caveat *caveats,
+                              size_t ncaveats, int64_t emitted_us, char **out, size_t *len)
 {
         _cleanup_json_ struct json_object *o = NULL;
         struct json_object *group, *events, *e;
@@ -277,7 +302,7 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
                 return -ENOMEM;
         }
         if (record_add_str(o, "why", why ? why : r->title) < 0 ||
-            record_add(o, "caveats", json_object_new_array()) < 0)
+            record_add(o, "caveats", record_caveats(caveats, ncaveats)) < 0)
                 return -ENOMEM;
         return record_finish(o, out, len);
 }
@@ -592,6 +617,102 @@ int record_lead_escalation(const struct record_escalation *x, int64_t emitted_us
             record_add(o, "leads", record_id_array(x->ids, x->nleads)) < 0 ||
             record_add_events(o, x->events, x->nleads) < 0 || record_add_str(o, "why", why) < 0 ||
             record_add(o, "caveats", json_object_new_array()) < 0)
+                return -ENOMEM;
+        return record_finish(o, out, len);
+}
+
+/* ---- gaps ----------------------------------------------------------- */
+
+void record_gap_id(const char *kind, const char *host, const char *channel, const uint16_t *event_ids,
+                   size_t nevent_ids, const char *field, int64_t opened_us, char out[RECORD_ID_LEN + 1])
+{
+        static const char hex[] = "0123456789abcdef";
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        char num[48];
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        int bad = !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1;
+
+        bad = bad || record_hash_item(ctx, "gap") < 0 || record_hash_item(ctx, kind) < 0 ||
+              record_hash_item(ctx, host) < 0 || record_hash_item(ctx, channel) < 0;
+        for (size_t i = 0; !bad && i < nevent_ids; i++) {
+                snprintf(num, sizeof(num), "e%u", (unsigned)event_ids[i]);
+                bad = record_hash_item(ctx, num) < 0;
+        }
+        snprintf(num, sizeof(num), "t%" PRId64, opened_us);
+        bad = bad || record_hash_item(ctx, field) < 0 || record_hash_item(ctx, num) < 0;
+        bad = bad || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < RECORD_ID_LEN / 2;
+        EVP_MD_CTX_free(ctx);
+        if (bad) {
+                out[0] = '\0';
+                return;
+        }
+        for (size_t i = 0; i < RECORD_ID_LEN / 2; i++) {
+                out[2 * i] = hex[md[i] >> 4];
+                out[2 * i + 1] = hex[md[i] & 0xf];
+        }
+        out[RECORD_ID_LEN] = '\0';
+}
+
+/* Append v (a new reference, possibly NULL) to array a; on failure v is
+ * released.  The caller may keep filling v after a success.  0 or -ENOMEM. */
+static int record_array_add(struct json_object *a, struct json_object *v)
+{
+        if (!v || json_object_array_add(a, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int record_gap(const struct record_gap *g, int64_t emitted_us, char **out, size_t *len)
+{
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *ids, *blinds;
+        bool closed;
+
+        if (!g || !g->id || !g->kind || !out || (g->nevent_ids && !g->event_ids) || (g->nblinds && !g->blinds))
+                return -EINVAL;
+        closed = g->closed_us != RECORD_GAP_NOT_CLOSED;
+        o = json_object_new_object();
+        if (!o || record_add_str(o, "type", "gap") < 0 || record_add_str(o, "id", g->id) < 0 ||
+            record_add_str(o, "state", g->state ? g->state : (closed ? "closed" : "open")) < 0 ||
+            record_add_str(o, "host", g->host) < 0 || record_add_str(o, "kind", g->kind) < 0 ||
+            record_add_str(o, "channel", g->channel) < 0)
+                return -ENOMEM;
+        ids = json_object_new_array_ext((int)g->nevent_ids);
+        if (record_add(o, "event_ids", ids) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->nevent_ids; i++)
+                if (record_array_add(ids, json_object_new_int(g->event_ids[i])) < 0)
+                        return -ENOMEM;
+        if (g->field && record_add_str(o, "field", g->field) < 0)
+                return -ENOMEM;
+        if (record_add_time(o, "opened", g->opened_us) < 0)
+                return -ENOMEM;
+        if (closed) {
+                if (record_add_time(o, "closed", g->closed_us) < 0 ||
+                    record_add(o, "ttr_seconds", json_object_new_int64((g->closed_us - g->opened_us) / 1000000)) < 0)
+                        return -ENOMEM;
+        } else if (json_object_object_add(o, "closed", NULL) < 0 ||
+                   json_object_object_add(o, "ttr_seconds", NULL) < 0) {
+                return -ENOMEM;
+        }
+        if (record_add_str(o, "evidence", g->evidence) < 0 || record_add_str(o, "remedy", g->remedy) < 0)
+                return -ENOMEM;
+        blinds = json_object_new_array_ext((int)g->nblinds);
+        if (record_add(o, "blinds", blinds) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->nblinds; i++) {
+                struct json_object *b = json_object_new_object();
+
+                if (record_array_add(blinds, b) < 0 || record_add_str(b, "id", g->blinds[i].id) < 0 ||
+                    record_add_str(b, "title", g->blinds[i].title) < 0)
+                        return -ENOMEM;
+        }
+        if (g->blinds_more && record_add(o, "blinds_more", json_object_new_uint64(g->blinds_more)) < 0)
+                return -ENOMEM;
+        if (record_add_time(o, "emitted", emitted_us) < 0)
                 return -ENOMEM;
         return record_finish(o, out, len);
 }

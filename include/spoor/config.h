@@ -80,6 +80,9 @@ struct config {
                                                  * a fresh tree (no YAML marks, no shared nodes) */
         uint64_t suppress_s;            /* default suppression window of repeated leads; 0 = off */
         struct escalation_conf escalation;
+        struct {
+                uint64_t grace_s;       /* 1h; 1m .. 30d: channel_missing after this much event time */
+        } coverage;
         struct change_window_conf change_windows[CONFIG_MAX_CHANGE_WINDOWS];
         size_t nchange_windows;         /* 0: InChangeWindow is not set (unknown) */
 };

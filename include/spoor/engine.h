@@ -5,6 +5,7 @@
 #pragma once
 #include <stdint.h>
 #include "spoor/correlate.h"
+#include "spoor/coverage.h"
 #include "spoor/enrich.h"
 #include "spoor/ruleset.h"
 #include "spoor/spool.h"
@@ -26,6 +27,7 @@ struct engine {
         uint64_t fs_evicted_reported;   /* fs's evictions already added to the metric */
         struct noise *noise;            /* owned; suppression and escalation (engine/noise.c) */
         struct enrich *enrich;          /* owned; fields added before evaluation (engine/enrich.c) */
+        struct coverage *cov;           /* owned; telemetry gaps → gaps.jsonl (coverage/coverage.c) */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
@@ -42,7 +44,8 @@ int engine_configure(struct engine *e, const struct config *cfg);
 void engine_event(struct engine *e, struct winevent *ev);
 
 /* Let processing time pass (live: from a timer, while input may be idle);
- * INT64_MAX at the end of a replay decides every open window. */
+ * INT64_MAX at the end of a replay decides every open window (and
+ * confirms the record-number holes still pending: coverage_flush). */
 void engine_advance(struct engine *e, int64_t now_us);
 
 /* Replace the ruleset (reload): the old one is freed, and with it the

@@ -115,3 +115,53 @@ struct record_escalation {
  * "escalation", the host and the contributing events.  0 or -ENOMEM /
  * -EINVAL. */
 int record_lead_escalation(const struct record_escalation *x, int64_t emitted_us, char **out, size_t *len);
+
+/* ---- coverage: caveats and gaps (DESIGN §3.3) ---------------------- */
+
+/* An open gap on the lead's host: {"gap": id, "text": evidence}. */
+struct record_caveat {
+        const char *gap_id;
+        const char *text;
+};
+
+/* record_lead_match with "caveats" filled (ncaveats 0: []). */
+int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
+                              size_t nfields, const char *why, const struct record_caveat *caveats,
+                              size_t ncaveats, int64_t emitted_us, char **out, size_t *len);
+
+/* A rule a gap blinds. */
+struct record_blind {
+        const char *id, *title;
+};
+
+#define RECORD_GAP_NOT_CLOSED INT64_MIN
+
+struct record_gap {
+        const char *id;                 /* record_gap_id() */
+        const char *state;              /* "open" | "closed" */
+        const char *host;               /* or "*" */
+        const char *kind;               /* "field_missing", "events_lost", ... */
+        const char *channel;
+        const uint16_t *event_ids;
+        size_t nevent_ids;
+        const char *field;              /* NULL: no "field" key */
+        int64_t opened_us;
+        int64_t closed_us;              /* RECORD_GAP_NOT_CLOSED: closed and ttr_seconds are null */
+        const char *evidence;
+        const char *remedy;
+        const struct record_blind *blinds;
+        size_t nblinds;
+        uint64_t blinds_more;           /* blinded rules not listed ("blinds_more" when > 0) */
+};
+
+/* The gap id: as record_lead_id, SHA-256 over the kind, host, channel,
+ * each event id ("e<n>"), the field and the opened time ("t<µs>"), each
+ * followed by 0x1f. */
+void record_gap_id(const char *kind, const char *host, const char *channel, const uint16_t *event_ids,
+                   size_t nevent_ids, const char *field, int64_t opened_us, char out[RECORD_ID_LEN + 1]);
+
+/* {"type":"gap","id","state","host","kind","channel","event_ids","field"?,
+ * "opened","closed","ttr_seconds","evidence","remedy","blinds":[{"id","title"}],
+ * "emitted"}.  ttr_seconds = closed - opened in whole seconds of event time.
+ * 0 or -ENOMEM / -EINVAL. */
+int record_gap(const struct record_gap *g, int64_t emitted_us, char **out, size_t *len);

@@ -12,6 +12,10 @@
 # scenarios with records of every kind: "<rule id> <host> <record id>
 # <kind> [detail]", detail = the count of a summary, the tactics and score
 # of an escalation ("persistence,discovery/12").
+# Optional: expect-gaps.tsv, the gap records (gaps.jsonl) the scenario must
+# write, one per line: "<kind> <host> <channel> <state> [ttr_seconds]"
+# (ttr_seconds for closed records); an opened-then-closed gap is two lines.
+# Without the file, gaps are not compared.
 #   run.sh [NAME...]     (default: every scenario)
 export LC_ALL=C   # ${#line} counts bytes for octet framing
 source "$SPOOR_SOURCE_ROOT/tests/clients/lib.sh"
@@ -28,6 +32,24 @@ kinds() {
 	jq -r '[.rule.id, .host, (.events[0].record_id | tostring), .kind] +
 		(if .kind == "summary" then [.count | tostring]
 		 elif .kind == "escalation" then ["\(.tactics | join(","))/\(.score)"] else [] end) | join(" ")' "$1" | sort
+}
+
+# gaps FILE: the "<kind> <host> <channel> <state> [ttr]" of every gap record, sorted
+gaps() {
+	[ -f "$1" ] || return 0
+	jq -r '[.kind, .host, .channel, .state] + (if .state == "closed" then [.ttr_seconds | tostring] else [] end) |
+		join(" ")' "$1" | sort
+}
+# check_gaps NAME SPOOL LABEL: compare the gaps when the scenario expects some
+check_gaps() {
+	[ -f "$D/$1/expect-gaps.tsv" ] || return 0
+	grep -v '^#' "$D/$1/expect-gaps.tsv" | sed '/^$/d' | sort > "$T/$1.gexpect"
+	gaps "$2/gaps.jsonl" > "$T/$1.ggot"
+	if ! diff -u "$T/$1.gexpect" "$T/$1.ggot" > "$T/$1.gdiff"; then
+		echo "FAIL $1 ($3): expected vs written gaps:"; cat "$T/$1.gdiff"; status=1
+	else
+		echo "ok   $1 ($3): $(wc -l < "$T/$1.ggot") gap records"
+	fi
 }
 
 status=0
@@ -55,6 +77,7 @@ YAML
 	else
 		echo "ok   $name (replay): $(wc -l < "$T/$name.got") leads"
 	fi
+	check_gaps "$name" "$T/$name.spool" replay
 	[ -f "$s/replay-only" ] && continue
 	for framing in lf octet; do
 		start_spoord "rules: [$rules]
@@ -75,6 +98,7 @@ $( [ -f "$s/config.yml" ] && cat "$s/config.yml" )"
 		else
 			echo "ok   $name (live, $framing)"
 		fi
+		check_gaps "$name" "$T/spool" "live, $framing"
 		rm -rf "$T/spool" "$T/state"  # each run starts without the previous one's correlation state
 	done
 done

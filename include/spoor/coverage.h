@@ -1,0 +1,80 @@
+/* The telemetry-coverage model (daemon/coverage/coverage.c): what each
+ * host sends, per channel, against what the loaded rules need; the gaps it
+ * finds from that evidence go to gaps.jsonl (include/spoor/gaps.h).
+ *
+ * Observation, from every accepted event: per (host, channel) first and
+ * last event time, count and the RecordNumber sequence
+ * (include/spoor/recordseq.h); per host first and last event time.  At
+ * most max_hosts hosts; beyond, the least recently seen is forgotten
+ * (counted: spoor_coverage_hosts_evicted_total) with its open gaps (not
+ * written as closed).
+ *
+ * Gap kinds (all in event time):
+ *   field_missing      a Security 4688 with an empty or absent CommandLine
+ *                      opens it on the host; a 4688 with a command line
+ *                      closes it.  Remedy: remedy_cmdline_policy().
+ *   events_lost        a hole in a channel's RecordNumber sequence that
+ *                      did not fill within RECORDSEQ_WINDOW records; closes
+ *                      when every missing record arrived late; otherwise it
+ *                      stays open (no ageing yet).
+ *   events_duplicated  a record number seen twice; closes after
+ *                      COVERAGE_DUP_QUIET in-order records without another.
+ *                      A cleared log (Security 1102: the Security sequence
+ *                      restarts; System 104: the host's other channels may
+ *                      restart once) is neither loss nor duplication.
+ *   channel_missing    a host that has been sending for `grace` and never
+ *                      sent a channel a loaded rule variant needs; closes
+ *                      when the channel arrives.  blinds: the rules all of
+ *                      whose variants need a channel the host does not send.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "spoor/gaps.h"
+#include "spoor/record.h"
+#include "spoor/ruleset.h"
+#include "spoor/winevent.h"
+
+#define COVERAGE_DUP_QUIET 1000
+#define COVERAGE_MAX_HOSTS_DEFAULT 100000
+
+struct coverage;
+
+struct coverage_opts {
+        int64_t grace_us;               /* coverage.grace */
+        size_t max_hosts;               /* 0: COVERAGE_MAX_HOSTS_DEFAULT */
+        gaps_write_fn write;            /* a gap record line (open or closed) */
+        void *ud;
+};
+
+struct coverage *coverage_new(const struct coverage_opts *o);
+void coverage_free(struct coverage *cov);
+void coverage_set_grace(struct coverage *cov, int64_t grace_us);
+
+/* What the rules need (channels, their first event id); rs stays valid
+ * until the next call.  Hosts are checked again for channel_missing. */
+int coverage_set_rules(struct coverage *cov, const struct ruleset *rs);
+
+void coverage_event(struct coverage *cov, const struct winevent *ev);
+
+/* The end of the input: holes still pending are confirmed lost. */
+void coverage_flush(struct coverage *cov);
+
+/* The open gaps of a host as lead caveats (borrowed; valid until the next
+ * coverage_event); returns how many were stored (at most max). */
+size_t coverage_caveats(const struct coverage *cov, const char *host, struct record_caveat *out, size_t max);
+
+struct coverage_channel_stats {
+        int64_t first_us, last_us;
+        uint64_t count;
+        uint64_t hwm;                   /* highest record number (has_hwm) */
+        bool has_hwm;
+};
+
+/* Queries (tests, status). */
+bool coverage_channel(const struct coverage *cov, const char *host, const char *channel,
+                      struct coverage_channel_stats *out);
+bool coverage_host(const struct coverage *cov, const char *host, int64_t *first_us, int64_t *last_us);
+size_t coverage_host_count(const struct coverage *cov);
+size_t coverage_open_gaps(const struct coverage *cov);
