@@ -148,6 +148,10 @@ const struct config_key config_keys[] = {
           .min = 60, .max = 30 * 86400, .reloadable = true,
           .doc = "Event time a host must have been sending before a channel the rules need and it never "
                  "sent opens a channel_missing gap" },
+        { .path = "coverage.interval", .type = CONFIG_DURATION, C_OFF(coverage.interval_s), .def = "60s",
+          .min = 5, .max = 3600, .reloadable = true,
+          .doc = "How often <spool>/coverage.json and attack-layer.json are replaced (also at the end of a "
+                 "replay and at exit)" },
         { .path = "suppress", .type = CONFIG_DURATION, C_OFF(suppress_s), .def = "0",
           .min = 1, .max = 7 * 86400, .zero_off = true, .reloadable = true,
           .doc = "Repeated leads of one rule for one group key (the host; a correlation's group-by values) "

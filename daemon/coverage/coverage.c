@@ -543,3 +543,34 @@ size_t coverage_open_gaps(const struct coverage *cov)
 {
         return gaps_open_count(cov->gaps);
 }
+
+uint64_t coverage_closed_gaps(const struct coverage *cov)
+{
+        return gaps_closed_count(cov->gaps);
+}
+
+bool coverage_median_ttr(const struct coverage *cov, double *out_s)
+{
+        return gaps_median_ttr(cov->gaps, out_s);
+}
+
+size_t coverage_hosts(const struct coverage *cov, struct coverage_host_view *out, size_t max)
+{
+        size_t n = 0;
+
+        for (const struct cov_host *h = cov->lru_head; h && n < max; h = h->next)
+                out[n++] = (struct coverage_host_view){ h->name, h->first_us, h->last_us, h->nchans, h->gaps.head, h };
+        return n;
+}
+
+const char *coverage_host_channel(const struct coverage_host_view *hv, size_t i, struct coverage_channel_stats *out)
+{
+        const struct cov_host *h = hv->priv;
+        const struct cov_chan *c;
+
+        if (i >= h->nchans)
+                return NULL;
+        c = &h->chans[i];
+        *out = (struct coverage_channel_stats){ c->first_us, c->last_us, c->count, c->seq.hwm, c->seq.started };
+        return c->name;
+}

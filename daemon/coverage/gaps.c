@@ -30,6 +30,9 @@ struct gaps {
         gaps_write_fn write;
         void *ud;
         size_t open;
+        uint64_t closed;
+        int64_t ttr_s[GAPS_TTR_SAMPLES];        /* the last closed gaps' ttr (ring) */
+        size_t nttr, ttr_next;
 };
 
 const char *gap_kind_name(enum gap_kind k)
@@ -199,6 +202,11 @@ void gaps_close(struct gaps *gs, struct gap_list *list, struct gap *g, int64_t c
         if (metrics.gaps_open)
                 metrics.gaps_open--;
         metrics.gaps_closed++;
+        gs->closed++;
+        gs->ttr_s[gs->ttr_next] = (closed_us - g->opened_us) / 1000000;
+        gs->ttr_next = (gs->ttr_next + 1) % GAPS_TTR_SAMPLES;
+        if (gs->nttr < GAPS_TTR_SAMPLES)
+                gs->nttr++;
         gap_free(g);
 }
 
@@ -227,4 +235,30 @@ void gaps_drop(struct gaps *gs, struct gap_list *list)
 size_t gaps_open_count(const struct gaps *gs)
 {
         return gs ? gs->open : 0;
+}
+
+uint64_t gaps_closed_count(const struct gaps *gs)
+{
+        return gs ? gs->closed : 0;
+}
+
+static int gaps_cmp_i64(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+bool gaps_median_ttr(const struct gaps *gs, double *out)
+{
+        int64_t *v;
+        size_t n = gs ? gs->nttr : 0;
+
+        if (!n || !(v = malloc(n * sizeof(*v))))
+                return false;
+        memcpy(v, gs->ttr_s, n * sizeof(*v));
+        qsort(v, n, sizeof(*v), gaps_cmp_i64);
+        *out = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
+        free(v);
+        return true;
 }

@@ -1,9 +1,11 @@
 /* Events → leads: the ruleset's hits become lead records in the spool. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spoor/config.h"
 #include "spoor/engine.h"
@@ -11,6 +13,7 @@
 #include "spoor/log.h"
 #include "spoor/metrics.h"
 #include "spoor/record.h"
+#include "spoor/report.h"
 #include "spoor/state.h"
 #include "spoor/timefmt.h"
 #include "noise.h"
@@ -404,6 +407,20 @@ void engine_event(struct engine *e, struct winevent *ev)
         engine_corr_metrics(e);
 }
 
+/* coverage.json and attack-layer.json into the spool directory */
+static void engine_report(struct engine *e, int64_t now_us)
+{
+        int r;
+
+        if (!e->report_on || !e->cov)
+                return;
+        e->report_last_us = now_us;
+        r = report_write(e->report_dirfd, e->cov, e->rs, e->report_grace_us, timefmt_now_us());
+        if (r < 0)
+                log_limited(340, LOG_ERR, "coverage report: cannot write %s / %s: %s", REPORT_COVERAGE_FILE,
+                            REPORT_LAYER_FILE, strerror(-r));
+}
+
 void engine_advance(struct engine *e, int64_t now_us)
 {
         if (e->corr) {
@@ -411,8 +428,13 @@ void engine_advance(struct engine *e, int64_t now_us)
                 engine_corr_metrics(e);
         }
         noise_advance(e->noise, now_us);
-        if (now_us == INT64_MAX)
+        if (now_us == INT64_MAX) {
                 coverage_flush(e->cov);
+                engine_report(e, timefmt_now_us());
+        } else if (e->report_on && (now_us - e->report_last_us >= e->report_interval_us ||
+                                    now_us < e->report_last_us)) {
+                engine_report(e, now_us);
+        }
 }
 
 static void engine_write_gap(void *ud, const char *line, size_t len)
@@ -615,6 +637,8 @@ int engine_configure(struct engine *e, const struct config *cfg)
                         return -ENOMEM;
         }
         coverage_set_grace(e->cov, (int64_t)cfg->coverage.grace_s * 1000000);
+        e->report_grace_us = (int64_t)cfg->coverage.grace_s * 1000000;
+        e->report_interval_us = (int64_t)cfg->coverage.interval_s * 1000000;
         if (coverage_set_rules(e->cov, e->rs) < 0)
                 return -ENOMEM;
         corr_opts_init(&e->corr_opts);
@@ -655,6 +679,11 @@ void engine_fini(struct engine *e)
         e->noise = NULL;
         enrich_free(e->enrich);
         e->enrich = NULL;
+        if (e->report_on) {
+                engine_report(e, timefmt_now_us());
+                close(e->report_dirfd);
+                e->report_on = false;
+        }
         coverage_free(e->cov);
         e->cov = NULL;
         engine_corr_drop(e);
@@ -720,8 +749,26 @@ int engine_open_spool(struct engine *e, const struct config *cfg, const char *di
                 .fsync_interval_ms = cfg->spool_fsync_ms,
                 .rotate_bytes = cfg->spool_rotate_bytes,
         };
+        int r = spool_open(&o, &e->spool, err, errlen);
 
-        return spool_open(&o, &e->spool, err, errlen);
+        if (r < 0)
+                return r;
+        /* the reports are published beside the spool's streams */
+        if (!e->report_on) {
+                int fd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                if (fd < 0) {
+                        r = -errno;
+                        snprintf(err, errlen, "spool %s: %s", o.dir, strerror(-r));
+                        spool_close(e->spool);
+                        e->spool = NULL;
+                        return r;
+                }
+                e->report_dirfd = fd;
+                e->report_on = true;
+                e->report_last_us = 0;
+        }
+        return 0;
 }
 
 /* The windowed correlations' rule ids, indexed like the correlator's specs. */

@@ -386,6 +386,30 @@ int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_w
         return fsync(dirfd) < 0 ? -errno : 0;
 }
 
+int state_publish(int dirfd, const char *name, const void *buf, size_t len)
+{
+        char tmp[256];
+        int fd, r;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = state_tmp_open(dirfd, tmp);
+        if (fd < 0)
+                return fd;
+        r = state_write_all(fd, buf, len);
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return fsync(dirfd) < 0 ? -errno : 0;
+}
+
 int state_read(int dirfd, const char *name, void **buf, size_t *len)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);

@@ -82,6 +82,7 @@ struct config {
         struct escalation_conf escalation;
         struct {
                 uint64_t grace_s;       /* 1h; 1m .. 30d: channel_missing after this much event time */
+                uint64_t interval_s;    /* 60s; 5s .. 1h: coverage.json / attack-layer.json rewritten */
         } coverage;
         struct change_window_conf change_windows[CONFIG_MAX_CHANGE_WINDOWS];
         size_t nchange_windows;         /* 0: InChangeWindow is not set (unknown) */

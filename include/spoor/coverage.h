@@ -78,3 +78,20 @@ bool coverage_channel(const struct coverage *cov, const char *host, const char *
 bool coverage_host(const struct coverage *cov, const char *host, int64_t *first_us, int64_t *last_us);
 size_t coverage_host_count(const struct coverage *cov);
 size_t coverage_open_gaps(const struct coverage *cov);
+uint64_t coverage_closed_gaps(const struct coverage *cov);
+/* The median ttr of the closed gaps (include/spoor/gaps.h); false: none. */
+bool coverage_median_ttr(const struct coverage *cov, double *out_s);
+
+/* The hosts, for the reports (daemon/coverage/report.c).  Views are
+ * borrowed: valid until the next coverage_event / coverage_set_rules. */
+struct coverage_host_view {
+        const char *name;
+        int64_t first_us, last_us;
+        size_t nchans;
+        const struct gap *gaps;         /* the open gaps, linked by ->next */
+        const void *priv;
+};
+/* Up to max hosts into out (most recently seen first); returns how many. */
+size_t coverage_hosts(const struct coverage *cov, struct coverage_host_view *out, size_t max);
+/* Channel i (0 .. nchans-1) of a host: its name, stats in *out. */
+const char *coverage_host_channel(const struct coverage_host_view *hv, size_t i, struct coverage_channel_stats *out);

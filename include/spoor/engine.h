@@ -3,6 +3,7 @@
  * matching rule.  One engine per process, used by the live daemon and by
  * --replay alike, so both write the same leads for the same events. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include "spoor/correlate.h"
 #include "spoor/coverage.h"
@@ -28,6 +29,11 @@ struct engine {
         struct noise *noise;            /* owned; suppression and escalation (engine/noise.c) */
         struct enrich *enrich;          /* owned; fields added before evaluation (engine/enrich.c) */
         struct coverage *cov;           /* owned; telemetry gaps → gaps.jsonl (coverage/coverage.c) */
+        bool report_on;                 /* report_dirfd is the open spool directory */
+        int report_dirfd;               /* coverage.json, attack-layer.json (include/spoor/report.h) */
+        int64_t report_interval_us;     /* coverage.interval */
+        int64_t report_grace_us;        /* coverage.grace: live = within 2 x grace of the newest event */
+        int64_t report_last_us;         /* processing time of the last write */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
@@ -45,7 +51,9 @@ void engine_event(struct engine *e, struct winevent *ev);
 
 /* Let processing time pass (live: from a timer, while input may be idle);
  * INT64_MAX at the end of a replay decides every open window (and
- * confirms the record-number holes still pending: coverage_flush). */
+ * confirms the record-number holes still pending: coverage_flush).  With
+ * a spool, coverage.json and attack-layer.json are rewritten every
+ * coverage.interval of it, at INT64_MAX and at engine_fini. */
 void engine_advance(struct engine *e, int64_t now_us);
 
 /* Replace the ruleset (reload): the old one is freed, and with it the

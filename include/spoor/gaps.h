@@ -75,3 +75,9 @@ struct gap *gaps_find(const struct gap_list *list, enum gap_kind kind, const cha
 void gaps_drop(struct gaps *gs, struct gap_list *list);
 
 size_t gaps_open_count(const struct gaps *gs);
+
+/* Gaps closed so far, and the median ttr (seconds) of the last
+ * GAPS_TTR_SAMPLES of them (false: none closed yet, or ENOMEM). */
+#define GAPS_TTR_SAMPLES 4096
+uint64_t gaps_closed_count(const struct gaps *gs);
+bool gaps_median_ttr(const struct gaps *gs, double *out);

@@ -108,6 +108,10 @@ int state_dir_open(const char *path, char *err, size_t errlen);
  * 0 or -errno. */
 int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_writer *w), void *ud);
 
+/* Write dirfd/name atomically with exactly buf[0..len) (no container:
+ * JSON reports), the same way as state_save.  0 or -errno. */
+int state_publish(int dirfd, const char *name, const void *buf, size_t len);
+
 /* Read dirfd/name whole (O_NOFOLLOW: a symlink is refused with -ELOOP; a
  * non-regular file with -EINVAL).  0 with *buf (free it) and *len;
  * -ENOENT when missing; other -errno. */
