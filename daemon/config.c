@@ -523,20 +523,31 @@ static void config_release_string_list(const struct config_key *k, void *base)
         *n = 0;
 }
 
+/* A list of at most k->max entries: its length in *len.  0 or <0 (reported). */
+static int config_need_list(struct config_ctx *ctx, const struct config_at *at, const struct config_key *k,
+                            const char *what, size_t *len)
+{
+        int r = config_need(ctx, at, json_type_array, what);
+
+        if (r < 0)
+                return r;
+        *len = json_object_array_length(at->value);
+        if (*len > k->max)
+                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
+                                   "more than %" PRIu64 " entries", k->max);
+        return 0;
+}
+
 static int config_set_string_list(struct config_ctx *ctx, const struct config_key *k, void *base,
                                   const struct config_at *at)
 {
         char **v = config_field(k, base);
         size_t *n = (size_t *)((char *)base + k->aux);
         size_t len;
-        int r = config_need(ctx, at, json_type_array, "a list of strings");
+        int r = config_need_list(ctx, at, k, "a list of strings", &len);
 
         if (r < 0)
                 return r;
-        len = json_object_array_length(at->value);
-        if (len > k->max)
-                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
-                                   "more than %" PRIu64 " entries", k->max);
         for (size_t i = 0; i < len; i++) {
                 struct json_object *e = json_object_array_get_idx(at->value, i);
 
@@ -823,14 +834,10 @@ static int config_set_change_windows(struct config_ctx *ctx, const struct config
         struct change_window_conf *w = config_field(k, base);
         size_t *n = (size_t *)((char *)base + k->aux);
         size_t len;
-        int r = config_need(ctx, at, json_type_array, "a list of change windows ({days, hours, timezone})");
+        int r = config_need_list(ctx, at, k, "a list of change windows ({days, hours, timezone})", &len);
 
         if (r < 0)
                 return r;
-        len = json_object_array_length(at->value);
-        if (len > k->max)
-                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
-                                   "more than %" PRIu64 " entries", k->max);
         for (size_t i = 0; i < len; i++) {
                 struct json_object *e = json_object_array_get_idx(at->value, i);
                 char shown[256];
@@ -1059,14 +1066,10 @@ static int config_set_map_list(struct config_ctx *ctx, const struct config_key *
         size_t *n = (size_t *)((char *)base + k->aux);
         char prefix[128];
         size_t len;
-        int r = config_need(ctx, at, json_type_array, "a list of mappings");
+        int r = config_need_list(ctx, at, k, "a list of mappings", &len);
 
         if (r < 0)
                 return r;
-        len = json_object_array_length(at->value);
-        if (len > k->max)
-                return config_fail(ctx, at, json_object_array_get_idx(at->value, k->max),
-                                   "more than %" PRIu64 " entries", k->max);
         snprintf(prefix, sizeof(prefix), "%s[].", k->path);
         config_release_map_list(k, base);
         for (size_t i = 0; i < len; i++) {

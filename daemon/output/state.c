@@ -355,6 +355,24 @@ static int state_tmp_open(int dirfd, const char *tmp)
         return -EEXIST;
 }
 
+/* Finish a publication: with r == 0 (the content is written), fsync and
+ * close the temporary file, rename it over `name` and fsync the folder;
+ * otherwise (or on any failure) close and remove it.  0 or -errno. */
+static int state_commit(int dirfd, int fd, const char *tmp, const char *name, int r)
+{
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        return fsync(dirfd) < 0 ? -errno : 0;
+}
+
 int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_writer *w), void *ud)
 {
         char tmp[256];
@@ -373,17 +391,7 @@ int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_w
                         r = state_writer_finish(&w);
                 state_writer_fini(&w);
         }
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void)unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        return fsync(dirfd) < 0 ? -errno : 0;
+        return state_commit(dirfd, fd, tmp, name, r);
 }
 
 int state_publish(int dirfd, const char *name, const void *buf, size_t len)
@@ -397,17 +405,7 @@ int state_publish(int dirfd, const char *name, const void *buf, size_t len)
         if (fd < 0)
                 return fd;
         r = state_write_all(fd, buf, len);
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void)unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        return fsync(dirfd) < 0 ? -errno : 0;
+        return state_commit(dirfd, fd, tmp, name, r);
 }
 
 int state_read(int dirfd, const char *name, void **buf, size_t *len)
