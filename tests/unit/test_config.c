@@ -821,14 +821,6 @@ static Suite *config_suite(void)
         return s;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
 int main(void)
 {
         int rc;
@@ -838,6 +830,6 @@ int main(void)
                 return EXIT_FAILURE;
         }
         rc = unit_run(config_suite());
-        nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        unit_rmtree(tmpdir);
         return rc;
 }

@@ -471,14 +471,6 @@ static Suite *enrich_suite(void)
         return s;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
 int main(void)
 {
         int r;
@@ -486,6 +478,6 @@ int main(void)
         if (!mkdtemp(tmpdir))
                 return 99;
         r = unit_run(enrich_suite());
-        nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        unit_rmtree(tmpdir);
         return r;
 }

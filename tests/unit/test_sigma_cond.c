@@ -404,16 +404,11 @@ static void corpus_doc(void *ud, const char *path, struct json_object *doc)
 
 START_TEST(test_sigmahq_windows_conditions)
 {
-        const char *shared = getenv("SPOOR_SHARED");
         char dir[4096];
-        struct stat st;
         struct corpus c = { 0 };
 
-        snprintf(dir, sizeof(dir), "%s/sigma/rules/windows", shared ? shared : "");
-        if (!shared || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                printf("SKIP: %s absent (SPOOR_SHARED unset or no shared data)\n", dir);
+        if (!unit_shared_dir("sigma/rules/windows", dir, sizeof(dir)))
                 return;
-        }
         unit_walk_rules(dir, corpus_doc, &c);
         printf("sigmahq windows: %u rules, %u conditions, %u parsed, %u 'x of' unsupported, %u failed\n", c.rules,
                c.conditions, c.parsed, c.notsup, c.failed);

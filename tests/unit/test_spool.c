@@ -651,14 +651,6 @@ static Suite *spool_suite(void)
         return s;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
 int main(void)
 {
         int rc;
@@ -669,6 +661,6 @@ int main(void)
                 return EXIT_FAILURE;
         }
         rc = unit_run(spool_suite());
-        nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        unit_rmtree(tmpdir);
         return rc;
 }

@@ -1,7 +1,9 @@
 /* Shared by the check unit tests: run one suite, exit status for meson. */
 #pragma once
 #include <check.h>
+#include <stdbool.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +61,33 @@ static inline void unit_walk_rules(const char *dir, void (*fn)(void *ud, const c
                 json_object_put(docs);
         }
         closedir(d);
+}
+
+static inline int unit_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+/* Remove a test's scratch folder and everything in it. */
+static inline void unit_rmtree(const char *dir)
+{
+        nftw(dir, unit_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* $SPOOR_SHARED/<sub> into buf when it is a folder; otherwise print why the
+ * test is skipped and return false. */
+static inline bool unit_shared_dir(const char *sub, char *buf, size_t len)
+{
+        const char *shared = getenv("SPOOR_SHARED");
+        struct stat st;
+
+        snprintf(buf, len, "%s/%s", shared ? shared : "", sub);
+        if (!shared || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                printf("SKIP: %s absent (SPOOR_SHARED unset or no shared data)\n", buf);
+                return false;
+        }
+        return true;
 }
