@@ -152,6 +152,20 @@ const struct config_key config_keys[] = {
           .min = 5, .max = 3600, .reloadable = true,
           .doc = "How often <spool>/coverage.json and attack-layer.json are replaced (also at the end of a "
                  "replay and at exit)" },
+        { .path = "coverage.silence", .type = CONFIG_DURATION, C_OFF(coverage.silence_s), .def = "30m",
+          .min = 60, .max = 7 * 86400, .reloadable = true,
+          .doc = "A host (or a channel of a host still sending) quiet for this much event time, and for "
+                 "ten of its usual intervals, while the rest of the fleet is sending, opens host_silent "
+                 "(channel_silent)" },
+        { .path = "coverage.max_skew", .type = CONFIG_DURATION, C_OFF(coverage.max_skew_s), .def = "5m",
+          .min = 1, .max = 7 * 86400, .reloadable = true,
+          .doc = "A host whose event times stay this far from their receive times, steadily, opens a "
+                 "clock_skew gap (live input only: a replay has no receive time)" },
+        { .path = "coverage.twin_window", .type = CONFIG_DURATION, C_OFF(coverage.twin_window_s),
+          .def = "5m", .min = 10, .max = 86400, .reloadable = true,
+          .doc = "How long an event waits for its twin from the other telemetry source (TaskScheduler 106 "
+                 "for Security 4698, Sysmon 1 for Security 4688 and back) before a missing twin opens an "
+                 "audit_off gap" },
         { .path = "suppress", .type = CONFIG_DURATION, C_OFF(suppress_s), .def = "0",
           .min = 1, .max = 7 * 86400, .zero_off = true, .reloadable = true,
           .doc = "Repeated leads of one rule for one group key (the host; a correlation's group-by values) "

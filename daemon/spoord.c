@@ -216,6 +216,9 @@ static void spoord_state_carry(struct spoord *d, struct state_writer *w)
 static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum reject_reason why,
                               const char *detail, const char *data, size_t len)
 {
+        struct spoord *d = ud;
+
+        engine_reject(&d->engine, src->name, why, data, len);
         log_limited(why, LOG_WARNING, "%s: frame %" PRIu64 " rejected (%s)%s%s", src->name, src->pos,
                     reject_reason_name(why), detail && *detail ? ": " : "", detail ? detail : "");
 }

@@ -19,49 +19,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "spoor/coverage.h"
+#include "coverage_impl.h"
 #include "spoor/metrics.h"
 #include "spoor/recordseq.h"
 #include "spoor/remedy.h"
 
 _Static_assert(sizeof(metrics.gaps_opened) / sizeof(metrics.gaps_opened[0]) == _GAP_KIND_MAX,
                "metrics.gaps_opened is indexed by enum gap_kind");
-
-struct cov_chan {
-        char *name;
-        int64_t first_us, last_us;
-        uint64_t count;
-        struct recordseq seq;
-};
-
-struct cov_host {
-        char *name;
-        uint64_t hash;
-        struct cov_host *hnext;                 /* bucket chain */
-        struct cov_host *prev, *next;           /* LRU: head = most recent */
-        int64_t first_us, last_us;
-        struct cov_chan *chans;
-        size_t nchans, cap;
-        unsigned checked_gen;                   /* channel_missing checked for this rules generation */
-        struct gap_list gaps;
-};
-
-struct cov_need {
-        char *channel;
-        uint16_t event_id;                      /* the first event id a variant needs (0: any) */
-};
-
-struct coverage {
-        struct coverage_opts o;
-        struct gaps *gaps;
-        struct cov_host **buckets;
-        size_t nbuckets, nhosts;
-        struct cov_host *lru_head, *lru_tail;
-        const struct ruleset *rs;
-        struct cov_need *needs;
-        size_t nneeds;
-        unsigned gen;                           /* bumped by coverage_set_rules */
-};
 
 static uint64_t cov_hash(const char *s)
 {
@@ -92,16 +56,26 @@ struct coverage *coverage_new(const struct coverage_opts *o)
         return cov;
 }
 
-void coverage_set_grace(struct coverage *cov, int64_t grace_us)
+void coverage_configure(struct coverage *cov, const struct coverage_opts *o)
 {
-        cov->o.grace_us = grace_us;
+        cov->o.grace_us = o->grace_us;
+        cov->o.silence_us = o->silence_us;
+        cov->o.max_skew_us = o->max_skew_us;
+        cov->o.twin_window_us = o->twin_window_us;
+        cov->o.judge_clock = o->judge_clock;
 }
 
 static void cov_host_free(struct coverage *cov, struct cov_host *h)
 {
         gaps_drop(cov->gaps, &h->gaps);
-        for (size_t i = 0; i < h->nchans; i++)
+        cov_twins_host_fini(h);
+        cov_silence_host_fini(h);
+        cov_sender_host_fini(h);
+        cov_fields_host_fini(h);
+        for (size_t i = 0; i < h->nchans; i++) {
+                cov_fields_chan_fini(&h->chans[i]);
                 free(h->chans[i].name);
+        }
         free(h->chans);
         free(h->name);
         free(h);
@@ -126,6 +100,11 @@ void coverage_free(struct coverage *cov)
         }
         free(cov->buckets);
         cov_needs_free(cov);
+        cov_twins_fleet_fini(cov);
+        cov_sender_fleet_fini(cov);
+        cov_fields_fleet_fini(cov);
+        if (cov->gaps)
+                gaps_drop(cov->gaps, &cov->fleet_gaps);
         gaps_free(cov->gaps);
         free(cov);
 }
@@ -164,7 +143,8 @@ int coverage_set_rules(struct coverage *cov, const struct ruleset *rs)
                         cov->nneeds++;
                 }
         }
-        return 0;
+        cov_twins_set_rules(cov);
+        return cov_fields_set_rules(cov);
 }
 
 static struct cov_host *cov_find(const struct coverage *cov, const char *name, uint64_t hash)
@@ -256,7 +236,12 @@ static struct cov_host *cov_host_get(struct coverage *cov, const char *name, int
         return h;
 }
 
-static struct cov_chan *cov_chan_find(const struct cov_host *h, const char *name)
+struct cov_host *cov_host_find(const struct coverage *cov, const char *name)
+{
+        return cov_find(cov, name, cov_hash(name));
+}
+
+struct cov_chan *cov_chan_find(const struct cov_host *h, const char *name)
 {
         for (size_t i = 0; i < h->nchans; i++)
                 if (strcasecmp(h->chans[i].name, name) == 0)
@@ -266,7 +251,7 @@ static struct cov_chan *cov_chan_find(const struct cov_host *h, const char *name
 
 /* ---- gap kinds ------------------------------------------------------- */
 
-static void cov_open(struct coverage *cov, struct cov_host *h, struct gap *g)
+void cov_open(struct coverage *cov, struct cov_host *h, struct gap *g)
 {
         gaps_open(cov->gaps, &h->gaps, g);
 }
@@ -392,7 +377,8 @@ static void cov_sequence(struct coverage *cov, struct cov_host *h, struct cov_ch
         }
 }
 
-static void cov_blinds(const struct coverage *cov, const struct cov_host *h, struct gap *g, const char *channel)
+void cov_blinds_channel(const struct coverage *cov, const struct cov_host *h, struct gap *g, const char *channel,
+                        bool all_rules)
 {
         size_t nrules = ruleset_rule_count(cov->rs);
 
@@ -407,7 +393,7 @@ static void cov_blinds(const struct coverage *cov, const struct cov_host *h, str
 
                         if (ch && strcasecmp(ch, channel) == 0)
                                 reads = true;
-                        if (!ch || !*ch || cov_chan_find(h, ch))
+                        if (!all_rules && (!ch || !*ch || cov_chan_find(h, ch)))
                                 blind = false;
                 }
                 if (reads && blind)
@@ -434,7 +420,7 @@ static void cov_channel_missing(struct coverage *cov, struct cov_host *h, int64_
                                  h->nchans == 1 ? "" : "s", (long long)((h->last_us - h->first_us) / 1000000),
                                  n->channel);
                 gap_set_remedy(g, remedy_for(n->channel, n->event_id, remedy, sizeof(remedy)));
-                cov_blinds(cov, h, g, n->channel);
+                cov_blinds_channel(cov, h, g, n->channel, false);
                 cov_open(cov, h, g);
         }
 }
@@ -482,10 +468,16 @@ void coverage_event(struct coverage *cov, const struct winevent *ev)
         if (ev->time_us > c->last_us)
                 c->last_us = ev->time_us;
         c->count++;
+        if (ev->time_us > cov->newest_us)
+                cov->newest_us = ev->time_us;
         if (ev->has_record_id)
                 cov_sequence(cov, h, c, ev);
         cov_field_missing(cov, h, ev);
         cov_channel_missing(cov, h, ev->time_us);
+        cov_twins_event(cov, h, ev);
+        cov_silence_event(cov, h, c, ev);
+        cov_sender_event(cov, h, ev);
+        cov_fields_event(cov, h, c, ev);
 }
 
 void coverage_flush(struct coverage *cov)
@@ -499,6 +491,8 @@ void coverage_flush(struct coverage *cov)
                         recordseq_flush(&h->chans[i].seq, &out);
                         cov_lost(cov, h, &h->chans[i], &out, h->chans[i].last_us);
                 }
+        for (struct cov_host *h = cov->lru_head; h; h = h->next)
+                cov_twins_flush(cov, h);
 }
 
 size_t coverage_caveats(const struct coverage *cov, const char *host, struct record_caveat *out, size_t max)

@@ -24,6 +24,12 @@ static const char *const gap_kind_names[_GAP_KIND_MAX] = {
         [GAP_FIELD_MISSING] = "field_missing",
         [GAP_EVENTS_LOST] = "events_lost",
         [GAP_EVENTS_DUPLICATED] = "events_duplicated",
+        [GAP_AUDIT_OFF] = "audit_off",
+        [GAP_HOST_SILENT] = "host_silent",
+        [GAP_CHANNEL_SILENT] = "channel_silent",
+        [GAP_CLOCK_SKEW] = "clock_skew",
+        [GAP_SENDER_TRUNCATION] = "sender_truncation",
+        [GAP_STATE_LOST] = "state_lost",
 };
 
 struct gaps {
@@ -107,6 +113,17 @@ int gap_set_remedy(struct gap *g, const char *remedy)
         return 0;
 }
 
+int gap_set_key(struct gap *g, const char *key)
+{
+        char *s = key ? strdup(key) : NULL;
+
+        if (key && !s)
+                return -1;
+        free(g->key);
+        g->key = s;
+        return 0;
+}
+
 int gap_add_blind(struct gap *g, const char *id, const char *title)
 {
         struct record_blind *b;
@@ -138,6 +155,7 @@ void gap_free(struct gap *g)
         free(g->host);
         free(g->channel);
         free(g->field);
+        free(g->key);
         free(g->evidence);
         free(g->remedy);
         free(g);
@@ -167,7 +185,7 @@ static void gaps_write(struct gaps *gs, const struct gap *g, int64_t closed_us)
 void gaps_open(struct gaps *gs, struct gap_list *list, struct gap *g)
 {
         char range[64];
-        const char *idfield = g->field;
+        const char *idfield = g->field ? g->field : g->key;
 
         if (g->kind == GAP_EVENTS_LOST) {
                 snprintf(range, sizeof(range), "r%llu-%llu", (unsigned long long)g->lo, (unsigned long long)g->hi);
@@ -217,6 +235,23 @@ struct gap *gaps_find(const struct gap_list *list, enum gap_kind kind, const cha
                     (!field || (g->field && strcmp(g->field, field) == 0)))
                         return g;
         return NULL;
+}
+
+struct gap *gaps_find_key(const struct gap_list *list, enum gap_kind kind, const char *channel, const char *key)
+{
+        for (struct gap *g = list->head; g; g = g->next)
+                if (g->kind == kind && (!channel || strcasecmp(g->channel, channel) == 0) &&
+                    (!key || (g->key && strcmp(g->key, key) == 0)))
+                        return g;
+        return NULL;
+}
+
+void gaps_adopt(struct gaps *gs, struct gap_list *list, struct gap *g)
+{
+        g->next = list->head;
+        list->head = g;
+        gs->open++;
+        metrics.gaps_open++;
 }
 
 void gaps_drop(struct gaps *gs, struct gap_list *list)

@@ -407,6 +407,11 @@ void engine_event(struct engine *e, struct winevent *ev)
         engine_corr_metrics(e);
 }
 
+void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len)
+{
+        coverage_reject(e->cov, peer, why, data, len);
+}
+
 /* coverage.json and attack-layer.json into the spool directory */
 static void engine_report(struct engine *e, int64_t now_us)
 {
@@ -629,14 +634,19 @@ int engine_configure(struct engine *e, const struct config *cfg)
                 return -ENOMEM;
         if (enrich_configure(e->enrich, cfg) < 0)
                 return -ENOMEM;
-        if (!e->cov) {
-                struct coverage_opts co = { .grace_us = (int64_t)cfg->coverage.grace_s * 1000000,
+        {
+                int64_t sec = 1000000;
+                struct coverage_opts co = { .grace_us = (int64_t)cfg->coverage.grace_s * sec,
+                                            .silence_us = (int64_t)cfg->coverage.silence_s * sec,
+                                            .max_skew_us = (int64_t)cfg->coverage.max_skew_s * sec,
+                                            .twin_window_us = (int64_t)cfg->coverage.twin_window_s * sec,
+                                            .judge_clock = !e->replay,
                                             .write = engine_write_gap, .ud = e };
 
-                if (!(e->cov = coverage_new(&co)))
+                if (!e->cov && !(e->cov = coverage_new(&co)))
                         return -ENOMEM;
+                coverage_configure(e->cov, &co);
         }
-        coverage_set_grace(e->cov, (int64_t)cfg->coverage.grace_s * 1000000);
         e->report_grace_us = (int64_t)cfg->coverage.grace_s * 1000000;
         e->report_interval_us = (int64_t)cfg->coverage.interval_s * 1000000;
         if (coverage_set_rules(e->cov, e->rs) < 0)

@@ -63,6 +63,7 @@ static void replay_reject(void *ud, const struct pipeline_src *src, enum reject_
         struct replay *rp = ud;
 
         rp->rejected++;
+        engine_reject(&rp->engine, src->name, why, data, len);
         if (rp->o->dump_events)
                 fprintf(stderr, "%s:%llu: rejected (%s)%s%s\n", rp->file, (unsigned long long)rp->line,
                         reject_reason_name(why), detail && *detail ? ": " : "", detail ? detail : "");
@@ -172,6 +173,7 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                 engine_fini(&rp.engine);
                 return 2;
         }
+        rp.engine.replay = true;
         if (engine_configure(&rp.engine, cfg) < 0) {
                 fprintf(stderr, "spoord: out of memory\n");
                 engine_fini(&rp.engine);

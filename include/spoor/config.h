@@ -83,6 +83,9 @@ struct config {
         struct {
                 uint64_t grace_s;       /* 1h; 1m .. 30d: channel_missing after this much event time */
                 uint64_t interval_s;    /* 60s; 5s .. 1h: coverage.json / attack-layer.json rewritten */
+                uint64_t silence_s;     /* 30m; 1m .. 7d: host_silent / channel_silent */
+                uint64_t max_skew_s;    /* 5m; 1s .. 7d: clock_skew */
+                uint64_t twin_window_s; /* 5m; 10s .. 1d: audit_off twins */
         } coverage;
         struct change_window_conf change_windows[CONFIG_MAX_CHANGE_WINDOWS];
         size_t nchange_windows;         /* 0: InChangeWindow is not set (unknown) */

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include "spoor/gaps.h"
 #include "spoor/record.h"
+#include "spoor/reject.h"
 #include "spoor/ruleset.h"
 #include "spoor/winevent.h"
 
@@ -43,6 +44,10 @@ struct coverage;
 
 struct coverage_opts {
         int64_t grace_us;               /* coverage.grace */
+        int64_t silence_us;             /* coverage.silence */
+        int64_t max_skew_us;            /* coverage.max_skew */
+        int64_t twin_window_us;         /* coverage.twin_window */
+        bool judge_clock;               /* receive times mean something (live input, not a replay) */
         size_t max_hosts;               /* 0: COVERAGE_MAX_HOSTS_DEFAULT */
         gaps_write_fn write;            /* a gap record line (open or closed) */
         void *ud;
@@ -50,13 +55,26 @@ struct coverage_opts {
 
 struct coverage *coverage_new(const struct coverage_opts *o);
 void coverage_free(struct coverage *cov);
-void coverage_set_grace(struct coverage *cov, int64_t grace_us);
+/* Take the settings of o (not write/ud): a reload. */
+void coverage_configure(struct coverage *cov, const struct coverage_opts *o);
 
 /* What the rules need (channels, their first event id); rs stays valid
  * until the next call.  Hosts are checked again for channel_missing. */
 int coverage_set_rules(struct coverage *cov, const struct ruleset *rs);
 
 void coverage_event(struct coverage *cov, const struct winevent *ev);
+
+/* A frame the pipeline rejected (peer: the source's name, data/len: the
+ * frame, may be NULL): evidence of sender_truncation. */
+void coverage_reject(struct coverage *cov, const char *peer, enum reject_reason why, const char *data, size_t len);
+
+/* The model and its open gaps across restarts (daemon/coverage/persist.c):
+ * hosts, channels, record sequences, open gaps.  A restored gap is not
+ * written again.  0 or the writer's / reader's error. */
+struct state_writer;
+struct state_reader;
+int coverage_save(const struct coverage *cov, struct state_writer *w);
+int coverage_restore(struct coverage *cov, struct state_reader *r);
 
 /* The end of the input: holes still pending are confirmed lost. */
 void coverage_flush(struct coverage *cov);

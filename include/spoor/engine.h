@@ -38,6 +38,7 @@ struct engine {
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;
         uint64_t record_errors;
+        bool replay;                    /* set before engine_configure: input from files (no receive time) */
 };
 
 /* Take the time settings from the configuration and (re)build the
@@ -48,6 +49,9 @@ int engine_configure(struct engine *e, const struct config *cfg);
  * SubjectLogonPrivileged), evaluate it, write its leads (matches, and
  * correlations that complete with it). */
 void engine_event(struct engine *e, struct winevent *ev);
+
+/* A frame the pipeline rejected: evidence for coverage (sender_truncation). */
+void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len);
 
 /* Let processing time pass (live: from a timer, while input may be idle);
  * INT64_MAX at the end of a replay decides every open window (and

@@ -15,6 +15,12 @@ enum gap_kind {
         GAP_FIELD_MISSING,
         GAP_EVENTS_LOST,
         GAP_EVENTS_DUPLICATED,
+        GAP_AUDIT_OFF,
+        GAP_HOST_SILENT,
+        GAP_CHANNEL_SILENT,
+        GAP_CLOCK_SKEW,
+        GAP_SENDER_TRUNCATION,
+        GAP_STATE_LOST,
         _GAP_KIND_MAX,
 };
 
@@ -27,6 +33,9 @@ struct gap {
         char id[RECORD_ID_LEN + 1];
         enum gap_kind kind;
         char *host, *channel, *field;   /* field: NULL unless field_missing */
+        char *key;                      /* what else tells two gaps of a kind apart (audit_off: the
+                                         * subcategory GUID or "sysmon"; sender_truncation: the size);
+                                         * in the id, not in the record; NULL: none */
         uint16_t event_ids[GAP_MAX_EVENT_IDS];
         size_t nevent_ids;
         int64_t opened_us;
@@ -56,6 +65,7 @@ struct gap *gap_new(enum gap_kind kind, const char *host, const char *channel, c
                     size_t nevent_ids, const char *field, int64_t opened_us);
 int gap_set_evidence(struct gap *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int gap_set_remedy(struct gap *g, const char *remedy);
+int gap_set_key(struct gap *g, const char *key);
 /* Append a blinded rule (beyond GAP_MAX_BLINDS: counted in blinds_more). */
 int gap_add_blind(struct gap *g, const char *id, const char *title);
 void gap_free(struct gap *g);
@@ -70,6 +80,12 @@ void gaps_close(struct gaps *gs, struct gap_list *list, struct gap *g, int64_t c
 /* The first open gap on list of this kind and channel (NULL: any) and
  * field (NULL: any). */
 struct gap *gaps_find(const struct gap_list *list, enum gap_kind kind, const char *channel, const char *field);
+/* The same by key (NULL: any). */
+struct gap *gaps_find_key(const struct gap_list *list, enum gap_kind kind, const char *channel, const char *key);
+
+/* Put a gap restored from the state file on list without writing a record
+ * (its open record was written before the restart); its id is kept. */
+void gaps_adopt(struct gaps *gs, struct gap_list *list, struct gap *g);
 
 /* Forget a list's gaps without writing (their host was evicted). */
 void gaps_drop(struct gaps *gs, struct gap_list *list);

@@ -65,7 +65,7 @@ struct metrics {
         uint64_t task_xml_rejected[_TASKXML_REJ_MAX];   /* 4698/4702 task XML not used, by reason
                                                          * (the event is kept: taskxml.h) */
         uint64_t gaps_open;             /* gauge: open telemetry-coverage gaps */
-        uint64_t gaps_opened[4];        /* by enum gap_kind (include/spoor/gaps.h) */
+        uint64_t gaps_opened[10];        /* by enum gap_kind (include/spoor/gaps.h) */
         uint64_t gaps_closed;
         uint64_t coverage_hosts_evicted;        /* hosts the coverage model forgot (bound) */
         int64_t start_us;
