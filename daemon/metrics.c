@@ -169,6 +169,11 @@ void metrics_render(FILE *out)
         metrics_one(out, "spoor_http_requests_total", "counter",
                     "HTTP requests served.", metrics.http_requests);
         metrics_one(out, "spoor_rules_loaded", "gauge", "Sigma rules in the running set.", metrics.rules_loaded);
+        metrics_one(out, "spoor_rules_stable", "gauge", "Of the rules in the running set, those of status stable.",
+                    metrics.rules_stable);
+        metrics_one(out, "spoor_rules_promoted_total", "counter",
+                    "Rules a reload found with status stable that were running with another status.",
+                    metrics.rules_promoted);
         metrics_one(out, "spoor_rules_unsupported", "gauge",
                     "Sigma rules skipped at the last load (spoord --check lists why).", metrics.rules_unsupported);
         metrics_head(out, "spoor_reloads_total", "counter", "Configuration reloads, by result.");
@@ -206,6 +211,12 @@ void metrics_render(FILE *out)
                         metrics.gaps_opened[k]);
         metrics_one(out, "spoor_gaps_closed_total", "counter", "Telemetry-coverage gaps closed.",
                     metrics.gaps_closed);
+        metrics_head(out, "spoor_gaps_ttr_median_seconds", "gauge",
+                     "Median time to remediation (opened to closed, event time) of the last closed gaps.");
+        if (metrics.gaps_closed)
+                fprintf(out, "spoor_gaps_ttr_median_seconds %.17g\n", metrics.gaps_ttr_median_s);
+        else
+                fprintf(out, "spoor_gaps_ttr_median_seconds NaN\n");
         metrics_one(out, "spoor_coverage_hosts_evicted_total", "counter",
                     "Hosts the coverage model forgot by its bound (least recently seen first).",
                     metrics.coverage_hosts_evicted);

@@ -9,7 +9,8 @@
  *   - events_lost holes: confirmed by the sequence's window, or at
  *     coverage_flush (end of a replay); a late record inside a confirmed
  *     hole fills it, the gap closes when it is full (ttr = fill time -
- *     opened).  There is no ageing yet: an unfilled hole stays open.
+ *     opened), or when the channel has run COVERAGE_LOST_QUIET records in
+ *     order without a new hole (ttr = the time the loss was seen to stop).
  *   - channel_missing gaps of a channel a reload no longer needs stay open
  *     until the channel arrives. */
 #include <errno.h>
@@ -74,6 +75,7 @@ static void cov_host_free(struct coverage *cov, struct cov_host *h)
         cov_fields_host_fini(h);
         for (size_t i = 0; i < h->nchans; i++) {
                 cov_fields_chan_fini(&h->chans[i]);
+                free(h->chans[i].eids);
                 free(h->chans[i].name);
         }
         free(h->chans);
@@ -249,6 +251,34 @@ struct cov_chan *cov_chan_find(const struct cov_host *h, const char *name)
         return NULL;
 }
 
+/* Count the event id in the channel's sorted set (bounded). */
+static void cov_chan_eid(struct cov_chan *c, uint16_t id)
+{
+        size_t lo = 0, hi = c->neids;
+        struct coverage_eid *n;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+
+                if (c->eids[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < c->neids && c->eids[lo].id == id) {
+                c->eids[lo].count++;
+                return;
+        }
+        if (c->neids == COVERAGE_MAX_EIDS || !(n = realloc(c->eids, (c->neids + 1) * sizeof(*n)))) {
+                c->eids_dropped++;
+                return;
+        }
+        c->eids = n;
+        memmove(&n[lo + 1], &n[lo], (c->neids - lo) * sizeof(*n));
+        n[lo] = (struct coverage_eid){ id, 1 };
+        c->neids++;
+}
+
 /* ---- gap kinds ------------------------------------------------------- */
 
 void cov_open(struct coverage *cov, struct cov_host *h, struct gap *g)
@@ -329,6 +359,16 @@ static bool cov_fill(struct coverage *cov, struct cov_host *h, const struct cov_
         return false;
 }
 
+/* The channel has delivered COVERAGE_LOST_QUIET records in order since its
+ * last hole: the loss stopped, its gaps close. */
+static void cov_lost_age(struct coverage *cov, struct cov_host *h, const struct cov_chan *c, int64_t t)
+{
+        struct gap *g;
+
+        while ((g = gaps_find(&h->gaps, GAP_EVENTS_LOST, c->name, NULL)))
+                gaps_close(cov->gaps, &h->gaps, g, t);
+}
+
 static void cov_duplicate(struct coverage *cov, struct cov_host *h, const struct cov_chan *c, uint64_t rec,
                           int64_t t)
 {
@@ -371,10 +411,14 @@ static void cov_sequence(struct coverage *cov, struct cov_host *h, struct cov_ch
         case RECORDSEQ_IN_ORDER:
                 if (dup && ++dup->quiet >= COVERAGE_DUP_QUIET)
                         gaps_close(cov->gaps, &h->gaps, dup, ev->time_us);
+                if (++c->in_order_quiet >= COVERAGE_LOST_QUIET)
+                        cov_lost_age(cov, h, c, ev->time_us);
                 break;
         default:
                 break;
         }
+        if (out.nlost)
+                c->in_order_quiet = 0;  /* counted from the record after the one that confirmed a hole */
 }
 
 void cov_blinds_channel(const struct coverage *cov, const struct cov_host *h, struct gap *g, const char *channel,
@@ -468,6 +512,7 @@ void coverage_event(struct coverage *cov, const struct winevent *ev)
         if (ev->time_us > c->last_us)
                 c->last_us = ev->time_us;
         c->count++;
+        cov_chan_eid(c, (uint16_t)ev->event_id);
         if (ev->time_us > cov->newest_us)
                 cov->newest_us = ev->time_us;
         if (ev->has_record_id)
@@ -513,7 +558,9 @@ bool coverage_channel(const struct coverage *cov, const char *host, const char *
 
         if (!c)
                 return false;
-        *out = (struct coverage_channel_stats){ c->first_us, c->last_us, c->count, c->seq.hwm, c->seq.started };
+        *out = (struct coverage_channel_stats){ .first_us = c->first_us, .last_us = c->last_us, .count = c->count,
+                                                .eids = c->eids, .neids = c->neids, .eids_dropped = c->eids_dropped,
+                                                .hwm = c->seq.hwm, .has_hwm = c->seq.started };
         return true;
 }
 
@@ -543,6 +590,16 @@ uint64_t coverage_closed_gaps(const struct coverage *cov)
         return gaps_closed_count(cov->gaps);
 }
 
+uint64_t coverage_surfaced_gaps(const struct coverage *cov)
+{
+        return gaps_opened_count(cov->gaps);
+}
+
+const struct gap *coverage_fleet_gaps(const struct coverage *cov)
+{
+        return cov->fleet_gaps.head;
+}
+
 bool coverage_median_ttr(const struct coverage *cov, double *out_s)
 {
         return gaps_median_ttr(cov->gaps, out_s);
@@ -565,6 +622,8 @@ const char *coverage_host_channel(const struct coverage_host_view *hv, size_t i,
         if (i >= h->nchans)
                 return NULL;
         c = &h->chans[i];
-        *out = (struct coverage_channel_stats){ c->first_us, c->last_us, c->count, c->seq.hwm, c->seq.started };
+        *out = (struct coverage_channel_stats){ .first_us = c->first_us, .last_us = c->last_us, .count = c->count,
+                                                .eids = c->eids, .neids = c->neids, .eids_dropped = c->eids_dropped,
+                                                .hwm = c->seq.hwm, .has_hwm = c->seq.started };
         return c->name;
 }

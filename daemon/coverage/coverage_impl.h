@@ -29,6 +29,9 @@ struct cov_chan {
         char *name;
         int64_t first_us, last_us;
         uint64_t count;
+        struct coverage_eid *eids;              /* the event ids seen, sorted; at most COVERAGE_MAX_EIDS */
+        size_t neids;
+        uint64_t eids_dropped;                  /* events of ids beyond the cap */
         struct recordseq seq;
         uint64_t in_order_quiet;                /* in-order records since the last hole confirmed */
         struct cov_silence_chan silence;

@@ -7,7 +7,9 @@
  *   - Records are written through a callback (the engine's spool), so the
  *     module is testable without a spool.
  *   - Metrics: spoor_gaps_open (gauge), spoor_gaps_opened_total{kind},
- *     spoor_gaps_closed_total. */
+ *     spoor_gaps_closed_total, spoor_gaps_ttr_median_seconds (recomputed
+ *     at each close: a sort of at most GAPS_TTR_SAMPLES values, and gaps
+ *     close rarely). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,7 @@ struct gaps {
         gaps_write_fn write;
         void *ud;
         size_t open;
-        uint64_t closed;
+        uint64_t opened, closed;
         int64_t ttr_s[GAPS_TTR_SAMPLES];        /* the last closed gaps' ttr (ring) */
         size_t nttr, ttr_next;
 };
@@ -196,6 +198,7 @@ void gaps_open(struct gaps *gs, struct gap_list *list, struct gap *g)
         g->next = list->head;
         list->head = g;
         gs->open++;
+        gs->opened++;
         metrics.gaps_open++;
         metrics.gaps_opened[g->kind]++;
         gaps_write(gs, g, RECORD_GAP_NOT_CLOSED);
@@ -225,6 +228,7 @@ void gaps_close(struct gaps *gs, struct gap_list *list, struct gap *g, int64_t c
         gs->ttr_next = (gs->ttr_next + 1) % GAPS_TTR_SAMPLES;
         if (gs->nttr < GAPS_TTR_SAMPLES)
                 gs->nttr++;
+        gaps_median_ttr(gs, &metrics.gaps_ttr_median_s);
         gap_free(g);
 }
 
@@ -270,6 +274,11 @@ void gaps_drop(struct gaps *gs, struct gap_list *list)
 size_t gaps_open_count(const struct gaps *gs)
 {
         return gs ? gs->open : 0;
+}
+
+uint64_t gaps_opened_count(const struct gaps *gs)
+{
+        return gs ? gs->opened : 0;
 }
 
 uint64_t gaps_closed_count(const struct gaps *gs)

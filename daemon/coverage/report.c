@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "spoor/coverage.h"
+#include "spoor/gaps.h"
 #include "spoor/metrics.h"
 #include "spoor/record.h"
 #include "spoor/report.h"
@@ -244,6 +245,26 @@ static int view_cmp(const void *a, const void *b)
         return strcmp(((const struct coverage_host_view *)a)->name, ((const struct coverage_host_view *)b)->name);
 }
 
+/* {"id","kind","channel","field"?,"event_ids","opened"} of each open gap */
+static int report_gaps(struct json_object *arr, const struct gap *gaps)
+{
+        for (const struct gap *g = gaps; g; g = g->next) {
+                struct json_object *o = json_object_new_object(), *ids;
+
+                if (push(arr, o) < 0 || add(o, "id", json_object_new_string(g->id)) < 0 ||
+                    add(o, "kind", json_object_new_string(gap_kind_name(g->kind))) < 0 ||
+                    add(o, "host", json_object_new_string(g->host)) < 0 ||
+                    add(o, "channel", json_object_new_string(g->channel)) < 0 ||
+                    (g->field && add(o, "field", json_object_new_string(g->field)) < 0) ||
+                    add(o, "event_ids", ids = json_object_new_array()) < 0 || add(o, "opened", jtime(g->opened_us)) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < g->nevent_ids; i++)
+                        if (push(ids, json_object_new_int(g->event_ids[i])) < 0)
+                                return -ENOMEM;
+        }
+        return 0;
+}
+
 static int report_host(struct json_object *hosts, const struct coverage_host_view *hv, bool live)
 {
         struct json_object *h = json_object_new_object(), *chans, *gaps;
@@ -260,17 +281,22 @@ static int report_host(struct json_object *hosts, const struct coverage_host_vie
             add(h, "open_gaps", gaps = json_object_new_array()) < 0)
                 return -ENOMEM;
         for (size_t i = 0; (name = coverage_host_channel(hv, i, &st)); i++) {
-                struct json_object *c = json_object_new_object();
+                struct json_object *c = json_object_new_object(), *ids;
+                char key[8];
 
                 if (add(chans, name, c) < 0 || add(c, "first_seen", jtime(st.first_us)) < 0 ||
                     add(c, "last_seen", jtime(st.last_us)) < 0 ||
-                    add(c, "count", json_object_new_int64((int64_t)st.count)) < 0)
+                    add(c, "count", json_object_new_int64((int64_t)st.count)) < 0 ||
+                    add(c, "event_ids", ids = json_object_new_object()) < 0 ||
+                    (st.eids_dropped && add(c, "event_ids_other", json_object_new_int64((int64_t)st.eids_dropped)) < 0))
                         return -ENOMEM;
+                for (size_t k = 0; k < st.neids; k++) {
+                        snprintf(key, sizeof(key), "%u", (unsigned)st.eids[k].id);
+                        if (add(ids, key, json_object_new_int64((int64_t)st.eids[k].count)) < 0)
+                                return -ENOMEM;
+                }
         }
-        for (const struct gap *g = hv->gaps; g; g = g->next)
-                if (push(gaps, json_object_new_string(g->id)) < 0)
-                        return -ENOMEM;
-        return 0;
+        return report_gaps(gaps, hv->gaps);
 }
 
 static int report_kinds(char *buf, size_t len, unsigned kinds)
@@ -410,13 +436,16 @@ int report_render(const struct coverage *cov, const struct ruleset *rs, int64_t 
         if (add(o, "fleet", fleet = json_object_new_object()) < 0 ||
             add(fleet, "hosts", json_object_new_int64((int64_t)n)) < 0 ||
             add(fleet, "live_hosts", json_object_new_int64((int64_t)live)) < 0 ||
+            add(fleet, "gaps_surfaced", json_object_new_int64((int64_t)coverage_surfaced_gaps(cov))) < 0 ||
             add(fleet, "gaps_open", json_object_new_int64((int64_t)coverage_open_gaps(cov))) < 0 ||
             add(fleet, "gaps_closed", json_object_new_int64((int64_t)coverage_closed_gaps(cov))) < 0 ||
             json_object_object_add(fleet, "median_ttr_seconds",
                                    coverage_median_ttr(cov, &median) ? jnum(median) : NULL) < 0 ||
             add(fleet, "rules_loaded", json_object_new_int64((int64_t)rp.nrules)) < 0 ||
             add(fleet, "rules_stable", json_object_new_int64((int64_t)stable)) < 0 ||
-            add(fleet, "escalations", json_object_new_int64((int64_t)esc)) < 0)
+            add(fleet, "rules_promoted", json_object_new_int64((int64_t)metrics.rules_promoted)) < 0 ||
+            add(fleet, "escalations", json_object_new_int64((int64_t)esc)) < 0 ||
+            add(o, "fleet_gaps", fleet = json_object_new_array()) < 0 || report_gaps(fleet, coverage_fleet_gaps(cov)) < 0)
                 goto out;
         if (!(*layer_out = report_layer(&rp, live, now_us)))
                 goto out;

@@ -620,6 +620,44 @@ static void engine_fs_carry(struct engine *e, struct state_writer *w)
                 log_warn("first_seen: the baselines restart empty: %s", r == -ENOMEM ? "out of memory" : rd.why);
 }
 
+static int engine_id_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool engine_stable(const struct sigma_rule *r)
+{
+        return r->status && strcmp(r->status, "stable") == 0;
+}
+
+/* Programme metrics: rules of status stable, and rules a reload promoted
+ * (running before with another status, stable now). */
+static void engine_rule_status(const struct ruleset *old, const struct ruleset *rs)
+{
+        size_t n = old ? ruleset_rule_count(old) : 0, m = rs ? ruleset_rule_count(rs) : 0, k = 0;
+        const char **ids = n ? malloc(n * sizeof(*ids)) : NULL;
+
+        metrics.rules_stable = 0;
+        for (size_t i = 0; i < m; i++)
+                metrics.rules_stable += engine_stable(ruleset_rule_at(rs, i, NULL, NULL));
+        if (!ids)
+                return;         /* no earlier set (or ENOMEM): nothing is promoted */
+        for (size_t i = 0; i < n; i++) {
+                const struct sigma_rule *r = ruleset_rule_at(old, i, NULL, NULL);
+
+                if (!engine_stable(r) && r->id && *r->id)
+                        ids[k++] = r->id;
+        }
+        qsort(ids, k, sizeof(*ids), engine_id_cmp);
+        for (size_t i = 0; k && i < m; i++) {
+                const struct sigma_rule *r = ruleset_rule_at(rs, i, NULL, NULL);
+
+                if (engine_stable(r) && r->id && bsearch(&r->id, ids, k, sizeof(*ids), engine_id_cmp))
+                        metrics.rules_promoted++;
+        }
+        free(ids);
+}
+
 int engine_configure(struct engine *e, const struct config *cfg)
 {
         struct state_writer keep;
@@ -647,6 +685,7 @@ int engine_configure(struct engine *e, const struct config *cfg)
                         return -ENOMEM;
                 coverage_configure(e->cov, &co);
         }
+        engine_rule_status(NULL, e->rs);
         e->report_grace_us = (int64_t)cfg->coverage.grace_s * 1000000;
         e->report_interval_us = (int64_t)cfg->coverage.interval_s * 1000000;
         if (coverage_set_rules(e->cov, e->rs) < 0)
@@ -669,6 +708,7 @@ void engine_swap(struct engine *e, struct ruleset *rs)
         struct state_writer keep;
         bool kept;
 
+        engine_rule_status(e->rs, rs);
         noise_flush(e->noise);  /* summaries point into the old ruleset */
         kept = engine_fs_keep(e, &keep);        /* before the old rule ids are freed */
         ruleset_free(e->rs);

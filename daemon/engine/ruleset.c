@@ -153,14 +153,13 @@ size_t ruleset_rule_count(const struct ruleset *rs)
 const struct sigma_rule *ruleset_rule_at(const struct ruleset *rs, size_t i, const struct sigma_variant **variants,
                                          size_t *nvariants)
 {
-        if (!rs || i >= rs->nrules) {
-                *variants = NULL;
-                *nvariants = 0;
-                return NULL;
-        }
-        *variants = rs->rules[i].variants;
-        *nvariants = rs->rules[i].nvariants;
-        return rs->rules[i].rule;
+        bool ok = rs && i < rs->nrules;
+
+        if (variants)
+                *variants = ok ? rs->rules[i].variants : NULL;
+        if (nvariants)
+                *nvariants = ok ? rs->rules[i].nvariants : 0;
+        return ok ? rs->rules[i].rule : NULL;
 }
 
 int ruleset_add(struct ruleset *rs, struct sigma_rule *rule, struct sigma_variant *variants, size_t n)

@@ -15,8 +15,10 @@
  *                      closes it.  Remedy: remedy_cmdline_policy().
  *   events_lost        a hole in a channel's RecordNumber sequence that
  *                      did not fill within RECORDSEQ_WINDOW records; closes
- *                      when every missing record arrived late; otherwise it
- *                      stays open (no ageing yet).
+ *                      when every missing record arrived late, or once the
+ *                      channel delivered COVERAGE_LOST_QUIET records in
+ *                      order since its last hole (the loss stopped; the
+ *                      records it lost stay lost: the evidence counts them).
  *   events_duplicated  a record number seen twice; closes after
  *                      COVERAGE_DUP_QUIET in-order records without another.
  *                      A cleared log (Security 1102: the Security sequence
@@ -38,6 +40,7 @@
 #include "spoor/winevent.h"
 
 #define COVERAGE_DUP_QUIET 1000
+#define COVERAGE_LOST_QUIET 1000
 #define COVERAGE_MAX_HOSTS_DEFAULT 100000
 
 struct coverage;
@@ -83,9 +86,21 @@ void coverage_flush(struct coverage *cov);
  * coverage_event); returns how many were stored (at most max). */
 size_t coverage_caveats(const struct coverage *cov, const char *host, struct record_caveat *out, size_t max);
 
+/* Per host channel, the event ids seen and how many of each (at most
+ * COVERAGE_MAX_EIDS ids; events of further ids are counted in
+ * eids_dropped). */
+#define COVERAGE_MAX_EIDS 128
+struct coverage_eid {
+        uint16_t id;
+        uint64_t count;
+};
+
 struct coverage_channel_stats {
         int64_t first_us, last_us;
         uint64_t count;
+        const struct coverage_eid *eids;        /* sorted by id; borrowed like the views */
+        size_t neids;
+        uint64_t eids_dropped;
         uint64_t hwm;                   /* highest record number (has_hwm) */
         bool has_hwm;
 };
@@ -97,6 +112,10 @@ bool coverage_host(const struct coverage *cov, const char *host, int64_t *first_
 size_t coverage_host_count(const struct coverage *cov);
 size_t coverage_open_gaps(const struct coverage *cov);
 uint64_t coverage_closed_gaps(const struct coverage *cov);
+uint64_t coverage_surfaced_gaps(const struct coverage *cov);   /* opened so far */
+/* The open gaps of no one host (state_lost, sender_truncation), linked by
+ * ->next; borrowed like the host views. */
+const struct gap *coverage_fleet_gaps(const struct coverage *cov);
 /* The median ttr of the closed gaps (include/spoor/gaps.h); false: none. */
 bool coverage_median_ttr(const struct coverage *cov, double *out_s);
 

@@ -96,4 +96,5 @@ size_t gaps_open_count(const struct gaps *gs);
  * GAPS_TTR_SAMPLES of them (false: none closed yet, or ENOMEM). */
 #define GAPS_TTR_SAMPLES 4096
 uint64_t gaps_closed_count(const struct gaps *gs);
+uint64_t gaps_opened_count(const struct gaps *gs);      /* surfaced: every gaps_open so far */
 bool gaps_median_ttr(const struct gaps *gs, double *out);

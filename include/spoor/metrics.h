@@ -50,6 +50,10 @@ struct metrics {
         uint64_t http_requests;
         uint64_t reloads_ok, reloads_failed;
         uint64_t rules_loaded;          /* gauge: rules in the running set */
+        uint64_t rules_stable;          /* gauge: of them, status stable */
+        uint64_t rules_promoted;        /* rules a reload found stable that were loaded with another status */
+        double gaps_ttr_median_s;       /* gauge: median time to remediation of the closed gaps
+                                         * (include/spoor/gaps.h); rendered NaN while none closed */
         uint64_t rules_unsupported;     /* gauge: rules skipped at the last load */
         uint64_t spool_write_errors;    /* failed or short spool writes, failed fsyncs */
         uint64_t spool_dropped;         /* records the spool's retry queue could not hold */

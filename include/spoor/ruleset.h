@@ -53,7 +53,8 @@ void ruleset_free(struct ruleset *rs);
 size_t ruleset_rule_count(const struct ruleset *rs);
 
 /* Rule i (0 .. ruleset_rule_count()-1): its metadata, and its variants
- * in *variants / *nvariants (the coverage model reads what each needs). */
+ * in *variants / *nvariants (the coverage model reads what each needs;
+ * either may be NULL). */
 const struct sigma_rule *ruleset_rule_at(const struct ruleset *rs, size_t i, const struct sigma_variant **variants,
                                          size_t *nvariants);
 

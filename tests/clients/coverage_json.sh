@@ -24,13 +24,13 @@ jq -e . "$L" > /dev/null || fail "attack-layer.json does not parse"
 ls "$T/rspool" | grep -q '\.tmp$' && fail "a temporary file remains"
 gap=$(jq -r 'select(.state == "open" and .host == "wsc.corp.example") | .id' "$T/rspool/gaps.jsonl")
 got=$(jq -c --arg sy "$SYSMON" '[.hosts["wsc.corp.example"] | .live, .channels.Security.count,
-	(.channels[$sy] == null), .first_seen, .last_seen, .open_gaps]' "$C")
-[ "$got" = "[true,10,true,\"2026-11-22T10:00:00.000Z\",\"2026-11-22T11:30:00.000Z\",[\"$gap\"]]" ] ||
+	(.channels[$sy] == null), .first_seen, .last_seen, (.open_gaps | map(.id)), .channels.Security.event_ids]' "$C")
+[ "$got" = "[true,10,true,\"2026-11-22T10:00:00.000Z\",\"2026-11-22T11:30:00.000Z\",[\"$gap\"],{\"4624\":10}]" ] ||
 	fail "wsc.corp.example in coverage.json: $got (open gap $gap)"
 got=$(jq -c '.rules["7c1d0e00-0000-4000-8000-00000000c001"] | [.title, .can_fire_hosts, .live_hosts, .share]' "$C")
 [ "$got" = '["schtasks.exe started (Sysmon)",2,3,0.6666666666666666]' ] || fail "rule c001: $got"
 got=$(jq -c '.fleet' "$C")
-[ "$got" = '{"hosts":3,"live_hosts":3,"gaps_open":1,"gaps_closed":1,"median_ttr_seconds":1800,"rules_loaded":2,"rules_stable":0,"escalations":0}' ] ||
+[ "$got" = '{"hosts":3,"live_hosts":3,"gaps_surfaced":2,"gaps_open":1,"gaps_closed":1,"median_ttr_seconds":1800,"rules_loaded":2,"rules_stable":0,"rules_promoted":0,"escalations":0}' ] ||
 	fail "fleet: $got"
 got=$(jq -c '[.name, .versions.layer, .domain, (.techniques | map([.techniqueID, .score, .comment]))]' "$L")
 [ "$got" = '["spoor coverage","4.5","enterprise-attack",[["T1053.005",67,"rules: 1; blinded on 1 hosts by: channel_missing"],["T1053",100,"rules: 1; blinded on 0 hosts"]]]' ] ||

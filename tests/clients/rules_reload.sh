@@ -49,6 +49,19 @@ wait_metric spoor_leads_total 'level="informational",kind="match"' 1
 leads | grep -q "^5b0e7a52-6a51-4c1e-9f0b-3c8d1e7a0002 1005$" || fail "the new rule did not fire"
 [ "$(metric spoor_connections_active)" = 1 ] || fail "the connection was dropped by a reload"
 [ "$(metric spoor_events_accepted_total)" = 5 ] || fail "events lost"
+
+# programme metrics: the rule promoted to stable by a reload is counted once
+[ "$(metric spoor_rules_stable)" = 0 ] || fail "no rule is stable yet: $(metric spoor_rules_stable)"
+f=$(grep -l "$R1" "$T/rules/"*.yml)
+sed -i 's/^status: .*/status: stable/' "$f"
+grep -q '^status: stable' "$f" || printf 'status: stable\n' >> "$f"
+kill -HUP "$SPOORD_PID"
+wait_metric spoor_reloads_total 'result="ok"' 2
+[ "$(metric spoor_rules_stable)" = 1 ] || fail "spoor_rules_stable after the promotion: $(metric spoor_rules_stable)"
+[ "$(metric spoor_rules_promoted_total)" = 1 ] || fail "spoor_rules_promoted_total: $(metric spoor_rules_promoted_total)"
+kill -HUP "$SPOORD_PID"
+wait_metric spoor_reloads_total 'result="ok"' 3
+[ "$(metric spoor_rules_promoted_total)" = 1 ] || fail "a rule already stable was promoted again"
 exec 3>&-
 stop_spoord || fail "spoord did not exit 0"
 [ "$(leads | wc -l)" = 3 ] || fail "expected 3 leads in all: $(leads)"

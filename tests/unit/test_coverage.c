@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "spoor/coverage.h"
+#include "spoor/recordseq.h"
 #include "spoor/metrics.h"
 #include "spoor/ruleset.h"
 #include "spoor/winevent.h"
@@ -197,6 +198,33 @@ START_TEST(test_lost_filled_and_flush)
 }
 END_TEST
 
+/* An unfilled hole: the gap closes once the channel has run
+ * COVERAGE_LOST_QUIET records in order after it; one record short, it stays
+ * open; a new hole restarts the count. */
+START_TEST(test_lost_ages)
+{
+        struct coverage *cov = cov_new(3600 * S, 0);
+        int64_t t = T0;
+        uint64_t r = 1;
+
+        for (; r <= 10; r++)
+                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+        r += 50;        /* 11..60 never arrive */
+        for (uint64_t i = 0; ngot == 0 && i <= 2 * RECORDSEQ_WINDOW; i++, r++)
+                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+        ck_assert_uint_eq(ngot, 1);
+        ck_assert_str_eq(got[0], "events_lost ws1 Security open");
+        /* the quiet count starts after the confirming record */
+        for (uint64_t i = 0; i < COVERAGE_LOST_QUIET - 1; i++, r++)
+                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+        ck_assert_uint_eq(ngot, 1);
+        feed(cov, "ws1", "Security", 4624, t += S, r++, NULL);
+        ck_assert_uint_eq(ngot, 2);
+        ck_assert_str_eq(got[1], "events_lost ws1 Security closed 1000");
+        coverage_free(cov);
+}
+END_TEST
+
 static struct ruleset *load(const char *dir)
 {
         char *paths[1] = { (char *)dir };
@@ -274,6 +302,7 @@ static Suite *coverage_suite(void)
         tcase_add_test(tc, test_field_missing);
         tcase_add_test(tc, test_lost_and_cleared);
         tcase_add_test(tc, test_lost_filled_and_flush);
+        tcase_add_test(tc, test_lost_ages);
         tcase_add_test(tc, test_channel_missing);
         tcase_add_test(tc, test_host_bound);
         suite_add_tcase(s, tc);

@@ -162,7 +162,7 @@ END_TEST
 
 #define NAME_RE "[a-zA-Z_:][a-zA-Z0-9_:]*"
 #define LABEL_RE "[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\"\\\\n])*\""
-#define SAMPLE_RE "^(" NAME_RE ")(\\{" LABEL_RE "(," LABEL_RE ")*\\})? -?[0-9]+$"
+#define SAMPLE_RE "^(" NAME_RE ")(\\{" LABEL_RE "(," LABEL_RE ")*\\})? (-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN)$"
 #define HELP_RE "^# HELP " NAME_RE " [^ ].*$"
 #define TYPE_RE "^# TYPE (" NAME_RE ") (counter|gauge|histogram|summary|untyped)$"
 
