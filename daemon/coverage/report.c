@@ -162,6 +162,34 @@ static bool rep_has_channel(const struct coverage_host_view *hv, const char *ch)
         return false;
 }
 
+/* Does open gap g keep variant v (reading channel ch) from firing?  A
+ * silent host blinds everything; a silent channel, its readers; audit off,
+ * the readers of its event ids; a missing field, the variants reading it.
+ * channel_missing only explains (the channel is not sent at all). */
+static bool rep_gap_blocks(const struct gap *g, const struct sigma_variant *v, const char *ch)
+{
+        if (g->kind == GAP_HOST_SILENT)
+                return true;
+        if (strcasecmp(g->channel, ch) != 0)
+                return false;
+        switch (g->kind) {
+        case GAP_CHANNEL_SILENT:
+                return true;
+        case GAP_FIELD_MISSING:
+                return g->field && rep_reads_field(v, g->field);
+        case GAP_AUDIT_OFF:
+                if (!v->nevent_ids || !g->nevent_ids)
+                        return true;
+                for (size_t i = 0; i < g->nevent_ids; i++)
+                        for (size_t k = 0; k < v->nevent_ids; k++)
+                                if (g->event_ids[i] == v->event_ids[k])
+                                        return true;
+                return false;
+        default:
+                return false;
+        }
+}
+
 /* Which rules can fire on a live host (rp->can), and why not (rp->why) */
 static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
 {
@@ -180,12 +208,9 @@ static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
                                 break;
                         }
                         for (const struct gap *g = hv->gaps; g; g = g->next) {
-                                if (strcasecmp(g->channel, ch) != 0)
-                                        continue;
-                                if (g->kind == GAP_CHANNEL_MISSING) {
+                                if (g->kind == GAP_CHANNEL_MISSING && strcasecmp(g->channel, ch) == 0) {
                                         why |= 1u << g->kind;
-                                } else if (g->kind == GAP_FIELD_MISSING && g->field &&
-                                           rep_reads_field(v, g->field)) {
+                                } else if (rep_gap_blocks(g, v, ch)) {
                                         why |= 1u << g->kind;
                                         blocked = true;
                                 }

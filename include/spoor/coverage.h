@@ -28,6 +28,14 @@
  *                      sent a channel a loaded rule variant needs; closes
  *                      when the channel arrives.  blinds: the rules all of
  *                      whose variants need a channel the host does not send.
+ *   host_silent        a host quiet for max(coverage.silence, 10 usual
+ *                      intervals) while more than half of the hosts with
+ *                      history send (daemon/coverage/silence.c); channel "*".
+ *   channel_silent     a channel quiet as long while its host sends others.
+ *   audit_off          (daemon/coverage/twins.c), clock_skew and
+ *                      sender_truncation (sender.c), field_missing for any
+ *                      field a rule reads (fields.c), state_lost (persist.c):
+ *                      see those files.
  */
 #pragma once
 #include <stdbool.h>

@@ -9,9 +9,10 @@
  *   live      a host whose last event is within 2 x coverage.grace of the
  *             newest event time of any host.
  *   can fire  a rule on a host: one of its variants reads a channel the
- *             host has sent (or names no channel) and the host has no open
- *             field_missing gap on that channel for a field the variant
- *             reads.  Counted over live hosts only (share = can_fire_hosts
+ *             host has sent (or names no channel) and no open gap of the
+ *             host blocks it: host_silent; channel_silent on its channel;
+ *             audit_off on its channel for one of its event ids;
+ *             field_missing on its channel for a field it reads.  Counted over live hosts only (share = can_fire_hosts
  *             / live_hosts, 0 without live hosts).
  *   score     a technique's: the percentage (integer, 0..100) of live hosts
  *             where at least one rule tagged attack.tNNNN[.NNN] can fire. */
