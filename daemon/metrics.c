@@ -217,6 +217,9 @@ void metrics_render(FILE *out)
                 fprintf(out, "spoor_gaps_ttr_median_seconds %.17g\n", metrics.gaps_ttr_median_s);
         else
                 fprintf(out, "spoor_gaps_ttr_median_seconds NaN\n");
+        metrics_one(out, "spoor_coverage_channels_dropped_total", "counter",
+                    "Events of a host channel the coverage model did not track (more than 1024 channels on the host).",
+                    metrics.coverage_chans_dropped);
         metrics_one(out, "spoor_coverage_hosts_evicted_total", "counter",
                     "Hosts the coverage model forgot by its bound (least recently seen first).",
                     metrics.coverage_hosts_evicted);

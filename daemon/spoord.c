@@ -1,14 +1,18 @@
 /* The serving daemon: event base, signals, systemd notification, reload. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "coverage/persist.h"
 #include "spoor/cleanup.h"
 #include "spoor/firstseen.h"
 #include "spoor/log.h"
@@ -20,6 +24,8 @@
 #define STATUS_INTERVAL_S 5
 #define STATE_FILE "correlation.state"
 #define FS_STATE_FILE "first_seen.state"
+#define COV_STATE_FILE "coverage.state"
+#define MARKER_FILE "running"          /* present while spoord runs: left behind, the run did not end cleanly */
 #define STATE_LOG_KEY 310
 
 static void spoord_event(void *ud, struct winevent *ev)
@@ -39,7 +45,7 @@ static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
                 spool_tick(d->engine.spool);
 }
 
-/* ---- correlation state across restarts ------------------------------------ */
+/* ---- state across restarts ------------------------------------------------ */
 
 static int spoord_state_fill(void *ud, struct state_writer *w)
 {
@@ -51,27 +57,43 @@ static int spoord_fs_fill(void *ud, struct state_writer *w)
         return engine_first_seen_save(ud, w);
 }
 
-static void spoord_state_save(struct spoord *d)
+static int spoord_cov_fill(void *ud, struct state_writer *w)
 {
-        int r;
+        const struct engine *e = ud;
+
+        return coverage_save(e->cov, w);
+}
+
+/* One state file; false (logged, counted) when it could not be written. */
+static bool spoord_state_save_file(struct spoord *d, const char *file, int (*fill)(void *ud, struct state_writer *w),
+                                   int log_key)
+{
+        int r = state_save(d->state_dirfd, file, fill, &d->engine);
+
+        if (r < 0) {
+                metrics.state_saves_failed++;
+                log_limited(log_key, LOG_ERR, "state: cannot save %s/%s: %s", d->state_dir, file, strerror(-r));
+                return false;
+        }
+        return true;
+}
+
+/* Every state file.  True when all were written (or there is nothing to
+ * save). */
+static bool spoord_state_save(struct spoord *d)
+{
+        bool ok;
 
         if (d->state_dirfd < 0)
-                return;
-        /* the first_seen baselines, in their own file (include/spoor/firstseen.h) */
-        r = state_save(d->state_dirfd, FS_STATE_FILE, spoord_fs_fill, &d->engine);
-        if (r < 0) {
-                metrics.state_saves_failed++;
-                log_limited(STATE_LOG_KEY + 1, LOG_ERR, "state: cannot save %s/%s: %s", d->state_dir,
-                            FS_STATE_FILE, strerror(-r));
-        }
-        r = state_save(d->state_dirfd, STATE_FILE, spoord_state_fill, &d->engine);
-        if (r < 0) {
-                metrics.state_saves_failed++;
-                log_limited(STATE_LOG_KEY, LOG_ERR, "state: cannot save %s/%s: %s", d->state_dir, STATE_FILE,
-                            strerror(-r));
-                return;
-        }
+                return true;
+        /* the first_seen baselines and the coverage model, in their own files
+         * (include/spoor/firstseen.h, include/spoor/coverage.h) */
+        ok = spoord_state_save_file(d, FS_STATE_FILE, spoord_fs_fill, STATE_LOG_KEY + 1);
+        ok = spoord_state_save_file(d, COV_STATE_FILE, spoord_cov_fill, STATE_LOG_KEY + 2) && ok;
+        if (!spoord_state_save_file(d, STATE_FILE, spoord_state_fill, STATE_LOG_KEY))
+                return false;
         metrics.state_saves_ok++;
+        return ok;
 }
 
 static void spoord_state_cb(evutil_socket_t fd, short what, void *arg)
@@ -84,7 +106,7 @@ static void spoord_state_cb(evutil_socket_t fd, short what, void *arg)
  * starts without it, saying why.  Never fails the start.  True when the
  * file was restored. */
 static bool spoord_restore_file(struct spoord *d, const char *file, const char *what,
-                                int (*restore)(struct engine *e, struct state_reader *rd))
+                                int (*restore)(void *ud, struct state_reader *rd), void *ud)
 {
         _cleanup_free_ void *buf = NULL;
         struct state_reader rd;
@@ -107,7 +129,7 @@ static bool spoord_restore_file(struct spoord *d, const char *file, const char *
         } else {
                 r = state_reader_open(&rd, buf, len);
                 if (r == 0) {
-                        r = restore(&d->engine, &rd);
+                        r = restore(ud, &rd);
                         if (r == -ENOMEM) {
                                 log_warn("state: %s/%s: out of memory while restoring; %s start empty",
                                          d->state_dir, file, what);
@@ -128,11 +150,16 @@ static bool spoord_restore_file(struct spoord *d, const char *file, const char *
         return false;
 }
 
+static int spoord_state_load(void *ud, struct state_reader *rd)
+{
+        return engine_state_restore(ud, rd);
+}
+
 static void spoord_state_restore(struct spoord *d)
 {
         const struct corr_stats *st;
 
-        if (!spoord_restore_file(d, STATE_FILE, "correlation windows", engine_state_restore))
+        if (!spoord_restore_file(d, STATE_FILE, "correlation windows", spoord_state_load, &d->engine))
                 return;
         st = d->engine.corr ? correlator_stats(d->engine.corr) : NULL;
         metrics.state_restored_windows = st ? st->restored : 0;
@@ -144,17 +171,197 @@ static void spoord_state_restore(struct spoord *d)
                            st->restored, d->state_dir, STATE_FILE, st->restore_dropped);
 }
 
+static int spoord_fs_load(void *ud, struct state_reader *rd)
+{
+        return engine_first_seen_restore(ud, rd);
+}
+
 static void spoord_fs_restore(struct spoord *d)
 {
         const struct firstseen_stats *st;
 
-        if (!spoord_restore_file(d, FS_STATE_FILE, "first_seen baselines", engine_first_seen_restore) ||
+        if (!spoord_restore_file(d, FS_STATE_FILE, "first_seen baselines", spoord_fs_load, &d->engine) ||
             !d->engine.fs)
                 return;
         st = firstseen_stats(d->engine.fs);
         log_notice("state: restored %" PRIu64 " first_seen entries from %s/%s (%" PRIu64
                    " dropped: their correlations are gone or changed; %" PRIu64 " older than history)",
                    st->restored, d->state_dir, FS_STATE_FILE, st->restore_dropped, st->expired);
+}
+
+struct spoord_cov_load {
+        struct coverage *cov;
+        struct coverage_restored st;
+};
+
+static int spoord_cov_load(void *ud, struct state_reader *rd)
+{
+        struct spoord_cov_load *l = ud;
+
+        return coverage_restore_counted(l->cov, rd, &l->st);
+}
+
+static void spoord_cov_restore(struct spoord *d)
+{
+        struct spoord_cov_load l = { .cov = d->engine.cov };
+
+        if (!spoord_restore_file(d, COV_STATE_FILE, "the coverage model and its open gaps", spoord_cov_load, &l))
+                return;
+        log_notice("state: restored %" PRIu64 " hosts and %" PRIu64 " open gaps from %s/%s", l.st.hosts, l.st.gaps,
+                   d->state_dir, COV_STATE_FILE);
+        if (l.st.hosts_dropped || l.st.chans_dropped || l.st.gaps_skipped)
+                log_notice("state: %s/%s: %" PRIu64 " hosts beyond the host bound and %" PRIu64 " channels beyond "
+                           "%d on a host dropped; %" PRIu64 " gaps of kinds this spoord does not know skipped",
+                           d->state_dir, COV_STATE_FILE, l.st.hosts_dropped, l.st.chans_dropped,
+                           COVERAGE_MAX_CHANS, l.st.gaps_skipped);
+}
+
+/* ---- the crash marker and state_lost ---------------------------------------
+ *
+ * MARKER_FILE holds the pid and start time of the running spoord: written
+ * at start (atomically), removed after the last state save of a clean
+ * exit.  Found at start, the previous run crashed or was killed: what it
+ * received after its last save is in no state file, and a state_lost gap
+ * opens (host "*", receive time).  It closes when every correlation window
+ * the lost events could have been in has been decided: the longest
+ * timespan of the loaded windowed correlations plus time.allowed_lateness,
+ * of processing (wall-clock) time after the start that found it; without
+ * windowed correlations, one state.interval (by then the state is whole
+ * again on disk).  The close is computed from its opening time, so one
+ * saved open (a clean restart before it closed) closes on time. */
+
+/* The oldest modification time of the state files present (0: none). */
+static int64_t spoord_state_saved_us(const struct spoord *d)
+{
+        static const char *const files[] = { STATE_FILE, FS_STATE_FILE, COV_STATE_FILE };
+        int64_t oldest = 0;
+
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                struct stat st;
+                int64_t t;
+
+                if (fstatat(d->state_dirfd, files[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                t = (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+                if (!oldest || t < oldest)
+                        oldest = t;
+        }
+        return oldest;
+}
+
+static int64_t spoord_state_lost_after(const struct spoord *d)
+{
+        int64_t longest = coverage_longest_window(d->engine.cov);
+
+        if (!longest)
+                return (int64_t)d->cfg->state_interval_s * 1000000;
+        return longest + d->engine.corr_opts.allowed_lateness_us;
+}
+
+static void spoord_state_lost_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Close the state_lost gaps that are due; wake up for the next one. */
+static void spoord_state_lost_check(struct spoord *d)
+{
+        int64_t now = timefmt_now_us();
+        int64_t next = coverage_state_lost_due(d->engine.cov, now, d->state_lost_after_us);
+        struct timeval tv;
+
+        if (next == INT64_MAX)
+                return;
+        if (!d->state_lost_timer && !(d->state_lost_timer = evtimer_new(d->base, spoord_state_lost_cb, d))) {
+                log_error("state: out of memory: the state_lost gap will not close");
+                return;
+        }
+        next -= now;
+        tv.tv_sec = (time_t)(next / 1000000);
+        tv.tv_usec = (suseconds_t)(next % 1000000);
+        evtimer_add(d->state_lost_timer, &tv);
+}
+
+static void spoord_state_lost_cb(evutil_socket_t fd, short what, void *arg)
+{
+        spoord_state_lost_check(arg);
+}
+
+/* The marker a previous run left behind (its text): open the state_lost
+ * gap and say why. */
+static void spoord_state_lost(struct spoord *d, const char *marker)
+{
+        char prev[128], saved[160], evidence[768], remedy[768], id[RECORD_ID_LEN + 1], t[TIMEFMT_MAX];
+        char started[TIMEFMT_MAX] = "";
+        int64_t now = timefmt_now_us(), saved_us = spoord_state_saved_us(d);
+        long pid = 0;
+
+        if (sscanf(marker, "pid %ld started %39s", &pid, started) == 2)
+                snprintf(prev, sizeof(prev), "spoord pid %ld (started %s)", pid, started);
+        else
+                snprintf(prev, sizeof(prev), "the previous spoord (its marker is unreadable)");
+        if (saved_us)
+                snprintf(saved, sizeof(saved), "; the state restored now was saved at %s, %llds before this start: "
+                         "the events it received after that", timefmt_format(saved_us, t),
+                         (long long)((now - saved_us) / 1000000));
+        else
+                snprintf(saved, sizeof(saved), " before it saved any state: the events it received");
+        snprintf(evidence, sizeof(evidence), "%s did not stop cleanly (%s/%s was left behind)%s are missing from the "
+                 "correlation windows, the first_seen baselines and the coverage model", prev, d->state_dir,
+                 MARKER_FILE, saved);
+        snprintf(remedy, sizeof(remedy), "find why spoord stopped (journalctl -u spoord around that time: a crash, "
+                 "an out-of-memory kill, SIGKILL, a power loss); until this gap closes, correlations may miss matches "
+                 "that began before the restart (their partial matches were lost), first_seen may report "
+                 "combinations again, and gaps opened after the last save may stay open in gaps.jsonl; a shorter "
+                 "state.interval (now %" PRIu64 "s) loses less", d->cfg->state_interval_s);
+        if (coverage_state_lost(d->engine.cov, evidence, remedy, now, id) < 0) {
+                log_error("state: %s; out of memory: no state_lost gap", evidence);
+                return;
+        }
+        log_warn("state: %s; state_lost gap %s opened, it closes in %llds", evidence, id,
+                 (long long)(d->state_lost_after_us / 1000000));
+}
+
+/* At start, after the state files are restored: a marker left behind
+ * opens state_lost; then this run's marker is written. */
+static void spoord_marker_start(struct spoord *d)
+{
+        _cleanup_free_ void *buf = NULL;
+        char text[256], t[TIMEFMT_MAX];
+        size_t len = 0;
+        int n, r = state_read(d->state_dirfd, MARKER_FILE, &buf, &len);
+
+        d->state_lost_after_us = spoord_state_lost_after(d);
+        if (r != -ENOENT) {
+                if (r < 0)
+                        len = 0;
+                memcpy(text, buf ? buf : "", len < sizeof(text) ? len : sizeof(text) - 1);
+                text[len < sizeof(text) ? len : sizeof(text) - 1] = '\0';
+                spoord_state_lost(d, text);
+        }
+        spoord_state_lost_check(d);     /* this one, or one saved open */
+        n = snprintf(text, sizeof(text), "pid %ld\nstarted %s\n", (long)getpid(),
+                     timefmt_format(metrics.start_us, t));
+        r = state_publish(d->state_dirfd, MARKER_FILE, text, (size_t)n);
+        if (r < 0) {
+                log_warn("state: cannot write %s/%s: %s; if this run crashes, the next start cannot say so",
+                         d->state_dir, MARKER_FILE, strerror(-r));
+                return;
+        }
+        d->marker = true;
+}
+
+/* At a clean exit, after the last save: remove the marker, unless that
+ * save failed (the next start then reports the state as lost). */
+static void spoord_marker_stop(struct spoord *d, bool saved)
+{
+        if (!d->marker)
+                return;
+        if (!saved) {
+                log_warn("state: the last save failed: %s/%s stays, the next start reports state_lost", d->state_dir,
+                         MARKER_FILE);
+                return;
+        }
+        if (unlinkat(d->state_dirfd, MARKER_FILE, 0) < 0 || fsync(d->state_dirfd) < 0)
+                log_warn("state: cannot remove %s/%s: %s; the next start reports state_lost", d->state_dir,
+                         MARKER_FILE, strerror(errno));
 }
 
 static int spoord_state_setup(struct spoord *d)
@@ -174,6 +381,8 @@ static int spoord_state_setup(struct spoord *d)
         d->state_dirfd = fd;
         spoord_state_restore(d);
         spoord_fs_restore(d);
+        spoord_cov_restore(d);
+        spoord_marker_start(d);
         d->state_timer = event_new(d->base, -1, EV_PERSIST, spoord_state_cb, d);
         if (!d->state_timer)
                 return -ENOMEM;
@@ -440,9 +649,12 @@ static void spoord_teardown(struct spoord *d)
         /* the processing time since the last tick moves the watermarks, as a
          * tick would: what it passed is decided, the rest is saved */
         engine_advance(&d->engine, timefmt_now_us());
-        spoord_state_save(d);           /* after the drain: its events are in the windows */
+        /* after the drain: its events are in the windows */
+        spoord_marker_stop(d, spoord_state_save(d));
         if (d->state_timer)
                 event_free(d->state_timer);
+        if (d->state_lost_timer)
+                event_free(d->state_lost_timer);
         if (d->state_dirfd >= 0)
                 close(d->state_dirfd);
         free(d->state_dir);

@@ -28,7 +28,7 @@
 _Static_assert(sizeof(metrics.gaps_opened) / sizeof(metrics.gaps_opened[0]) == _GAP_KIND_MAX,
                "metrics.gaps_opened is indexed by enum gap_kind");
 
-static uint64_t cov_hash(const char *s)
+uint64_t cov_hash(const char *s)
 {
         uint64_t h = 1469598103934665603ULL;
 
@@ -489,6 +489,10 @@ void coverage_event(struct coverage *cov, const struct winevent *ev)
         if (!c) {
                 struct gap *g;
 
+                if (h->nchans == COVERAGE_MAX_CHANS) {
+                        metrics.coverage_chans_dropped++;
+                        return;
+                }
                 if (h->nchans == h->cap) {
                         size_t cap = h->cap ? h->cap * 2 : 4;
                         struct cov_chan *n = realloc(h->chans, cap * sizeof(*n));

@@ -78,6 +78,7 @@ struct coverage {
 };
 
 /* coverage.c */
+uint64_t cov_hash(const char *s);              /* of a host name: the table's (FNV-1a) */
 void cov_open(struct coverage *cov, struct cov_host *h, struct gap *g);
 struct cov_host *cov_host_find(const struct coverage *cov, const char *name);
 struct cov_chan *cov_chan_find(const struct cov_host *h, const char *name);

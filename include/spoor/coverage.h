@@ -50,6 +50,7 @@
 #define COVERAGE_DUP_QUIET 1000
 #define COVERAGE_LOST_QUIET 1000
 #define COVERAGE_MAX_HOSTS_DEFAULT 100000
+#define COVERAGE_MAX_CHANS 1024         /* per host; events of further channels are counted, not modelled */
 
 struct coverage;
 
@@ -80,8 +81,10 @@ void coverage_event(struct coverage *cov, const struct winevent *ev);
 void coverage_reject(struct coverage *cov, const char *peer, enum reject_reason why, const char *data, size_t len);
 
 /* The model and its open gaps across restarts (daemon/coverage/persist.c):
- * hosts, channels, record sequences, open gaps.  A restored gap is not
- * written again.  0 or the writer's / reader's error. */
+ * hosts, channels, record sequences, open gaps (the gap families' own
+ * evidence restarts empty).  A restored gap is not written again; it closes
+ * under its id.  restore: into an empty model only (-EBUSY), before any
+ * event, all or nothing; 0, -EBUSY, -ENOMEM or the reader's error. */
 struct state_writer;
 struct state_reader;
 int coverage_save(const struct coverage *cov, struct state_writer *w);

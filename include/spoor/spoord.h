@@ -59,9 +59,12 @@ struct spoord {
         struct event *status_timer;
         struct event *watchdog_timer;
         struct event *spool_timer;
-        struct event *state_timer;      /* saves correlation.state every state.interval */
+        struct event *state_timer;      /* saves the state files every state.interval */
         int state_dirfd;                /* -1: state not restored (nothing to save) */
         char *state_dir;                /* as opened at start (state_dir is not reloaded) */
+        bool marker;                    /* <state_dir>/running written: remove it at a clean exit */
+        struct event *state_lost_timer; /* closes the open state_lost gap when it is due */
+        int64_t state_lost_after_us;    /* how long after opening a state_lost gap closes */
 };
 
 /* Serve until SIGTERM/SIGINT.  Takes ownership of cfg and rs (the rules
