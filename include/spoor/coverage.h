@@ -32,10 +32,13 @@
  *                      intervals) while more than half of the hosts with
  *                      history send (daemon/coverage/silence.c); channel "*".
  *   channel_silent     a channel quiet as long while its host sends others.
- *   audit_off          (daemon/coverage/twins.c), clock_skew and
- *                      sender_truncation (sender.c), field_missing for any
- *                      field a rule reads (fields.c), state_lost (persist.c):
- *                      see those files.
+ *   audit_off          an audit source switched off, from twins (a
+ *                      TaskScheduler 106 without 4698, a Sysmon 1 without
+ *                      4688 and the reverse, within coverage.twin_window) or
+ *                      a 4719 removing success auditing of a needed
+ *                      subcategory (daemon/coverage/twins.c).
+ *   clock_skew and sender_truncation (sender.c), field_missing for any
+ *   field a rule reads (fields.c), state_lost (persist.c): see those files.
  */
 #pragma once
 #include <stdbool.h>
