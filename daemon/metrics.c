@@ -220,6 +220,12 @@ void metrics_render(FILE *out)
         metrics_one(out, "spoor_coverage_channels_dropped_total", "counter",
                     "Events of a host channel the coverage model did not track (more than 1024 channels on the host).",
                     metrics.coverage_chans_dropped);
+        metrics_one(out, "spoor_coverage_field_pairs_dropped_total", "counter",
+                    "Observations of (event id, field) pairs not kept: the host channel tracks 256 at most.",
+                    metrics.coverage_field_pairs_dropped);
+        metrics_one(out, "spoor_gaps_field_capped_total", "counter",
+                    "field_missing gaps not opened: the host had 16 open from the rules' fields.",
+                    metrics.coverage_field_gaps_capped);
         metrics_one(out, "spoor_coverage_hosts_evicted_total", "counter",
                     "Hosts the coverage model forgot by its bound (least recently seen first).",
                     metrics.coverage_hosts_evicted);

@@ -71,6 +71,8 @@ struct metrics {
         uint64_t gaps_open;             /* gauge: open telemetry-coverage gaps */
         uint64_t gaps_opened[10];        /* by enum gap_kind (include/spoor/gaps.h) */
         uint64_t gaps_closed;
+        uint64_t coverage_field_pairs_dropped;  /* field observations not kept (a host channel's cap) */
+        uint64_t coverage_field_gaps_capped;    /* field_missing gaps not opened (a host's cap) */
         uint64_t coverage_chans_dropped;        /* events of a host's channels beyond COVERAGE_MAX_CHANS */
         uint64_t coverage_hosts_evicted;        /* hosts the coverage model forgot (bound) */
         int64_t start_us;

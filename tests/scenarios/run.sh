@@ -52,6 +52,19 @@ check_gaps() {
 	fi
 }
 
+# check_gap_fields NAME SPOOL LABEL: the field_missing records in detail when the scenario has
+# expect-gap-fields.tsv: "<host> <channel> <field> <state> <blinded rule ids, comma-separated, or ->"
+check_gap_fields() {
+	[ -f "$D/$1/expect-gap-fields.tsv" ] || return 0
+	grep -v '^#' "$D/$1/expect-gap-fields.tsv" | sed '/^$/d' | sort > "$T/$1.fexpect"
+	[ -f "$2/gaps.jsonl" ] && jq -r 'select(.kind == "field_missing") | [.host, .channel, .field, .state,
+		([.blinds[]?.id] | if length == 0 then "-" else join(",") end)] | join(" ")' "$2/gaps.jsonl" |
+		sort > "$T/$1.fgot" || : > "$T/$1.fgot"
+	if ! diff -u "$T/$1.fexpect" "$T/$1.fgot" > "$T/$1.fdiff"; then
+		echo "FAIL $1 ($3): expected vs written field_missing details:"; cat "$T/$1.fdiff"; status=1
+	fi
+}
+
 status=0
 for name in "${names[@]}"; do
 	s="$D/$name"
@@ -78,6 +91,7 @@ YAML
 		echo "ok   $name (replay): $(wc -l < "$T/$name.got") leads"
 	fi
 	check_gaps "$name" "$T/$name.spool" replay
+	check_gap_fields "$name" "$T/$name.spool" replay
 	[ -f "$s/replay-only" ] && continue
 	for framing in lf octet; do
 		start_spoord "rules: [$rules]
@@ -99,6 +113,7 @@ $( [ -f "$s/config.yml" ] && cat "$s/config.yml" )"
 			echo "ok   $name (live, $framing)"
 		fi
 		check_gaps "$name" "$T/spool" "live, $framing"
+		check_gap_fields "$name" "$T/spool" "live, $framing"
 		rm -rf "$T/spool" "$T/state"  # each run starts without the previous one's correlation state
 	done
 done
