@@ -85,4 +85,6 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
                 metrics.dialect[p->ev.dialect]++;
         if (p->sink.event)
                 p->sink.event(p->sink.ud, &p->ev);
+        if (p->sink.accepted)
+                p->sink.accepted(p->sink.ud, src, fr->len, &p->ev);
 }

@@ -432,6 +432,13 @@ static void spoord_reject_log(void *ud, const struct pipeline_src *src, enum rej
                     reject_reason_name(why), detail && *detail ? ": " : "", detail ? detail : "");
 }
 
+static void spoord_accepted(void *ud, const struct pipeline_src *src, size_t len, const struct winevent *ev)
+{
+        struct spoord *d = ud;
+
+        engine_accepted(&d->engine, src->name, len, ev->time_us);
+}
+
 void spoord_notify_status(struct spoord *d)
 {
         sd_notifyf(0, "STATUS=%s%" PRIu64 " received, %" PRIu64 " accepted, %" PRIu64
@@ -585,7 +592,8 @@ static int spoord_setup(struct spoord *d)
         static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
         struct timeval status_tv = { STATUS_INTERVAL_S, 0 };
         uint64_t wd_usec = 0;
-        struct pipeline_sink sink = { .event = spoord_event, .reject = spoord_reject_log, .ud = d };
+        struct pipeline_sink sink = { .event = spoord_event, .reject = spoord_reject_log,
+                                      .accepted = spoord_accepted, .ud = d };
         struct timeval spool_tv = { 0, 250000 };
         char err[512];
         int r;

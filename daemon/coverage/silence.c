@@ -88,6 +88,16 @@
 
 #define SEC 1000000.0
 
+/* a - b, saturated: event times are untrusted (any int64). */
+static int64_t silence_sub(int64_t a, int64_t b)
+{
+        int64_t r;
+
+        if (__builtin_sub_overflow(a, b, &r))
+                return b < 0 ? INT64_MAX : INT64_MIN;
+        return r;
+}
+
 /* ---- usual interval --------------------------------------------------- */
 
 static double silence_usual_s(const struct cov_silence_rate *r)
@@ -243,7 +253,7 @@ static void silence_open_host(struct coverage *cov, struct cov_host *h, const st
                 return;
         gap_set_evidence(g, "last event at %s, %" PRId64 " s before the fleet's newest (%s); usual interval %.0f s; "
                          "%zu of %zu hosts sending", timefmt_format(h->last_us, last),
-                         (sw->now - h->last_us) / 1000000, timefmt_format(sw->now, now),
+                         silence_sub(sw->now, h->last_us) / 1000000, timefmt_format(sw->now, now),
                          silence_usual_s(&h->silence.rate), sw->sending, sw->judged);
         gap_set_remedy(g, "check that the host is up and its forwarder is running (NXLog: sc query nxlog; its "
                           "log, nxlog.log) and can reach spoord (address, port, firewall, TLS certificate); "
@@ -283,7 +293,7 @@ static bool silence_arrived(const struct coverage *cov, uint64_t seen)
 static bool silence_host_sending(const struct coverage *cov, const struct cov_host *h, int64_t now)
 {
         return silence_arrived(cov, h->silence.seen) ||
-               now - h->last_us <= silence_limit_us(cov, &h->silence.rate);
+               silence_sub(now, h->last_us) <= silence_limit_us(cov, &h->silence.rate);
 }
 
 /* How many hosts are judged and how many of them send. */
@@ -346,7 +356,7 @@ static void silence_sweep(struct coverage *cov)
                         silence_sweep_host(cov, h, &sw);
                 f->sweeps++;
         }
-        f->next_sweep_us = sw.now + silence_period_us(cov);
+        f->next_sweep_us = silence_sub(sw.now, -silence_period_us(cov));
 }
 
 /* ---- hooks ------------------------------------------------------------ */

@@ -412,6 +412,11 @@ void engine_reject(struct engine *e, const char *peer, enum reject_reason why, c
         coverage_reject(e->cov, peer, why, data, len);
 }
 
+void engine_accepted(struct engine *e, const char *peer, size_t len, int64_t time_us)
+{
+        coverage_frame_ok(e->cov, peer, len, time_us);
+}
+
 /* coverage.json and attack-layer.json into the spool directory */
 static void engine_report(struct engine *e, int64_t now_us)
 {

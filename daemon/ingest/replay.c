@@ -73,6 +73,13 @@ static void replay_reject(void *ud, const struct pipeline_src *src, enum reject_
                             detail && *detail ? ": " : "", detail ? detail : "");
 }
 
+static void replay_accepted(void *ud, const struct pipeline_src *src, size_t len, const struct winevent *ev)
+{
+        struct replay *rp = ud;
+
+        engine_accepted(&rp->engine, src->name, len, ev->time_us);
+}
+
 static uint64_t replay_count_lf(const char *p, size_t n)
 {
         uint64_t lines = 0;
@@ -162,6 +169,7 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
         struct pipeline_sink sink = {
                 .event = replay_event,
                 .reject = replay_reject,
+                .accepted = replay_accepted,
                 .ud = &rp,
         };
         struct pipeline pipe;

@@ -37,8 +37,18 @@
  *                      4688 and the reverse, within coverage.twin_window) or
  *                      a 4719 removing success auditing of a needed
  *                      subcategory (daemon/coverage/twins.c).
- *   clock_skew and sender_truncation (sender.c), field_missing for any
- *   field a rule reads (fields.c), state_lost (persist.c): see those files.
+ *   clock_skew         live input only: a host whose receive − event time
+ *                      offset stays beyond coverage.max_skew, steadily (one
+ *                      sign, little spread, event time advancing at the
+ *                      rate of receive time: not a draining backlog) over
+ *                      16 samples spanning ≥ 30 s; opened and closed in
+ *                      receive time (daemon/coverage/sender.c).
+ *   sender_truncation  a frame rejected as broken JSON whose length is one
+ *                      senders cut at (1024, 2048, 8096, 8192, 65536) and
+ *                      whose JSON breaks off; on the host the cut text
+ *                      names, else "peer:<address>" (sender.c).
+ *   field_missing for any field a rule cannot do without (fields.c),
+ *   state_lost (persist.c): see those files.
  */
 #pragma once
 #include <stdbool.h>
@@ -82,6 +92,12 @@ void coverage_event(struct coverage *cov, const struct winevent *ev);
 /* A frame the pipeline rejected (peer: the source's name, data/len: the
  * frame, may be NULL): evidence of sender_truncation. */
 void coverage_reject(struct coverage *cov, const char *peer, enum reject_reason why, const char *data, size_t len);
+
+/* A frame from `peer` of `len` bytes decoded into an event of event time
+ * time_us: closes the peer's sender_truncation gaps (attributed to
+ * "peer:<address>" because the cut text showed no host) of a size below
+ * len. */
+void coverage_frame_ok(struct coverage *cov, const char *peer, size_t len, int64_t time_us);
 
 /* The model and its open gaps across restarts (daemon/coverage/persist.c):
  * hosts, channels, record sequences, open gaps (the gap families' own

@@ -52,6 +52,8 @@ void engine_event(struct engine *e, struct winevent *ev);
 
 /* A frame the pipeline rejected: evidence for coverage (sender_truncation). */
 void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len);
+/* A frame that decoded: its source and length (coverage_frame_ok). */
+void engine_accepted(struct engine *e, const char *peer, size_t len, int64_t time_us);
 
 /* Let processing time pass (live: from a timer, while input may be idle);
  * INT64_MAX at the end of a replay decides every open window (and

@@ -25,6 +25,9 @@ struct pipeline_sink {
          * one) the frame's bytes, for diagnostics. */
         void (*reject)(void *ud, const struct pipeline_src *src, enum reject_reason why,
                        const char *detail, const char *data, size_t len);
+        /* After event: the accepted frame's source and length (optional;
+         * coverage: a sender that delivers long frames again). */
+        void (*accepted)(void *ud, const struct pipeline_src *src, size_t len, const struct winevent *ev);
         void *ud;
 };
 

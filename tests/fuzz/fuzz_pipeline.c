@@ -63,7 +63,7 @@ static void sink_reject(void *ud, const struct pipeline_src *src, enum reject_re
 static void fuzz_init(void)
 {
         static bool done;
-        static const struct pipeline_sink sink = { sink_event, sink_reject, NULL };
+        static const struct pipeline_sink sink = { .event = sink_event, .reject = sink_reject };
 
         if (done)
                 return;
