@@ -294,13 +294,17 @@ static enum tri ruleset_selection(const struct sigma_selection *s, const struct 
         return any;
 }
 
+/* A selection for the condition: one that cannot be evaluated (a field it
+ * reads is absent) does not match — Sigma's semantics, so `selection and
+ * not filter` fires on an event without the filter's field.  The memo keeps
+ * the three-valued result for explanations (spoorctl test, lead "why"). */
 static enum tri ruleset_leaf(void *ud, size_t sel)
 {
         struct rs_eval *e = ud;
 
         if (e->memo[sel] == SEL_UNCOMPUTED)
                 e->memo[sel] = (uint8_t)ruleset_selection(&e->sels[sel], e->ev);
-        return (enum tri)e->memo[sel];
+        return e->memo[sel] == TRI_UNKNOWN ? TRI_NO : (enum tri)e->memo[sel];
 }
 
 /* Evaluate one variant; call `hit` when its condition (and every filter's)
