@@ -40,9 +40,12 @@
 
 #include "match_impl.h"
 #include "spoor/intern.h"
+#include "spoor/log.h"
 
 #define MATCH_RE_LIMIT 100000
 #define MATCH_RE_DEPTH 10000
+
+static bool match_jit_warned;   /* the JIT failure is logged once per process */
 
 /* ---- re ---------------------------------------------------------------------- */
 
@@ -71,7 +74,16 @@ int match_re_compile(struct match_build *b, const struct match_op *op, char *err
                         return match_errf(err, errlen, -EINVAL, "bad regular expression at offset %zu: %s",
                                           (size_t)eoff, (const char *)msg);
                 }
-                (void)pcre2_jit_compile(v->u.re.code, PCRE2_JIT_COMPLETE);   /* interpreter when it fails */
+                ec = pcre2_jit_compile(v->u.re.code, PCRE2_JIT_COMPLETE);   /* interpreter when it fails */
+                if (ec != 0 && !match_jit_warned) {
+                        PCRE2_UCHAR msg[160];
+
+                        match_jit_warned = true;        /* once per process: it is the machine, not the rule */
+                        pcre2_get_error_message(ec, msg, sizeof(msg));
+                        log_warn("PCRE2 JIT unavailable (%s): |re patterns run in the "
+                                 "interpreter, slower, and may hit the match limit where JIT would decide "
+                                 "(MemoryDenyWriteExecute=yes, or no JIT for this CPU)", (const char *)msg);
+                }
                 v->u.re.md = pcre2_match_data_create(1, NULL);
                 v->u.re.mctx = pcre2_match_context_create(NULL);
                 if (!v->u.re.md || !v->u.re.mctx)
