@@ -71,7 +71,7 @@ const struct config_key config_keys[] = {
           .aux = offsetof(struct listen_conf, zone), .def = "UTC",
           .doc = "Zone of zone-less timestamps (NXLog CE EventTime): UTC, +02:00, or an IANA name" },
         { .path = "http", .type = CONFIG_SECTION,
-          .doc = "HTTP endpoint: GET /metrics (Prometheus text) and GET /healthz" },
+          .doc = "HTTP endpoint: GET /metrics (Prometheus text), GET /healthz, GET /v1/status, POST /v1/reload" },
         { .path = "http.enabled", .type = CONFIG_BOOL, C_OFF(http_enabled), .def = "true",
           .doc = "Serve HTTP at all" },
         { .path = "http.address", .type = CONFIG_ADDRESS, C_OFF(http_address),

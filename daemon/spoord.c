@@ -491,40 +491,47 @@ static bool spoord_listen_changed(const struct config *a, const struct config *b
         return false;
 }
 
-/* SIGHUP: load the configuration beside the running one; apply what can
- * change at run time, keep the old one on any error. */
-static void spoord_reload(struct spoord *d)
+/* SIGHUP and POST /v1/reload (include/spoor/spoord.h): load the
+ * configuration beside the running one; apply what can change at run
+ * time, keep the old one on any error. */
+int spoord_reload(struct spoord *d, char *err, size_t errlen)
 {
         struct config *nc = NULL;
-        struct config_error err;
+        struct config_error cerr;
         struct ruleset *rs = NULL;
         struct ruleset_report rep;
         struct state_writer keep;
         bool kept;
         char mono[64];
 
+        if (err && errlen)
+                err[0] = '\0';
         snprintf(mono, sizeof(mono), "MONOTONIC_USEC=%" PRIu64, spoord_monotonic_us());
         sd_notifyf(0, "RELOADING=1\n%s", mono);
         if (!d->config_path) {
                 log_notice("reload: running on the built-in default configuration, nothing to reload");
                 metrics.reloads_ok++;
                 sd_notify(0, "READY=1");
-                return;
+                return 0;
         }
-        if (config_load(d->config_path, &nc, &err) < 0) {
+        if (config_load(d->config_path, &nc, &cerr) < 0) {
                 metrics.reloads_failed++;
-                log_error("reload failed, keeping the running configuration: %s", err.msg);
-                sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", err.msg);
-                return;
+                log_error("reload failed, keeping the running configuration: %s", cerr.msg);
+                sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", cerr.msg);
+                if (err)
+                        snprintf(err, errlen, "%s", cerr.msg);
+                return -EINVAL;
         }
         /* The new rules are built beside the running ones. */
         if (engine_load_rules(nc, &rs, &rep) < 0) {
                 metrics.reloads_failed++;
                 log_error("reload failed, keeping the running rules: %s", rep.error);
                 sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", rep.error);
+                if (err)
+                        snprintf(err, errlen, "%s", rep.error);
                 ruleset_report_fini(&rep);
                 config_free(nc);
-                return;
+                return -EINVAL;
         }
         /* Listeners and http are bound at start; the rest takes effect now
          * (the frame and connection limits apply to new connections). */
@@ -539,7 +546,9 @@ static void spoord_reload(struct spoord *d)
                         sd_notify(0, "READY=1\nSTATUS=reload failed: out of memory");
                         ruleset_free(rs);
                         ruleset_report_fini(&rep);
-                        return;
+                        if (err)
+                                snprintf(err, errlen, "out of memory");
+                        return -ENOMEM;
                 }
                 decoder_free(d->pipe.dec);
                 d->pipe.dec = dec;
@@ -559,6 +568,7 @@ static void spoord_reload(struct spoord *d)
         log_notice("configuration reloaded from %s", d->config_path);
         sd_notify(0, "READY=1");
         spoord_notify_status(d);
+        return 0;
 }
 
 static void spoord_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -576,7 +586,7 @@ static void spoord_signal_cb(evutil_socket_t sig, short what, void *arg)
                 event_base_loopexit(d->base, NULL);
                 break;
         case SIGHUP:
-                spoord_reload(d);
+                (void)spoord_reload(d, NULL, 0);        /* logged and counted there */
                 break;
         case SIGUSR1:
                 if (d->engine.spool && spool_reopen(d->engine.spool) == 0)

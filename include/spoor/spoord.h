@@ -71,6 +71,15 @@ struct spoord {
  * loaded from it).  Returns the exit code. */
 int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs);
 
+/* Reload (SIGHUP, POST /v1/reload): load the configuration file and its
+ * rules beside the running ones and swap them in only when both load; on
+ * failure the running ones stay.  Logged, counted (reloads_ok/_failed)
+ * and told to systemd here.  0, or -EINVAL / -ENOMEM with the reason in
+ * err (file:line:column when it comes from a file; err may be NULL).
+ * -EBUSY is reserved for a reload already in progress (POST /v1/reload
+ * answers 503). */
+int spoord_reload(struct spoord *d, char *err, size_t errlen);
+
 /* Notify systemd (no-op outside systemd) of the headline numbers. */
 void spoord_notify_status(struct spoord *d);
 
