@@ -838,30 +838,38 @@ static bool corr_parse_num(const char *v, double *out)
         return true;
 }
 
+/* An event time seen in the stream (skewed ones aside) moves the watermark
+ * and the newest time; false when it is skewed. */
+static bool corr_clock(struct correlator *c, int64_t t, int64_t recv_us)
+{
+        int64_t wm;
+
+        if (recv_us > 0 && t > sat_add(recv_us, c->o.max_future_us))
+                return false;
+        wm = sat_sub(t, c->o.allowed_lateness_us);
+        if (wm > c->watermark)
+                c->watermark = wm;
+        if (t >= c->max_time) {
+                c->max_time = t;
+                c->max_time_recv = recv_us;
+        }
+        return true;
+}
+
 static void corr_observe_one(struct correlator *c, size_t ci, const char *key, const struct corr_event *ev,
                              const char *value)
 {
         const struct corr_spec *s = &c->specs[ci];
         int64_t t = ev->time_us;
         struct wobs o = { .time_us = t, .slot = -1, .ref = ev->ref };
-        bool skewed = ev->recv_us > 0 && t > sat_add(ev->recv_us, c->o.max_future_us);
         struct group *g;
         size_t p;
         int r;
 
-        if (skewed) {
+        if (t < c->watermark && !(ev->recv_us > 0 && t > sat_add(ev->recv_us, c->o.max_future_us)))
+                c->st.late++;
+        if (!corr_clock(c, t, ev->recv_us))
                 c->st.skewed++;
-        } else {
-                int64_t wm = sat_sub(t, c->o.allowed_lateness_us);
-                if (t < c->watermark)
-                        c->st.late++;
-                if (wm > c->watermark)
-                        c->watermark = wm;
-                if (t >= c->max_time) {
-                        c->max_time = t;
-                        c->max_time_recv = ev->recv_us;
-                }
-        }
         if (ev->ref >= s->nrefs) {
                 c->st.ignored++;
                 return;
@@ -940,6 +948,14 @@ void correlator_observe(struct correlator *c, size_t ci, const char *key, const 
         corr_observe_one(c, ci, key, ev, value);
         c->depth--;
         corr_run(c);
+}
+
+void correlator_clock(struct correlator *c, int64_t time_us, int64_t recv_us)
+{
+        if (!c || c->depth)
+                return;
+        if (corr_clock(c, time_us, recv_us))
+                corr_run(c);
 }
 
 void correlator_advance(struct correlator *c, int64_t now_us)

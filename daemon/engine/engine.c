@@ -400,6 +400,7 @@ void engine_event(struct engine *e, struct winevent *ev)
                 metrics.logon_sessions_evicted = st->evicted;
         }
         coverage_event(e->cov, ev);     /* before the rules: a lead carries the gaps this event opens */
+        correlator_clock(e->corr, ev->time_us, ev->recv_us);
         if (!e->rs)
                 return;
         e->events++;

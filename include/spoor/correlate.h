@@ -198,6 +198,12 @@ void correlator_observe(struct correlator *c, size_t ci, const char *key, const 
  * it every observation is dropped). */
 void correlator_advance(struct correlator *c, int64_t now_us);
 
+/* An accepted event's time (and receive time), whatever rules it matches:
+ * event time is the stream's, so every event moves the watermark as an
+ * observation would (skewed ones aside: time.max_future), and windows it
+ * passed are decided now rather than at the next tick. */
+void correlator_clock(struct correlator *c, int64_t time_us, int64_t recv_us);
+
 const struct corr_stats *correlator_stats(const struct correlator *c);
 
 /* Write the correlator's state to w (include/spoor/state.h): rule_ids[ci]
