@@ -43,12 +43,15 @@
 #include "spoor/config.h"
 #include "spoor/framing.h"
 #include "spoor/timefmt.h"
+#include "spoor/tls.h"
 #include "spoor/yaml.h"
 #include "config_schema.h"
 
 static const char *const config_framings[] = { "auto", "lf", "octet", NULL };
 static const char *const config_log_levels[] = { "debug", "info", "notice", "warning", "error", NULL };
 static const char *const config_fsync_values[] = { "always", "never", "duration", NULL };
+/* enum tls_client_cert order */
+static const char *const config_client_certs[] = { "none", "optional", "required", NULL };
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024ull)
@@ -70,12 +73,47 @@ const struct config_key config_keys[] = {
         { .path = "listen[].timezone", .type = CONFIG_TIMEZONE, L_OFF(timezone),
           .aux = offsetof(struct listen_conf, zone), .def = "UTC",
           .doc = "Zone of zone-less timestamps (NXLog CE EventTime): UTC, +02:00, or an IANA name" },
+        { .path = "listen[].tls", .type = CONFIG_SECTION, L_OFF(tls),
+          .doc = "TLS (1.2 or later) on this listener, on when cert is given; the files are read at start and by "
+                 "--check (a restart, not SIGHUP, puts renewed ones to use)" },
+        { .path = "listen[].tls.cert", .type = CONFIG_STRING, L_OFF(tls.cert),
+          .doc = "PEM file: the listener's certificate, then any intermediate CA certificates; "
+                 "e.g. /etc/spoor/tls/server.crt" },
+        { .path = "listen[].tls.key", .type = CONFIG_STRING, L_OFF(tls.key),
+          .doc = "PEM file: the certificate's private key, unencrypted, readable by spoord only; "
+                 "e.g. /etc/spoor/tls/server.key" },
+        { .path = "listen[].tls.ca", .type = CONFIG_STRING, L_OFF(tls.ca),
+          .doc = "PEM file: the CA certificates that client certificates must chain to; needed unless "
+                 "client_cert is none; e.g. /etc/spoor/tls/ca.crt" },
+        { .path = "listen[].tls.client_cert", .type = CONFIG_ENUM, L_OFF(tls.client_cert),
+          .def = "required", .values = config_client_certs,
+          .doc = "Client certificates: none (not asked for), optional (verified against ca when presented), "
+                 "required (no connection without a valid one)" },
+        { .path = "listen[].tls.allowed_peers", .type = CONFIG_STRING_LIST, L_OFF(tls.allowed_peers),
+          .aux = offsetof(struct listen_conf, tls.nallowed_peers), .def = "[]", .max = CONFIG_MAX_ALLOWED_PEERS,
+          .doc = "Client certificates accepted, by name (needs client_cert required): a host name, *.domain "
+                 "(exactly one label in front), or an IP address; matched against the certificate's DNS and IP "
+                 "subjectAltNames, its subject CN only when it has no DNS name; any case; empty: every valid "
+                 "certificate" },
+        { .path = "listen[].tls.handshake_timeout", .type = CONFIG_DURATION, L_OFF(tls.handshake_timeout_s),
+          .def = "10s", .min = 1, .max = 300,
+          .doc = "Close a connection whose TLS handshake is not done this long after it was accepted" },
+        { .path = "listen[].bind_host_to_peer", .type = CONFIG_BOOL, L_OFF(bind_host_to_peer), .def = "false",
+          .doc = "Flag an event whose host the client certificate does not name (field SpoorPeerMismatch = the "
+                 "certificate's name; counted in spoor_events_peer_mismatch_total); the event is kept; needs "
+                 "tls.client_cert required" },
         { .path = "http", .type = CONFIG_SECTION,
           .doc = "HTTP endpoint: GET /metrics (Prometheus text), GET /healthz, GET /v1/status, POST /v1/reload" },
         { .path = "http.enabled", .type = CONFIG_BOOL, C_OFF(http_enabled), .def = "true",
           .doc = "Serve HTTP at all" },
         { .path = "http.address", .type = CONFIG_ADDRESS, C_OFF(http_address),
           .def = "127.0.0.1:8514", .doc = "host:port of the HTTP endpoint" },
+        { .path = "http.token", .type = CONFIG_STRING, C_OFF(http_token),
+          .doc = "When set, POST /v1/events needs \"Authorization: Bearer <token>\" (keep the file 0640 "
+                 "root:spoor); unset: any client that reaches the address may send events" },
+        { .path = "http.max_body", .type = CONFIG_SIZE, C_OFF(http_max_body), .def = "16MiB",
+          .min = 64 * KiB, .max = 256 * MiB,
+          .doc = "Largest request body (a POST /v1/events batch); larger ones are answered 413" },
         { .path = "spool", .type = CONFIG_SECTION, .doc = "Where leads and gaps are written" },
         { .path = "spool.dir", .type = CONFIG_STRING, C_OFF(spool_dir),
           .def = "/var/spool/spoor", .def_user = "./spool",
@@ -114,6 +152,10 @@ const struct config_key config_keys[] = {
         { .path = "limits.max_connections_per_peer", .type = CONFIG_UINT,
           C_OFF(limits.max_connections_per_peer), .def = "64", .min = 1, .max = 65536,
           .reloadable = true, .doc = "Concurrent stream connections from one peer address" },
+        { .path = "limits.max_handshakes", .type = CONFIG_UINT, C_OFF(limits.max_handshakes),
+          .def = "64", .min = 1, .max = 65536, .reloadable = true,
+          .doc = "TLS handshakes in progress, all TLS listeners together; connections beyond it are refused "
+                 "(spoor_connections_rejected_total, reason max_handshakes)" },
         { .path = "limits.idle_timeout", .type = CONFIG_DURATION, C_OFF(limits.idle_timeout_s),
           .def = "15m", .min = 1, .max = 7 * 86400, .reloadable = true,
           .doc = "Close a connection that sent nothing for this long" },
@@ -217,6 +259,7 @@ struct config_ctx {
         const char *file;
         struct config *cfg;
         struct config_error *err;
+        unsigned flags;                 /* enum config_load_flags */
 };
 
 /* Where a value came from. */
@@ -1074,6 +1117,111 @@ static void config_release_map_list(const struct config_key *k, void *base)
         *n = 0;
 }
 
+/* Where listen[i].tls.<key> is: its value when given, else the tls
+ * mapping, else the listen[i] entry. */
+static void config_tls_at(struct config_at *kat, char *shown, size_t len, const char *list_shown, size_t i,
+                          struct json_object *entry, struct json_object *tls, const char *key)
+{
+        struct json_object *v = NULL;
+
+        snprintf(shown, len, "%s[%zu].tls.%s", list_shown, i, key);
+        *kat = (struct config_at) { .shown = shown };
+        if (tls && json_object_is_type(tls, json_type_object) && json_object_object_get_ex(tls, key, &v) && v) {
+                kat->map = tls;
+                kat->key = key;
+                kat->value = v;
+        } else {
+                kat->map = entry;
+                kat->key = "tls";
+                kat->value = tls;
+        }
+}
+
+/* listen[i] as a whole, once its keys are set: the TLS keys that go
+ * together, the allowed_peers patterns (checked, lower-cased), and the
+ * certificate, key and CA files themselves, loaded as the listener will
+ * load them, so that --check and a reload find what a start would. */
+static int config_check_listen(struct config_ctx *ctx, const struct config_at *at, struct json_object *entry,
+                               size_t i, struct listen_conf *lc)
+{
+        struct listen_tls_conf *t = &lc->tls;
+        struct json_object *tls = NULL, *v = NULL;
+        struct tls_server *srv = NULL;
+        enum tls_conf_key bad;
+        struct config_at kat;
+        char shown[256], why[512];
+        int r;
+
+        json_object_object_get_ex(entry, "tls", &tls);
+        t->verify = TLS_CLIENT_CERT_REQUIRED;
+        for (int m = 0; m < _TLS_CLIENT_CERT_MAX; m++)
+                if (t->client_cert && strcmp(t->client_cert, config_client_certs[m]) == 0)
+                        t->verify = (enum tls_client_cert)m;
+        if (!t->cert && !t->key && !t->ca && !t->nallowed_peers) {
+                if (!lc->bind_host_to_peer)
+                        return 0;
+                json_object_object_get_ex(entry, "bind_host_to_peer", &v);
+                snprintf(shown, sizeof(shown), "%s[%zu].bind_host_to_peer", at->shown, i);
+                kat = (struct config_at) { .map = entry, .key = "bind_host_to_peer", .value = v, .shown = shown };
+                return config_fail(ctx, &kat, NULL, "needs TLS with client certificates (tls: cert, key, ca)");
+        }
+        if (!t->cert || !t->key) {
+                config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, t->cert ? "key" : "cert");
+                return config_fail(ctx, &kat, NULL, "required key missing (TLS needs cert and key)");
+        }
+        if (t->verify == TLS_CLIENT_CERT_NONE && t->ca) {
+                config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, "ca");
+                return config_fail(ctx, &kat, NULL,
+                                   "client_cert is none, so no client certificate is checked against it "
+                                   "(set client_cert: required, or remove ca)");
+        }
+        if (t->verify != TLS_CLIENT_CERT_NONE && !t->ca) {
+                config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, "ca");
+                return config_fail(ctx, &kat, NULL,
+                                   "required key missing: client_cert is %s%s and client certificates are "
+                                   "verified against ca (client_cert: none accepts clients without one)",
+                                   config_client_certs[t->verify],
+                                   t->verify == TLS_CLIENT_CERT_REQUIRED ? " (the default)" : "");
+        }
+        if (t->nallowed_peers && t->verify != TLS_CLIENT_CERT_REQUIRED) {
+                config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, "allowed_peers");
+                return config_fail(ctx, &kat, NULL, "needs client_cert: required (a client without a "
+                                                    "certificate has no name to match)");
+        }
+        for (size_t p = 0; p < t->nallowed_peers; p++) {
+                if (tls_pattern_check(t->allowed_peers[p], why, sizeof(why)) < 0) {
+                        struct json_object *list = NULL;
+
+                        config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, "allowed_peers");
+                        if (kat.map == tls)
+                                list = kat.value;
+                        return config_fail(ctx, &kat, list ? json_object_array_get_idx(list, p) : NULL,
+                                           "entry %zu: %s", p + 1, why);
+                }
+                for (char *c = t->allowed_peers[p]; *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+        }
+        if (lc->bind_host_to_peer && t->verify != TLS_CLIENT_CERT_REQUIRED) {
+                json_object_object_get_ex(entry, "bind_host_to_peer", &v);
+                snprintf(shown, sizeof(shown), "%s[%zu].bind_host_to_peer", at->shown, i);
+                kat = (struct config_at) { .map = entry, .key = "bind_host_to_peer", .value = v, .shown = shown };
+                return config_fail(ctx, &kat, NULL, "needs tls.client_cert: required");
+        }
+        if (ctx->flags & CONFIG_LOAD_SKIP_FILES)
+                return 0;
+        r = tls_server_new(t, &srv, &bad, why, sizeof(why));
+        if (r == -ENOMEM) {
+                snprintf(ctx->err->msg, sizeof(ctx->err->msg), "out of memory");
+                return r;
+        }
+        if (r < 0) {
+                config_tls_at(&kat, shown, sizeof(shown), at->shown, i, entry, tls, tls_conf_key_name(bad));
+                return config_fail(ctx, &kat, NULL, "%s", why);
+        }
+        tls_server_free(srv);
+        return 0;
+}
+
 static int config_set_map_list(struct config_ctx *ctx, const struct config_key *k, void *base,
                                const struct config_at *at)
 {
@@ -1116,6 +1264,10 @@ static int config_set_map_list(struct config_ctx *ctx, const struct config_key *
                                 return config_fail(ctx, &eat, e, "required key missing");
                         }
                 }
+                /* listen[] is the only list of mappings */
+                r = config_check_listen(ctx, at, e, i, elem);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -1149,6 +1301,11 @@ void config_free(struct config *c)
 
 int config_load(const char *path, struct config **out, struct config_error *err)
 {
+        return config_load_flags(path, 0, out, err);
+}
+
+int config_load_flags(const char *path, unsigned flags, struct config **out, struct config_error *err)
+{
         struct config_error dummy;
         _cleanup_json_ struct json_object *docs = NULL;
         struct config *c = NULL;
@@ -1161,7 +1318,7 @@ int config_load(const char *path, struct config **out, struct config_error *err)
         if (!err)
                 err = &dummy;
         err->msg[0] = '\0';
-        ctx = (struct config_ctx) { .file = path, .err = err };
+        ctx = (struct config_ctx) { .file = path, .err = err, .flags = flags };
         if (!path || !out) {
                 snprintf(err->msg, sizeof(err->msg), "no config path");
                 return -EINVAL;

@@ -119,6 +119,63 @@ static void config_print_change_windows(const struct config_key *k, const struct
         }
 }
 
+/* "listen[0]  127.0.0.1:1514  framing auto  timezone UTC", and for a TLS
+ * listener a second line "listen[0].tls  cert ...  key ...". */
+static void config_print_listen(const struct config_key *list, const void *elem, size_t e, FILE *f)
+{
+        const struct listen_conf *lc = elem;
+        char prefix[128], name[64], buf[512];
+        bool first = true;
+
+        snprintf(prefix, sizeof(prefix), "%s[].", list->path);
+        snprintf(name, sizeof(name), "%s[%zu]", list->path, e);
+        fprintf(f, "%-*s", CONFIG_SUMMARY_WIDTH, name);
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1) {
+                        if (!lc->tls.cert)
+                                break;
+                        snprintf(name, sizeof(name), "%s[%zu].tls", list->path, e);
+                        fprintf(f, "\n%-*s", CONFIG_SUMMARY_WIDTH, name);
+                        first = true;
+                }
+                for (size_t j = 0; j < config_nkeys; j++) {
+                        const struct config_key *ck = &config_keys[j];
+                        const char *rel;
+                        bool tls_key;
+
+                        if (strncmp(ck->path, prefix, strlen(prefix)) != 0 || ck->type == CONFIG_SECTION)
+                                continue;
+                        rel = ck->path + strlen(prefix);
+                        tls_key = strncmp(rel, "tls.", 4) == 0 || strcmp(rel, "bind_host_to_peer") == 0;
+                        if (tls_key != (pass == 1))
+                                continue;
+                        if (ck->type == CONFIG_STRING_LIST) {
+                                char *const *v = (char *const *)((const char *)elem + ck->offset);
+                                size_t nv = *(const size_t *)((const char *)elem + ck->aux), w = 0;
+
+                                buf[0] = '\0';
+                                for (size_t i = 0; i < nv && w < sizeof(buf); i++) {
+                                        int r = snprintf(buf + w, sizeof(buf) - w, "%s%s", i ? "," : "", v[i]);
+                                        if (r < 0)
+                                                break;
+                                        w += (size_t)r;
+                                }
+                                if (!nv)
+                                        snprintf(buf, sizeof(buf), "(any)");
+                        } else {
+                                config_print_format_value(ck, elem, buf, sizeof(buf));
+                        }
+                        if (first && pass == 0)
+                                fprintf(f, " %s", buf);
+                        else
+                                fprintf(f, "%s%s %s", first ? " " : "  ",
+                                        strncmp(rel, "tls.", 4) == 0 ? rel + 4 : rel, buf);
+                        first = false;
+                }
+        }
+        fputc('\n', f);
+}
+
 void config_print_summary(const struct config *c, FILE *f)
 {
         fprintf(f, "%-*s %s\n", CONFIG_SUMMARY_WIDTH, "config",
@@ -131,32 +188,11 @@ void config_print_summary(const struct config *c, FILE *f)
                         continue;
                 if (k->type == CONFIG_MAP_LIST) {
                         size_t n = *(const size_t *)((const char *)c + k->aux);
-                        char prefix[128];
 
-                        snprintf(prefix, sizeof(prefix), "%s[].", k->path);
                         if (n == 0)
                                 fprintf(f, "%-*s (none)\n", CONFIG_SUMMARY_WIDTH, k->path);
-                        for (size_t e = 0; e < n; e++) {
-                                const void *elem = (const char *)c + k->offset + e * k->elem_size;
-                                char name[64];
-                                bool first = true;
-
-                                snprintf(name, sizeof(name), "%s[%zu]", k->path, e);
-                                fprintf(f, "%-*s", CONFIG_SUMMARY_WIDTH, name);
-                                for (size_t j = 0; j < config_nkeys; j++) {
-                                        const struct config_key *ck = &config_keys[j];
-
-                                        if (strncmp(ck->path, prefix, strlen(prefix)) != 0)
-                                                continue;
-                                        config_print_format_value(ck, elem, buf, sizeof(buf));
-                                        if (first)
-                                                fprintf(f, " %s", buf);
-                                        else
-                                                fprintf(f, "  %s %s", config_leaf(ck->path, NULL), buf);
-                                        first = false;
-                                }
-                                fputc('\n', f);
-                        }
+                        for (size_t e = 0; e < n; e++)
+                                config_print_listen(k, (const char *)c + k->offset + e * k->elem_size, e, f);
                 } else if (k->type == CONFIG_STRING_LIST) {
                         char *const *v = (char *const *)((const char *)c + k->offset);
                         size_t n = *(const size_t *)((const char *)c + k->aux);
@@ -233,8 +269,21 @@ void config_print_reference(FILE *f)
 
                 config_print_describe(k, desc, sizeof(desc));
                 if (k->base == CONFIG_BASE_LISTEN) {
-                        fprintf(f, "    # %s (%s)\n", k->doc, desc);
-                        fprintf(f, "%s%s: %s\n", first_in_list ? "  - " : "    ", leaf, value);
+                        /* "listen[].tls.cert": one level below the entry per
+                         * dot after "listen[]." */
+                        const char *rel = strstr(k->path, "[].");
+                        int depth = 4;
+
+                        for (const char *p = rel ? rel + 3 : k->path; *p; p++)
+                                depth += *p == '.' ? 2 : 0;
+                        fprintf(f, "%*s# %s (%s)\n", depth, "", k->doc, desc);
+                        if (first_in_list)
+                                fprintf(f, "  - %s:", leaf);
+                        else
+                                fprintf(f, "%*s%s:", depth, "", leaf);
+                        if (k->type != CONFIG_SECTION && value)
+                                fprintf(f, " %s", value);
+                        fputc('\n', f);
                         first_in_list = false;
                         continue;
                 }

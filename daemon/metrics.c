@@ -49,6 +49,7 @@ static const char *const conn_reject_names[_CONN_REJ_MAX] = {
         [CONN_REJ_MAX_PER_PEER] = "max_connections_per_peer",
         [CONN_REJ_TLS_ON_PLAIN] = "tls_on_plain_port",
         [CONN_REJ_ACCEPT_ERROR] = "accept_error",
+        [CONN_REJ_MAX_HANDSHAKES] = "max_handshakes",
 };
 
 const char *conn_reject_reason_name(enum conn_reject_reason r)
@@ -61,6 +62,7 @@ static const char *const conn_close_names[_CONN_CLOSE_MAX] = {
         [CONN_CLOSE_IDLE] = "idle_timeout",
         [CONN_CLOSE_ERROR] = "error",
         [CONN_CLOSE_SHUTDOWN] = "shutdown",
+        [CONN_CLOSE_TLS_HANDSHAKE] = "tls_handshake_failed",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason r)
@@ -166,8 +168,25 @@ void metrics_render(FILE *out)
         for (int r = 0; r < _CONN_CLOSE_MAX; r++)
                 fprintf(out, "spoor_connections_closed_total{reason=\"%s\"} %" PRIu64 "\n",
                         conn_close_reason_name(r), metrics.connections_closed[r]);
+        metrics_one(out, "spoor_tls_handshakes_total", "counter",
+                    "TLS handshakes completed on stream listeners.", metrics.tls_handshakes);
+        metrics_head(out, "spoor_tls_handshakes_failed_total", "counter",
+                     "TLS handshakes that failed, by reason (the connection is closed).");
+        for (int r = 0; r < _TLS_FAIL_MAX; r++)
+                fprintf(out, "spoor_tls_handshakes_failed_total{reason=\"%s\"} %" PRIu64 "\n",
+                        tls_fail_reason_name(r), metrics.tls_handshakes_failed[r]);
+        metrics_one(out, "spoor_events_peer_mismatch_total", "counter",
+                    "Accepted events whose host the client certificate does not name (bind_host_to_peer; "
+                    "kept, with field SpoorPeerMismatch).", metrics.events_peer_mismatch);
         metrics_one(out, "spoor_http_requests_total", "counter",
                     "HTTP requests served.", metrics.http_requests);
+        metrics_head(out, "spoor_http_batches_total", "counter",
+                     "POST /v1/events bodies: ok (taken and durable), refused (4xx, nothing taken), failed (503).");
+        fprintf(out, "spoor_http_batches_total{result=\"ok\"} %" PRIu64 "\n", metrics.http_batches[HTTP_BATCH_OK]);
+        fprintf(out, "spoor_http_batches_total{result=\"refused\"} %" PRIu64 "\n",
+                metrics.http_batches[HTTP_BATCH_REFUSED]);
+        fprintf(out, "spoor_http_batches_total{result=\"failed\"} %" PRIu64 "\n",
+                metrics.http_batches[HTTP_BATCH_FAILED]);
         metrics_one(out, "spoor_rules_loaded", "gauge", "Sigma rules in the running set.", metrics.rules_loaded);
         metrics_one(out, "spoor_rules_stable", "gauge", "Of the rules in the running set, those of status stable.",
                     metrics.rules_stable);

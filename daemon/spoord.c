@@ -478,6 +478,26 @@ static int spoord_log_priority(const char *level)
         return LOG_INFO;
 }
 
+static bool spoord_str_differ(const char *a, const char *b)
+{
+        return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static bool spoord_tls_changed(const struct listen_conf *a, const struct listen_conf *b)
+{
+        const struct listen_tls_conf *x = &a->tls, *y = &b->tls;
+
+        if (spoord_str_differ(x->cert, y->cert) || spoord_str_differ(x->key, y->key) ||
+            spoord_str_differ(x->ca, y->ca) || x->verify != y->verify ||
+            x->handshake_timeout_s != y->handshake_timeout_s || x->nallowed_peers != y->nallowed_peers ||
+            a->bind_host_to_peer != b->bind_host_to_peer)
+                return true;
+        for (size_t i = 0; i < x->nallowed_peers; i++)
+                if (strcmp(x->allowed_peers[i], y->allowed_peers[i]) != 0)
+                        return true;
+        return false;
+}
+
 static bool spoord_listen_changed(const struct config *a, const struct config *b)
 {
         if (a->nlisten != b->nlisten || a->http_enabled != b->http_enabled ||
@@ -486,7 +506,8 @@ static bool spoord_listen_changed(const struct config *a, const struct config *b
         for (size_t i = 0; i < a->nlisten; i++)
                 if (strcmp(a->listen[i].address, b->listen[i].address) != 0 ||
                     a->listen[i].framing != b->listen[i].framing ||
-                    strcmp(a->listen[i].timezone, b->listen[i].timezone) != 0)
+                    strcmp(a->listen[i].timezone, b->listen[i].timezone) != 0 ||
+                    spoord_tls_changed(&a->listen[i], &b->listen[i]))
                         return true;
         return false;
 }
@@ -537,6 +558,12 @@ int spoord_reload(struct spoord *d, char *err, size_t errlen)
          * (the frame and connection limits apply to new connections). */
         if (spoord_listen_changed(d->cfg, nc))
                 log_warn("reload: listen/http changes take effect only after a restart");
+        for (size_t i = 0; i < d->nlisteners; i++)
+                if (d->listeners[i].tls) {
+                        log_info("reload: TLS certificates, keys and CAs are read at start: restart spoord "
+                                 "to put renewed files to use");
+                        break;
+                }
         if (nc->limits.max_json_depth != d->cfg->limits.max_json_depth) {
                 struct decoder *dec = decoder_new((int)nc->limits.max_json_depth);
                 if (!dec) {

@@ -5,7 +5,7 @@ SPOOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 BUILD_PKGS="gcc pkg-config meson ninja-build libevent-dev libjson-c-dev libsystemd-dev
   libyaml-dev libexpat1-dev libpcre2-dev libssl-dev"
-TEST_PKGS="check socat rsyslog bsdutils curl procps jq"
+TEST_PKGS="check socat rsyslog bsdutils curl procps jq openssl rsyslog-gnutls rsyslog-openssl"
 
 # need_packages PKG... : install what is missing (as root), else say how.
 need_packages() {

@@ -1,7 +1,21 @@
 /* Per-connection state: bounded input buffer, framing, idle timeout,
- * limits.  spoord never writes to a client: only EV_READ is ever enabled. */
+ * limits.  spoord never writes application data to a client: only EV_READ
+ * is ever enabled (a TLS handshake writes its own records).
+ *
+ * On a TLS listener (tls.c) a connection first waits for its first byte: a
+ * TLS record starts with 0x16, anything else is a plain-TCP sender and is
+ * closed as not_tls before OpenSSL sees it.  Then the handshake runs on an
+ * OpenSSL bufferevent (BUFFEREVENT_SSL_ACCEPTING) under a deadline
+ * (tls.handshake_timeout, from accept, however slowly the client trickles
+ * bytes) and a global bound (limits.max_handshakes).  A failed handshake is
+ * counted by reason and logged once, rate-limited.  Once established, the
+ * bytes read are decrypted ones and the framing and decoding path is the
+ * plain one.  With bind_host_to_peer, each accepted event's host is checked
+ * against the client certificate (conn_bound_event). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -10,16 +24,27 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "spoor/log.h"
 #include "spoor/spoord.h"
+#include "spoor/tls.h"
 
 /* Bytes libevent may hold for a connection beyond one maximal frame: with
  * the read high-watermark at max_frame + this, a connection is never
  * buffered without bound; reading pauses until frames are consumed. */
 #define CONN_READ_SLACK (64 * 1024)
 #define CONN_DRAIN_READ_MAX (64 * 1024 * 1024)
+#define CONN_TLS_ERRS 4                 /* OpenSSL errors looked at per failed handshake */
+#define CONN_PEER_MISMATCH_FIELD "SpoorPeerMismatch"
+
+/* log_limited keys (stable small integers, see log.h) */
+enum {
+        CONN_LOG_MAX_HANDSHAKES = 204,
+        CONN_LOG_PEER_MISMATCH = 205,
+        CONN_LOG_TLS_FAIL = 424,        /* + enum tls_fail_reason */
+};
 
 static void conn_peer(const struct sockaddr *sa, char *ip, size_t iplen, char *peer, size_t peerlen)
 {
@@ -53,6 +78,52 @@ static size_t conn_count_peer(struct spoord *d, const char *ip)
         return n;
 }
 
+/* bind_host_to_peer: the pipeline's sink as seen through one connection.
+ * The pipeline is shared by every connection, so conn_process puts this
+ * in front of the real sink for the frames of a bound connection only. */
+struct conn_bound_sink {
+        struct pipeline_sink inner;
+        struct conn *c;
+};
+
+/* An accepted event: flag it when the client certificate does not name its
+ * host, then hand it on unchanged otherwise. */
+static void conn_bound_event(void *ud, struct winevent *ev)
+{
+        struct conn_bound_sink *b = ud;
+        struct conn *c = b->c;
+
+        if (tls_session_names_host(c->tls, ev->host) != 1) {
+                const char *peer = tls_session_peer(c->tls);
+
+                metrics.events_peer_mismatch++;
+                if (winevent_set_field(ev, CONN_PEER_MISMATCH_FIELD, strlen(CONN_PEER_MISMATCH_FIELD), peer,
+                                       strlen(peer)) < 0)
+                        log_limited(CONN_LOG_PEER_MISMATCH, LOG_ERR, "%s: out of memory flagging an event", c->peer);
+                log_limited(CONN_LOG_PEER_MISMATCH, LOG_WARNING,
+                            "%s: frame %" PRIu64 ": host '%s' is not a name of the client certificate '%s' "
+                            "(bind_host_to_peer): event kept with " CONN_PEER_MISMATCH_FIELD,
+                            c->peer, c->frames, ev->host, peer);
+        }
+        if (b->inner.event)
+                b->inner.event(b->inner.ud, ev);
+}
+
+static void conn_bound_reject(void *ud, const struct pipeline_src *src, enum reject_reason why, const char *detail,
+                              const char *data, size_t len)
+{
+        struct conn_bound_sink *b = ud;
+
+        b->inner.reject(b->inner.ud, src, why, detail, data, len);
+}
+
+static void conn_bound_accepted(void *ud, const struct pipeline_src *src, size_t len, const struct winevent *ev)
+{
+        struct conn_bound_sink *b = ud;
+
+        b->inner.accepted(b->inner.ud, src, len, ev);
+}
+
 /* Run every complete frame in the input buffer through the pipeline.
  * Returns false when the connection must be closed. */
 static bool conn_process(struct conn *c, bool eof)
@@ -62,6 +133,9 @@ static bool conn_process(struct conn *c, bool eof)
         size_t off = 0;
         const char *buf;
         struct pipeline_src src = { .name = c->peer, .zone = &c->l->zone };
+        struct pipeline *pl = &c->d->pipe;
+        struct pipeline_sink saved = pl->sink;
+        struct conn_bound_sink bound = { .inner = saved, .c = c };
         bool keep = true;
 
         metrics.bytes_received += len - c->buffered;
@@ -71,13 +145,20 @@ static bool conn_process(struct conn *c, bool eof)
         buf = len ? (const char *)evbuffer_pullup(in, -1) : "";
         if (!buf)
                 return false;
+        if (c->bind_host)
+                pl->sink = (struct pipeline_sink) {
+                        .event = conn_bound_event,
+                        .reject = saved.reject ? conn_bound_reject : NULL,
+                        .accepted = saved.accepted ? conn_bound_accepted : NULL,
+                        .ud = &bound,
+                };
         for (;;) {
                 struct frame fr;
                 size_t n = framer_next(&c->framer, buf + off, len - off, eof, &fr);
 
                 if (fr.kind == FRAME_MSG || fr.kind == FRAME_REJECT) {
                         src.pos = ++c->frames;
-                        pipeline_frame(&c->d->pipe, &src, &fr);
+                        pipeline_frame(pl, &src, &fr);
                 } else if (fr.kind == FRAME_CLOSE) {
                         metrics.connections_rejected[CONN_REJ_TLS_ON_PLAIN]++;
                         log_limited(200, LOG_WARNING,
@@ -94,6 +175,7 @@ static bool conn_process(struct conn *c, bool eof)
                 if (off > len)
                         off = len;
         }
+        pl->sink = saved;
         evbuffer_drain(in, off);
         c->buffered = len - off;
         return keep;
@@ -106,7 +188,17 @@ static void conn_free(struct conn *c)
         TAILQ_REMOVE(&d->conns, c, entry);
         d->nconns--;
         metrics.connections_active--;
-        bufferevent_free(c->bev);       /* closes the socket (BEV_OPT_CLOSE_ON_FREE) */
+        if (c->handshaking)
+                d->nhandshakes--;
+        if (c->tls_wait)
+                event_free(c->tls_wait);
+        if (c->tls_timer)
+                event_free(c->tls_timer);
+        if (c->bev)
+                bufferevent_free(c->bev);       /* closes the socket (BEV_OPT_CLOSE_ON_FREE), drops its SSL */
+        else
+                close(c->fd);
+        tls_session_free(c->tls);
         free(c);
 }
 
@@ -122,13 +214,172 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
         struct conn *c = arg;
 
+        if (c->handshaking)
+                return;
         if (!conn_process(c, false))
                 conn_close(c, CONN_CLOSE_ERROR);
 }
 
+static void conn_set_idle(struct conn *c)
+{
+        struct timeval idle = { (time_t)c->d->cfg->limits.idle_timeout_s, 0 };
+
+        bufferevent_set_timeouts(c->bev, &idle, NULL);
+}
+
+/* ---- TLS handshake -------------------------------------------------- */
+
+static void conn_tls_fail(struct conn *c, enum tls_fail_reason why, const char *detail)
+{
+        /* a client that hangs up or stalls is most often a scanner or a
+         * health check; the rest says something about the sender's setup */
+        int prio = why == TLS_FAIL_CLOSED || why == TLS_FAIL_TIMEOUT ? LOG_INFO : LOG_WARNING;
+
+        metrics.tls_handshakes_failed[why]++;
+        log_limited(CONN_LOG_TLS_FAIL + (int)why, prio, "%s: TLS handshake on %s failed (%s): %s", c->peer,
+                    c->l->address, tls_fail_reason_name(why), detail);
+        conn_close(c, CONN_CLOSE_TLS_HANDSHAKE);
+}
+
+static void conn_tls_timeout(evutil_socket_t fd, short what, void *arg)
+{
+        struct conn *c = arg;
+        char detail[96];
+
+        snprintf(detail, sizeof(detail), "not done %llu s after the connection was accepted (tls.handshake_timeout)",
+                 (unsigned long long)c->tls_timeout_s);
+        conn_tls_fail(c, TLS_FAIL_TIMEOUT, detail);
+}
+
+static void conn_tls_established(struct conn *c)
+{
+        enum tls_fail_reason why;
+        char detail[512], desc[96];
+
+        if (tls_session_established(c->tls, &why, detail, sizeof(detail)) < 0) {
+                conn_tls_fail(c, why, detail);
+                return;
+        }
+        c->handshaking = false;
+        c->d->nhandshakes--;
+        event_free(c->tls_timer);
+        c->tls_timer = NULL;
+        metrics.tls_handshakes++;
+        c->bind_host = c->l->bind_host_to_peer && *tls_session_peer(c->tls);
+        conn_set_idle(c);
+        tls_session_describe(c->tls, desc, sizeof(desc));
+        log_debug("%s: TLS on %s established (%s), client certificate '%s'", c->peer, c->l->address, desc,
+                  *tls_session_peer(c->tls) ? tls_session_peer(c->tls) : "(none)");
+}
+
+/* An event of the bufferevent while the handshake runs. */
+static void conn_tls_event(struct conn *c, short what)
+{
+        unsigned long errs[CONN_TLS_ERRS], e;
+        size_t n = 0;
+        enum tls_fail_reason why;
+        char detail[512];
+
+        if (what & BEV_EVENT_CONNECTED) {
+                conn_tls_established(c);
+                return;
+        }
+        if (!(what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)))
+                return;
+        while (n < CONN_TLS_ERRS && (e = bufferevent_get_openssl_error(c->bev)))
+                errs[n++] = e;
+        why = tls_session_failure(c->tls, errs, n, (what & BEV_EVENT_EOF) != 0, detail, sizeof(detail));
+        conn_tls_fail(c, why, detail);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+/* The connection's bufferevent reads, with the read watermark that bounds
+ * what it holds. */
+static void conn_setup_bev(struct conn *c)
+{
+        const struct limits_conf *lim = &c->d->cfg->limits;
+
+        bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+        bufferevent_setwatermark(c->bev, EV_READ, 0, lim->max_frame_bytes + CONN_READ_SLACK);
+        bufferevent_enable(c->bev, EV_READ);
+}
+
+/* The first byte of a connection on a TLS listener arrived (or the
+ * connection ended): a handshake record, or a plain-TCP sender. */
+static void conn_tls_first_byte(evutil_socket_t fd, short what, void *arg)
+{
+        struct conn *c = arg;
+        unsigned char b;
+        ssize_t n = recv(fd, &b, 1, MSG_PEEK);
+        struct ssl_st *ssl;
+        char detail[192];
+
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                event_add(c->tls_wait, NULL);
+                return;
+        }
+        if (n <= 0) {
+                snprintf(detail, sizeof(detail), "the client closed the connection before sending anything%s%s",
+                         n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+                conn_tls_fail(c, TLS_FAIL_CLOSED, detail);
+                return;
+        }
+        event_free(c->tls_wait);
+        c->tls_wait = NULL;
+        if (b != 0x16) {
+                snprintf(detail, sizeof(detail),
+                         "first byte 0x%02x is not a TLS handshake record: a plain-TCP sender on a TLS listener? "
+                         "(configure the forwarder for TLS, or point it at a plain listener)", b);
+                conn_tls_fail(c, TLS_FAIL_NOT_TLS, detail);
+                return;
+        }
+        ssl = tls_session_ssl_ref(c->tls);
+        c->bev = ssl ? bufferevent_openssl_socket_new(c->d->base, c->fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE)
+                     : NULL;
+        if (!c->bev) {
+                log_limited(CONN_LOG_TLS_FAIL + TLS_FAIL_ERROR, LOG_ERR, "%s: TLS: out of memory", c->peer);
+                conn_close(c, CONN_CLOSE_ERROR);
+                return;
+        }
+        /* forwarders often close without a TLS close_notify: that is the
+         * end of the stream, as on a plain connection */
+        bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        conn_setup_bev(c);
+}
+
+/* A connection on a TLS listener: wait for its first byte, under the
+ * handshake deadline.  0 or -ENOMEM. */
+static int conn_tls_accept(struct conn *c)
+{
+        struct timeval tv;
+
+        c->tls_timeout_s = tls_server_handshake_timeout_s(c->l->tls);
+        tv = (struct timeval) { (time_t)c->tls_timeout_s, 0 };
+        if (tls_session_new(c->l->tls, &c->tls) < 0)
+                return -ENOMEM;
+        c->tls_wait = event_new(c->d->base, c->fd, EV_READ, conn_tls_first_byte, c);
+        c->tls_timer = evtimer_new(c->d->base, conn_tls_timeout, c);
+        if (!c->tls_wait || !c->tls_timer)
+                return -ENOMEM;
+        c->handshaking = true;
+        c->d->nhandshakes++;
+        event_add(c->tls_wait, NULL);
+        evtimer_add(c->tls_timer, &tv);
+        return 0;
+}
+
+/* ---- events --------------------------------------------------------- */
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
         struct conn *c = arg;
+
+        if (c->handshaking) {
+                conn_tls_event(c, what);
+                return;
+        }
 
         if (what & BEV_EVENT_TIMEOUT) {
                 conn_process(c, true);
@@ -141,8 +392,14 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
                 int err = EVUTIL_SOCKET_ERROR();
                 conn_process(c, true);
                 if (what & BEV_EVENT_ERROR) {
-                        log_limited(201, LOG_INFO, "%s: connection error: %s", c->peer,
-                                    evutil_socket_error_to_string(err));
+                        unsigned long e = c->tls ? bufferevent_get_openssl_error(c->bev) : 0;
+                        char why[128];
+
+                        if (e)
+                                tls_error_string(e, why, sizeof(why));
+                        else
+                                snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(err));
+                        log_limited(201, LOG_INFO, "%s: connection error: %s", c->peer, why);
                         conn_close(c, CONN_CLOSE_ERROR);
                 } else {
                         conn_close(c, CONN_CLOSE_EOF);
@@ -166,7 +423,7 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         const struct limits_conf *lim = &d->cfg->limits;
         char ip[64], peer[80];
         struct conn *c;
-        struct timeval idle;
+        int r;
 
         conn_peer(sa, ip, sizeof(ip), peer, sizeof(peer));
         if (d->nconns >= lim->max_connections) {
@@ -184,14 +441,16 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
                 close(fd);
                 return;
         }
-        c = calloc(1, sizeof(*c));
-        if (!c) {
+        if (l->tls && d->nhandshakes >= lim->max_handshakes) {
+                metrics.connections_rejected[CONN_REJ_MAX_HANDSHAKES]++;
+                log_limited(CONN_LOG_MAX_HANDSHAKES, LOG_WARNING,
+                            "%s: refused, %zu TLS handshakes in progress (limits.max_handshakes)", peer,
+                            d->nhandshakes);
                 close(fd);
                 return;
         }
-        c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-        if (!c->bev) {
-                free(c);
+        c = calloc(1, sizeof(*c));
+        if (!c) {
                 close(fd);
                 return;
         }
@@ -202,19 +461,43 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         snprintf(c->peer, sizeof(c->peer), "%s", peer);
         framer_init(&c->framer, l->framing, lim->max_frame_bytes);
         conn_keepalive(fd);
-
-        bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-        bufferevent_setwatermark(c->bev, EV_READ, 0, lim->max_frame_bytes + CONN_READ_SLACK);
-        idle.tv_sec = (time_t)lim->idle_timeout_s;
-        idle.tv_usec = 0;
-        bufferevent_set_timeouts(c->bev, &idle, NULL);
-        bufferevent_enable(c->bev, EV_READ);
-
         TAILQ_INSERT_TAIL(&d->conns, c, entry);
         d->nconns++;
         metrics.connections_accepted++;
         metrics.connections_active++;
+
+        if (l->tls) {
+                r = conn_tls_accept(c);
+        } else {
+                c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+                r = c->bev ? 0 : -ENOMEM;
+                if (r == 0) {
+                        conn_set_idle(c);
+                        conn_setup_bev(c);
+                }
+        }
+        if (r < 0) {
+                log_limited(202, LOG_ERR, "%s: out of memory, connection closed", peer);
+                conn_close(c, CONN_CLOSE_ERROR);
+                return;
+        }
         log_debug("%s: connection accepted on %s", peer, l->address);
+}
+
+/* Shutdown, TLS: what OpenSSL can still decrypt without waiting. */
+static void conn_drain_tls(struct conn *c)
+{
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        char buf[16384];
+        size_t total = 0, n;
+
+        evbuffer_unfreeze(in, 0);
+        while (total < CONN_DRAIN_READ_MAX && (n = tls_session_read_now(c->tls, buf, sizeof(buf))) > 0) {
+                total += n;
+                if (evbuffer_add(in, buf, n) < 0 || !conn_process(c, false))
+                        break;
+        }
+        evbuffer_freeze(in, 0);
 }
 
 void conn_drain_all(struct spoord *d)
@@ -222,9 +505,22 @@ void conn_drain_all(struct spoord *d)
         struct conn *c;
 
         while ((c = TAILQ_FIRST(&d->conns))) {
-                struct evbuffer *in = bufferevent_get_input(c->bev);
+                struct evbuffer *in;
                 size_t total = 0;
                 int n;
+
+                if (c->handshaking || !c->bev) {        /* no event can have come from it yet */
+                        conn_close(c, CONN_CLOSE_SHUTDOWN);
+                        continue;
+                }
+                if (c->tls) {
+                        conn_process(c, false);         /* what libevent already decrypted */
+                        conn_drain_tls(c);
+                        conn_process(c, true);
+                        conn_close(c, CONN_CLOSE_SHUTDOWN);
+                        continue;
+                }
+                in = bufferevent_get_input(c->bev);
 
                 /* Whatever the kernel already holds for us is processed.
                  * libevent freezes a socket bufferevent's input outside its

@@ -1,4 +1,6 @@
-/* TCP listeners: one per listen[] entry, or the sockets systemd passes. */
+/* TCP listeners: one per listen[] entry, or the sockets systemd passes.
+ * A listener with listen[].tls holds its TLS server context (tls.c),
+ * loaded once at start: SIGHUP does not reload certificates. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -14,6 +16,7 @@
 
 #include "spoor/log.h"
 #include "spoor/spoord.h"
+#include "spoor/tls.h"
 
 #define LISTEN_BACKLOG 511
 #define LISTEN_DRAIN_MAX 4096
@@ -61,6 +64,8 @@ static int listener_adopt(struct spoord *d, const struct listen_conf *lc, int fd
         socklen_t sslen = sizeof(ss);
         unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
 
+        char tls_desc[128] = "";
+
         memset(l, 0, sizeof(*l));
         l->d = d;
         l->framing = lc->framing;
@@ -68,16 +73,33 @@ static int listener_adopt(struct spoord *d, const struct listen_conf *lc, int fd
         l->activated = activated;
         if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
                 listener_format((struct sockaddr *)&ss, l->address, sizeof(l->address));
+        if (lc->tls.cert) {
+                enum tls_conf_key bad;
+                char why[512], desc[96];
+                int r = tls_server_new(&lc->tls, &l->tls, &bad, why, sizeof(why));
+
+                if (r < 0) {
+                        log_error("listen %s: tls.%s: %s", lc->address, tls_conf_key_name(bad), why);
+                        close(fd);
+                        return r;
+                }
+                l->bind_host_to_peer = lc->bind_host_to_peer;
+                tls_server_describe(l->tls, desc, sizeof(desc));
+                snprintf(tls_desc, sizeof(tls_desc), ", tls: %s%s", desc,
+                         l->bind_host_to_peer ? ", bind_host_to_peer" : "");
+        }
         evutil_make_socket_nonblocking(fd);
         l->evl = evconnlistener_new(d->base, listener_accept_cb, l, flags, activated ? -1 : LISTEN_BACKLOG, fd);
         if (!l->evl) {
+                tls_server_free(l->tls);
+                l->tls = NULL;
                 close(fd);
                 return -ENOMEM;
         }
         evconnlistener_set_error_cb(l->evl, listener_error_cb);
         d->nlisteners++;
-        log_notice("listening on tcp %s (framing %s, timezone %s%s)", l->address,
-                   framing_mode_name(l->framing), lc->timezone, activated ? ", socket activation" : "");
+        log_notice("listening on tcp %s (framing %s, timezone %s%s%s)", l->address,
+                   framing_mode_name(l->framing), lc->timezone, tls_desc, activated ? ", socket activation" : "");
         return 0;
 }
 
@@ -176,7 +198,9 @@ void listener_accept_pending(struct spoord *d)
                 struct listener *l = &d->listeners[i];
                 int lfd, fd;
 
-                if (!l->evl)
+                /* A TLS sender in the backlog has had no event acknowledged
+                 * yet (no handshake): it is left to retry. */
+                if (!l->evl || l->tls)
                         continue;
                 lfd = evconnlistener_get_fd(l->evl);
                 for (unsigned n = 0; n < LISTEN_DRAIN_MAX; n++) {
@@ -197,5 +221,8 @@ void listener_close_all(struct spoord *d)
                 if (d->listeners[i].evl)
                         evconnlistener_free(d->listeners[i].evl);
                 d->listeners[i].evl = NULL;
+                /* connections still open hold their own reference */
+                tls_server_free(d->listeners[i].tls);
+                d->listeners[i].tls = NULL;
         }
 }

@@ -16,6 +16,32 @@
 #define CONFIG_MAX_PLACEHOLDERS 1024
 #define CONFIG_MAX_PLACEHOLDER_VALUES 4096
 #define CONFIG_MAX_CHANGE_WINDOWS 64
+#define CONFIG_MAX_ALLOWED_PEERS 256
+
+/* listen[].tls.client_cert */
+enum tls_client_cert {
+        TLS_CLIENT_CERT_NONE,           /* no certificate is requested */
+        TLS_CLIENT_CERT_OPTIONAL,       /* requested; verified against ca when presented */
+        TLS_CLIENT_CERT_REQUIRED,       /* a valid one (verified against ca) or no connection */
+        _TLS_CLIENT_CERT_MAX,
+};
+
+/* listen[].tls: TLS is on for the listener when cert is set.  The loader
+ * checks the combination (cert and key together; ca exactly when
+ * client_cert is optional or required; allowed_peers only with
+ * required), loads the files once to check them (a bad path, a key that
+ * does not match the certificate: an error naming the key), and lower-cases
+ * allowed_peers. */
+struct listen_tls_conf {
+        char *cert;                     /* PEM: the server certificate, then its chain */
+        char *key;                      /* PEM: its private key */
+        char *ca;                       /* PEM: the CAs that issue client certificates */
+        char *client_cert;              /* "none" | "optional" | "required", as written */
+        enum tls_client_cert verify;    /* resolved from client_cert */
+        char *allowed_peers[CONFIG_MAX_ALLOWED_PEERS];  /* "host", "*.domain", an IPv4/IPv6 address */
+        size_t nallowed_peers;          /* 0: any peer with a valid certificate */
+        uint64_t handshake_timeout_s;   /* 10; 1 .. 300 */
+};
 
 struct json_object;
 
@@ -24,6 +50,8 @@ struct listen_conf {
         enum framing_mode framing;
         char *timezone;                 /* for zone-less timestamps */
         struct timefmt_zone zone;       /* resolved from timezone */
+        struct listen_tls_conf tls;
+        bool bind_host_to_peer;         /* flag events whose host the client certificate does not name */
 };
 
 /* One change window (enrichment field InChangeWindow, daemon/engine/enrich.c):
@@ -45,6 +73,7 @@ struct limits_conf {
         uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
         uint64_t max_first_seen;        /* 1000000; 1000 .. 100000000: first_seen baseline entries */
         uint64_t max_logon_sessions;    /* 200000; 1000 .. 100000000: enrichment's logon sessions */
+        uint64_t max_handshakes;        /* 64; 1 .. 65536: TLS handshakes in progress, all listeners */
 };
 
 struct time_conf {
@@ -66,6 +95,8 @@ struct config {
         size_t nlisten;
         bool http_enabled;
         char *http_address;
+        char *http_token;               /* NULL: POST /v1/events needs no token */
+        uint64_t http_max_body;         /* 16MiB; 64KiB .. 256MiB */
         char *spool_dir;
         int64_t spool_fsync_ms;         /* 0 = after every record ("always"), -1 = never, else interval */
         uint64_t spool_rotate_bytes;    /* 0 = never rotate */
@@ -103,6 +134,18 @@ struct config *config_default(void);
  * default.  0, or -errno/-EINVAL with err->msg naming file:line:column and
  * the key. */
 int config_load(const char *path, struct config **out, struct config_error *err);
+
+enum config_load_flags {
+        /* Check listen[].tls but do not open its certificate, key and CA
+         * files: for callers that serve nothing (spoorctl, --replay), run
+         * by users who need not be able to read the server's key. */
+        CONFIG_LOAD_SKIP_FILES = 1u << 0,
+};
+
+/* config_load with enum config_load_flags.  config_load (flags 0) loads
+ * every TLS file as the listener will: a bad path, or a key that does not
+ * match its certificate, is an error naming the key. */
+int config_load_flags(const char *path, unsigned flags, struct config **out, struct config_error *err);
 
 void config_free(struct config *c);
 

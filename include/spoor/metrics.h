@@ -6,12 +6,14 @@
 #include "spoor/framing.h"
 #include "spoor/reject.h"
 #include "spoor/taskxml.h"
+#include "spoor/tls.h"
 
 enum conn_reject_reason {
         CONN_REJ_MAX_CONNECTIONS,
         CONN_REJ_MAX_PER_PEER,
         CONN_REJ_TLS_ON_PLAIN,
         CONN_REJ_ACCEPT_ERROR,
+        CONN_REJ_MAX_HANDSHAKES,        /* limits.max_handshakes TLS handshakes already in progress */
         _CONN_REJ_MAX,
 };
 
@@ -20,7 +22,14 @@ enum conn_close_reason {
         CONN_CLOSE_IDLE,
         CONN_CLOSE_ERROR,
         CONN_CLOSE_SHUTDOWN,
+        CONN_CLOSE_TLS_HANDSHAKE,       /* the TLS handshake failed (tls_handshakes_failed says why) */
         _CONN_CLOSE_MAX,
+};
+
+enum http_batch {
+        HTTP_BATCH_OK,          /* taken, durable: 200 */
+        HTTP_BATCH_REFUSED,     /* a bad line, too large, no token, from a web page: 4xx, nothing taken */
+        HTTP_BATCH_FAILED,      /* not durable (spool), or stopping: 503, send again */
 };
 
 struct metrics {
@@ -46,8 +55,13 @@ struct metrics {
         uint64_t connections_active;
         uint64_t connections_rejected[_CONN_REJ_MAX];
         uint64_t connections_closed[_CONN_CLOSE_MAX];
+        uint64_t tls_handshakes;        /* TLS handshakes completed */
+        uint64_t tls_handshakes_failed[_TLS_FAIL_MAX];  /* by enum tls_fail_reason */
+        uint64_t events_peer_mismatch;  /* accepted events whose host the client certificate does not
+                                         * name (bind_host_to_peer: kept, flagged SpoorPeerMismatch) */
         uint64_t dialect[8];            /* by enum dialect */
         uint64_t http_requests;
+        uint64_t http_batches[3];       /* POST /v1/events bodies by enum http_batch */
         uint64_t reloads_ok, reloads_failed;
         uint64_t rules_loaded;          /* gauge: rules in the running set */
         uint64_t rules_stable;          /* gauge: of them, status stable */

@@ -17,6 +17,8 @@ struct event_base;
 struct evconnlistener;
 struct evhttp;
 struct bufferevent;
+struct tls_server;
+struct tls_session;
 
 struct listener {
         struct spoord *d;
@@ -25,6 +27,8 @@ struct listener {
         enum framing_mode framing;
         struct timefmt_zone zone;
         bool activated;                 /* came from systemd socket activation */
+        struct tls_server *tls;         /* TLS listener (listen[].tls), else NULL; owned */
+        bool bind_host_to_peer;         /* flag events whose host the client certificate does not name */
 };
 
 struct conn {
@@ -38,6 +42,15 @@ struct conn {
         struct framer framer;
         uint64_t frames;                /* frames seen on this connection */
         size_t buffered;                /* input bytes already counted, not yet consumed */
+        /* TLS listeners only: the handshake waits for the first byte
+         * (tls_wait; a plain-TCP sender is told apart here), then runs on an
+         * OpenSSL bufferevent; tls_timer is its deadline. */
+        struct tls_session *tls;
+        struct event *tls_wait;
+        struct event *tls_timer;
+        uint64_t tls_timeout_s;         /* the deadline's length, for the log */
+        bool handshaking;               /* counted in spoord.nhandshakes */
+        bool bind_host;                 /* check each event's host against the client certificate */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -54,6 +67,7 @@ struct spoord {
         struct engine engine;           /* rules → leads → spool */
         struct conn_list conns;
         size_t nconns;
+        size_t nhandshakes;             /* TLS handshakes in progress (limits.max_handshakes) */
         bool stopping;
         struct event *signals[5];
         struct event *status_timer;

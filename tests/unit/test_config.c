@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "spoor/cleanup.h"
 #include "spoor/config.h"
@@ -301,7 +304,7 @@ static const struct {
         { "listen:\n  - address: 1.2.3.4:1\n    framin: lf\n",
           ":3:5: listen[0].framin: unknown key (did you mean 'listen[].framing'?)" },
         { "zzzzzzzz: 1\n", ":1:1: zzzzzzzz: unknown key" },
-        { "http:\n  tls: {}\n", ":2:3: http.tls: unknown key" },
+        { "http:\n  tls: {}\n", ":2:3: http.tls: unknown key (did you mean 'listen[].tls'?)" },
         /* wrong types */
         { "http:\n  enabled: yes\n", ":2:12: http.enabled: expected true or false, got a string" },
         { "limits:\n  max_connections: '5'\n", ":2:20: limits.max_connections: expected a whole number, got a string" },
@@ -603,7 +606,7 @@ START_TEST(test_shipped_config_has_every_key)
                 ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
                 keys++;
         }
-        ck_assert_uint_eq(keys, 47);
+        ck_assert_uint_eq(keys, 58);
 }
 END_TEST
 
@@ -777,6 +780,250 @@ START_TEST(test_noise_keys)
 }
 END_TEST
 
+/* ---- TLS listeners ------------------------------------------------- */
+
+static char tls_cert[160], tls_key[160], tls_other_key[160];
+
+/* A self-signed certificate and its key (plus an unrelated key) as PEM
+ * files in tmpdir: the loader reads them like the listener does. */
+static void write_pem_pair(void)
+{
+        EVP_PKEY *k = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+        X509 *x = X509_new();
+        FILE *f;
+
+        ck_assert_ptr_nonnull(k);
+        ck_assert_ptr_nonnull(other);
+        ck_assert_ptr_nonnull(x);
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+        X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+        X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+        X509_NAME_add_entry_by_NID(X509_get_subject_name(x), NID_commonName, MBSTRING_ASC,
+                                   (const unsigned char *)"spoor config test", -1, -1, 0);
+        X509_set_issuer_name(x, X509_get_subject_name(x));
+        X509_set_pubkey(x, k);
+        ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+        snprintf(tls_cert, sizeof(tls_cert), "%s/tls.crt", tmpdir);
+        snprintf(tls_key, sizeof(tls_key), "%s/tls.key", tmpdir);
+        snprintf(tls_other_key, sizeof(tls_other_key), "%s/other.key", tmpdir);
+        ck_assert_ptr_nonnull(f = fopen(tls_cert, "w"));
+        ck_assert_int_eq(PEM_write_X509(f, x), 1);
+        fclose(f);
+        ck_assert_ptr_nonnull(f = fopen(tls_key, "w"));
+        ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+        fclose(f);
+        ck_assert_ptr_nonnull(f = fopen(tls_other_key, "w"));
+        ck_assert_int_eq(PEM_write_PrivateKey(f, other, NULL, NULL, 0, NULL, NULL), 1);
+        fclose(f);
+        X509_free(x);
+        EVP_PKEY_free(k);
+        EVP_PKEY_free(other);
+}
+
+START_TEST(test_tls_listener)
+{
+        char text[2048];
+        struct config *c;
+        const struct listen_tls_conf *t;
+
+        write_pem_pair();
+        snprintf(text, sizeof(text),
+                 "listen:\n"
+                 "  - address: 0.0.0.0:6514\n"
+                 "    tls:\n"
+                 "      cert: %s\n"
+                 "      key: %s\n"
+                 "      ca: %s\n"
+                 "      allowed_peers: [NXLog1.Corp.Example, '*.DC.corp.example', 10.1.2.3, '::1']\n"
+                 "      handshake_timeout: 30s\n"
+                 "    bind_host_to_peer: true\n"
+                 "  - address: 127.0.0.1:1514\n"
+                 "  - address: 127.0.0.1:1515\n"
+                 "    tls: {cert: %s, key: %s, client_cert: none}\n"
+                 "limits:\n"
+                 "  max_handshakes: 8\n",
+                 tls_cert, tls_key, tls_cert, tls_cert, tls_key);
+        c = load_ok(text);
+        t = &c->listen[0].tls;
+        ck_assert_str_eq(t->cert, tls_cert);
+        ck_assert_str_eq(t->key, tls_key);
+        ck_assert_str_eq(t->ca, tls_cert);
+        ck_assert_str_eq(t->client_cert, "required");      /* the default */
+        ck_assert_int_eq(t->verify, TLS_CLIENT_CERT_REQUIRED);
+        ck_assert_uint_eq(t->nallowed_peers, 4);
+        ck_assert_str_eq(t->allowed_peers[0], "nxlog1.corp.example");    /* lower-cased */
+        ck_assert_str_eq(t->allowed_peers[1], "*.dc.corp.example");
+        ck_assert_str_eq(t->allowed_peers[2], "10.1.2.3");
+        ck_assert_str_eq(t->allowed_peers[3], "::1");
+        ck_assert_uint_eq(t->handshake_timeout_s, 30);
+        ck_assert(c->listen[0].bind_host_to_peer);
+        /* a plain listener keeps the defaults, TLS off */
+        ck_assert_ptr_null(c->listen[1].tls.cert);
+        ck_assert_ptr_null(c->listen[1].tls.ca);
+        ck_assert_uint_eq(c->listen[1].tls.nallowed_peers, 0);
+        ck_assert_uint_eq(c->listen[1].tls.handshake_timeout_s, 10);
+        ck_assert(!c->listen[1].bind_host_to_peer);
+        ck_assert_int_eq(c->listen[2].tls.verify, TLS_CLIENT_CERT_NONE);
+        ck_assert_uint_eq(c->limits.max_handshakes, 8);
+        config_free(c);
+
+        /* spoorctl and --replay do not open the files (nor need to read the key) */
+        {
+                struct config_error err = { "" };
+                const char *path = write_conf("listen:\n  - address: 127.0.0.1:0\n"
+                                              "    tls: {cert: /nonexistent.crt, key: /nonexistent.key, "
+                                              "client_cert: none}\n");
+
+                c = NULL;
+                ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+                ck_assert_ptr_nonnull(strstr(err.msg, "listen[0].tls.cert: /nonexistent.crt: No such file"));
+                ck_assert_msg(config_load_flags(path, CONFIG_LOAD_SKIP_FILES, &c, &err) == 0, "%s", err.msg);
+                ck_assert_str_eq(c->listen[0].tls.cert, "/nonexistent.crt");
+                config_free(c);
+                /* the rules between keys still hold */
+                path = write_conf("listen:\n  - address: 127.0.0.1:0\n    tls: {cert: /x.crt}\n");
+                c = NULL;
+                ck_assert_int_eq(config_load_flags(path, CONFIG_LOAD_SKIP_FILES, &c, &err), -EINVAL);
+                ck_assert_ptr_nonnull(strstr(err.msg, "listen[0].tls.key: required key missing"));
+        }
+
+        c = load_ok("{}\n");
+        ck_assert_uint_eq(c->limits.max_handshakes, 64);
+        ck_assert_ptr_null(c->listen[0].tls.cert);
+        config_free(c);
+}
+END_TEST
+
+/* Errors: YAML with %1$s = certificate, %2$s = key, %3$s = another key,
+ * %4$s = a missing file; the expected message after "file:", same
+ * arguments. */
+static const struct {
+        const char *yaml;
+        const char *msg;
+} tls_error_cases[] = {
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      client_cert: none\n",
+          "4:7: listen[0].tls.key: required key missing (TLS needs cert and key)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {key: %2$s, client_cert: none}\n",
+          "3:10: listen[0].tls.cert: required key missing (TLS needs cert and key)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {cert: %1$s, key: %2$s}\n",
+          "3:10: listen[0].tls.ca: required key missing: client_cert is required (the default) and client "
+          "certificates are verified against ca (client_cert: none accepts clients without one)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {cert: %1$s, key: %2$s, client_cert: optional}\n",
+          "3:10: listen[0].tls.ca: required key missing: client_cert is optional and client certificates are "
+          "verified against ca (client_cert: none accepts clients without one)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {cert: %1$s, key: %2$s, ca: %1$s, client_cert: none}\n",
+          "3:%5$d: listen[0].tls.ca: client_cert is none, so no client certificate is checked against it "
+          "(set client_cert: required, or remove ca)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      key: %2$s\n      ca: %1$s\n"
+          "      client_cert: optional\n      allowed_peers: [a.example]\n",
+          "8:22: listen[0].tls.allowed_peers: needs client_cert: required (a client without a certificate has "
+          "no name to match)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      key: %2$s\n      ca: %1$s\n"
+          "      allowed_peers: [a.example, 'nxlog*.corp.example']\n",
+          "7:34: listen[0].tls.allowed_peers: entry 2: 'nxlog*.corp.example': a wildcard must be the whole "
+          "leftmost label, as in '*.corp.example' (partial-label wildcards such as 'nxlog*.corp.example' are "
+          "not supported)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      key: %2$s\n      ca: %1$s\n"
+          "      allowed_peers: ['*']\n",
+          "7:23: listen[0].tls.allowed_peers: entry 1: '*' alone is not a pattern (leave allowed_peers out to "
+          "accept every client with a valid certificate)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    bind_host_to_peer: true\n",
+          "3:24: listen[0].bind_host_to_peer: needs TLS with client certificates (tls: cert, key, ca)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    bind_host_to_peer: true\n"
+          "    tls: {cert: %1$s, key: %2$s, ca: %1$s, client_cert: optional}\n",
+          "3:24: listen[0].bind_host_to_peer: needs tls.client_cert: required" },
+        { "listen:\n  - address: 127.0.0.1:0\n  - address: 127.0.0.1:0\n    tls:\n      cert: %4$s\n"
+          "      key: %2$s\n      client_cert: none\n",
+          "5:13: listen[1].tls.cert: %4$s: No such file or directory" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      key: %3$s\n      client_cert: none\n",
+          "5:12: listen[0].tls.key: %3$s: does not match the certificate in %1$s" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %2$s\n      key: %2$s\n      client_cert: none\n",
+          "4:13: listen[0].tls.cert: %2$s: not a PEM certificate (no start line)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls:\n      cert: %1$s\n      key: %2$s\n      ca: %4$s\n",
+          "6:11: listen[0].tls.ca: %4$s: No such file or directory" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {cert: %1$s, key: %2$s, client_cert: sometimes}\n",
+          "3:%6$d: listen[0].tls.client_cert: 'sometimes' is not one of: none, optional, required" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {handshake_timeout: 0}\n",
+          "3:30: listen[0].tls.handshake_timeout: 0s is out of range (1s..5m)" },
+        { "listen:\n  - address: 127.0.0.1:0\n    tls: {crt: x}\n",
+          "3:11: listen[0].tls.crt: unknown key (did you mean 'listen[].tls.cert'?)" },
+        { "limits:\n  max_handshakes: 0\n", "2:19: limits.max_handshakes: 0 is out of range (1..65536)" },
+};
+
+START_TEST(test_tls_errors)
+{
+        char missing[160], yaml[1024], want[1024], got_prefix[256];
+        struct config *c = NULL;
+        struct config_error err = { "" };
+        const char *path;
+        int ca_col, cc_col;             /* columns that depend on the length of the paths */
+
+        write_pem_pair();
+        cc_col = 10 + (int)strlen("{cert: , key: , client_cert: ") + (int)(strlen(tls_cert) + strlen(tls_key));
+        ca_col = 10 + (int)strlen("{cert: , key: , ca: ") + (int)(strlen(tls_cert) + strlen(tls_key));
+        snprintf(missing, sizeof(missing), "%s/missing.pem", tmpdir);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(yaml, sizeof(yaml), tls_error_cases[_i].yaml, tls_cert, tls_key, tls_other_key, missing);
+        path = write_conf(yaml);
+        snprintf(got_prefix, sizeof(got_prefix), "%s:", path);
+        snprintf(want, sizeof(want), tls_error_cases[_i].msg, tls_cert, tls_key, tls_other_key, missing, ca_col,
+                 cc_col);
+#pragma GCC diagnostic pop
+        ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+        ck_assert_ptr_null(c);
+        ck_assert_msg(strncmp(err.msg, got_prefix, strlen(got_prefix)) == 0, "%s", err.msg);
+        ck_assert_str_eq(err.msg + strlen(got_prefix), want);
+}
+END_TEST
+
+START_TEST(test_tls_summary)
+{
+        char text[2048], want[2048];
+        struct config *c;
+        _cleanup_free_ char *out = NULL;
+
+        write_pem_pair();
+        snprintf(text, sizeof(text),
+                 "listen:\n"
+                 "  - address: 0.0.0.0:6514\n"
+                 "    tls: {cert: %s, key: %s, ca: %s, allowed_peers: [a.example, '*.b.example']}\n"
+                 "    bind_host_to_peer: true\n"
+                 "  - address: 127.0.0.1:1514\n",
+                 tls_cert, tls_key, tls_cert);
+        c = load_ok(text);
+        out = capture(print_summary, c);
+        snprintf(want, sizeof(want),
+                 "listen[0]                          0.0.0.0:6514  framing auto  timezone UTC\n"
+                 "listen[0].tls                      cert %s  key %s  ca %s  client_cert required  "
+                 "allowed_peers a.example,*.b.example  handshake_timeout 10s  bind_host_to_peer true\n"
+                 "listen[1]                          127.0.0.1:1514  framing auto  timezone UTC\n",
+                 tls_cert, tls_key, tls_cert);
+        ck_assert_msg(strstr(out, want), "%s", out);
+        ck_assert_ptr_nonnull(strstr(out, "limits.max_handshakes              64\n"));
+        config_free(c);
+}
+END_TEST
+
+/* Keys under listen[] print at their depth, so that the reference (and
+ * the man page made from it) names them with their full path. */
+START_TEST(test_reference_nested_listen_keys)
+{
+        _cleanup_free_ char *ref = capture(print_reference, NULL);
+
+        ck_assert_ptr_nonnull(strstr(ref, "reloadable: no)\n    tls:\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(string, reloadable: no)\n      cert:\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(enum: none | optional | required, default required, reloadable: no)\n"
+                                          "      client_cert: required\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(duration, default 10s, 1s..5m, reloadable: no)\n"
+                                          "      handshake_timeout: 10s\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(bool, default false, reloadable: no)\n    bind_host_to_peer: false\n"));
+        ck_assert_ptr_nonnull(strstr(ref, "(integer, default 64, 1..65536, reloadable: yes)\n"
+                                          "  max_handshakes: 64\n"));
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
         Suite *s = suite_create("config");
@@ -812,6 +1059,13 @@ static Suite *config_suite(void)
         tcase_add_test(tc, test_shipped_config_loads);
         tcase_add_test(tc, test_shipped_config_has_every_key);
         tcase_add_test(tc, test_summary);
+        tcase_add_test(tc, test_reference_nested_listen_keys);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("tls");
+        tcase_add_test(tc, test_tls_listener);
+        tcase_add_loop_test(tc, test_tls_errors, 0, (int)ELEMENTSOF(tls_error_cases));
+        tcase_add_test(tc, test_tls_summary);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("address");

@@ -263,6 +263,7 @@ START_TEST(test_connections)
         } names[] = {
                 { CONN_REJ_MAX_CONNECTIONS, "max_connections" },
                 { CONN_REJ_MAX_PER_PEER, "max_connections_per_peer" },
+                { CONN_REJ_MAX_HANDSHAKES, "max_handshakes" },
                 { CONN_REJ_TLS_ON_PLAIN, "tls_on_plain_port" },
                 { CONN_REJ_ACCEPT_ERROR, "accept_error" },
         };
