@@ -36,30 +36,21 @@ static void pipeline_reject(struct pipeline *p, const struct pipeline_src *src, 
                 p->sink.reject(p->sink.ud, src, why, detail, data, len);
 }
 
-void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const struct frame *fr)
+/* The syslog header (when there is one) and the JSON into p->ev.  0, or -1
+ * with *why, *detail and *stage ("syslog header" or the decoder's detail). */
+static int pipeline_decode(struct pipeline *p, const struct pipeline_src *src, const char *data, size_t len,
+                           enum reject_reason *why, char *detail, size_t dlen, bool *pri_invalid)
 {
         struct syslog_msg sm;
         struct decode_ctx ctx;
-        enum reject_reason why = REJ_NONE;
-        char detail[160] = "";
 
-        if (fr->kind != FRAME_MSG && fr->kind != FRAME_REJECT)
-                return;
-        metrics.events_received++;
-        if (fr->kind == FRAME_REJECT) {
-                pipeline_reject(p, src, fr->why, "", NULL, 0);
-                return;
+        *why = REJ_NONE;
+        detail[0] = '\0';
+        if (syslog_parse(data, len, &sm, why) < 0) {
+                snprintf(detail, dlen, "syslog header");
+                return -1;
         }
-        if (fr->method < _FRAME_METHOD_MAX)
-                metrics.frames[fr->method]++;
-
-        if (syslog_parse(fr->data, fr->len, &sm, &why) < 0) {
-                pipeline_reject(p, src, why, "syslog header", fr->data, fr->len);
-                return;
-        }
-        if (sm.pri_invalid)
-                metrics.syslog_pri_invalid++;
-
+        *pri_invalid = sm.pri_invalid;
         memset(&ctx, 0, sizeof(ctx));
         ctx.zone = src->zone;
         ctx.recv_us = timefmt_now_us();
@@ -75,11 +66,42 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
                 if (r == 0)
                         ctx.fallback_time_us = t;
         }
+        return decode_event(p->dec, sm.msg, sm.msg_len, &ctx, &p->ev, why, detail, dlen) < 0 ? -1 : 0;
+}
 
-        if (decode_event(p->dec, sm.msg, sm.msg_len, &ctx, &p->ev, &why, detail, sizeof(detail)) < 0) {
+int pipeline_check(struct pipeline *p, const struct pipeline_src *src, const char *data, size_t len,
+                   enum reject_reason *why, char *detail, size_t dlen)
+{
+        bool pri_invalid = false;
+
+        if (pipeline_decode(p, src, data, len, why, detail, dlen, &pri_invalid) == 0)
+                return 0;
+        if (*why <= REJ_NONE || *why >= _REJ_MAX)
+                *why = REJ_INTERNAL;
+        return -EINVAL;
+}
+
+void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const struct frame *fr)
+{
+        enum reject_reason why = REJ_NONE;
+        char detail[160] = "";
+        bool pri_invalid = false;
+
+        if (fr->kind != FRAME_MSG && fr->kind != FRAME_REJECT)
+                return;
+        metrics.events_received++;
+        if (fr->kind == FRAME_REJECT) {
+                pipeline_reject(p, src, fr->why, "", NULL, 0);
+                return;
+        }
+        if (fr->method < _FRAME_METHOD_MAX)
+                metrics.frames[fr->method]++;
+        if (pipeline_decode(p, src, fr->data, fr->len, &why, detail, sizeof(detail), &pri_invalid) < 0) {
                 pipeline_reject(p, src, why, detail, fr->data, fr->len);
                 return;
         }
+        if (pri_invalid)
+                metrics.syslog_pri_invalid++;
         metrics.events_accepted++;
         if (p->ev.dialect >= 0 && (size_t)p->ev.dialect < sizeof(metrics.dialect) / sizeof(metrics.dialect[0]))
                 metrics.dialect[p->ev.dialect]++;

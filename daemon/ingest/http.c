@@ -1,6 +1,7 @@
 /* The HTTP endpoint (libevent evhttp): GET /metrics, GET /healthz,
- * GET /v1/status, POST /v1/reload.  Bound to 127.0.0.1 by default; it
- * serves counters and state, never event data.
+ * GET /v1/status, POST /v1/reload, POST /v1/events (acknowledged ingest:
+ * http_events.c).  Bound to 127.0.0.1 by default; it serves counters and
+ * state, never event data.
  *
  * Decisions:
  *   - One table row per endpoint: its path, the methods it answers and the
@@ -30,6 +31,7 @@
 #include <event2/util.h>
 #include <json-c/json.h>
 
+#include "http_impl.h"
 #include "spoor/cleanup.h"
 #include "spoor/coverage.h"
 #include "spoor/log.h"
@@ -39,13 +41,12 @@
 #include "spoor-config.h"
 
 #define HTTP_MAX_HEADERS 8192
-#define HTTP_MAX_BODY 4096
 #define HTTP_TIMEOUT_S 10
 #define HTTP_METHODS_SEEN (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
                            EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS)
 
-static void http_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype,
-                       const char *body, size_t len)
+void http_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype,
+                const char *body, size_t len)
 {
         struct evbuffer *out = evbuffer_new();
 
@@ -60,7 +61,7 @@ static void http_reply(struct evhttp_request *req, int code, const char *reason,
 }
 
 /* Send o (taken) as the JSON answer. */
-static void http_reply_json(struct evhttp_request *req, int code, const char *reason, struct json_object *o)
+void http_reply_json(struct evhttp_request *req, int code, const char *reason, struct json_object *o)
 {
         _cleanup_json_ struct json_object *own = o;
         const char *text;
@@ -286,7 +287,7 @@ static void http_status(struct spoord *d, struct evhttp_request *req)
 
 /* ---- POST /v1/reload ---------------------------------------------------- */
 
-static struct json_object *http_result(const char *result, const char *error)
+struct json_object *http_result(const char *result, const char *error)
 {
         struct json_object *o = json_object_new_object();
 
@@ -338,6 +339,7 @@ static const struct http_route {
         { "/healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD", http_healthz },
         { "/v1/status", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD", http_status },
         { "/v1/reload", EVHTTP_REQ_POST, "POST", http_reload },
+        { "/v1/events", EVHTTP_REQ_POST, "POST", http_events },
 };
 
 static void http_dispatch_cb(struct evhttp_request *req, void *arg)
@@ -386,7 +388,7 @@ int http_open(struct spoord *d)
         if (!d->http)
                 return -ENOMEM;
         evhttp_set_max_headers_size(d->http, HTTP_MAX_HEADERS);
-        evhttp_set_max_body_size(d->http, HTTP_MAX_BODY);
+        evhttp_set_max_body_size(d->http, (ev_ssize_t)d->cfg->http_max_body);
         evhttp_set_timeout(d->http, HTTP_TIMEOUT_S);
         evhttp_set_allowed_methods(d->http, HTTP_METHODS_SEEN);
         evhttp_set_gencb(d->http, http_dispatch_cb, d);
@@ -411,7 +413,7 @@ int http_open(struct spoord *d)
                         snprintf(d->http_address, sizeof(d->http_address), "[%s]:%u", ip, p);
                 }
         }
-        log_notice("listening on http %s (/metrics, /healthz, /v1/status, /v1/reload)", d->http_address);
+        log_notice("listening on http %s (/metrics, /healthz, /v1/status, /v1/reload, /v1/events)", d->http_address);
         return 0;
 }
 

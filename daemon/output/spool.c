@@ -334,17 +334,21 @@ int spool_open(const struct spool_opts *o, struct spool **out, char *err, size_t
 
 /* ---- writing -------------------------------------------------------- */
 
-static void spool_sync(struct spool *s, struct spool_file *f)
+static int spool_sync(struct spool *s, struct spool_file *f)
 {
+        int err;
+
         if (!f->dirty || f->fd < 0)
-                return;
+                return 0;
         f->dirty = false;
-        if (fdatasync(f->fd) < 0) {
-                s->stats.write_errors++;
-                metrics.spool_write_errors++;
-                log_limited(SPOOL_LOG_FSYNC, LOG_ERR, "spool %s/%s: fsync failed: %s", s->dir, f->name,
-                            strerror(errno));
-        }
+        if (fdatasync(f->fd) == 0)
+                return 0;
+        err = errno;
+        f->dirty = true;        /* not durable yet: the next sync tries again */
+        s->stats.write_errors++;
+        metrics.spool_write_errors++;
+        log_limited(SPOOL_LOG_FSYNC, LOG_ERR, "spool %s/%s: fsync failed: %s", s->dir, f->name, strerror(err));
+        return -err;
 }
 
 /* A name for the rotated file that does not exist yet, and rename to it. */
@@ -561,6 +565,25 @@ void spool_tick(struct spool *s)
         for (int i = 0; i < _SPOOL_STREAM_MAX; i++)
                 spool_sync(s, &s->files[i]);
         s->last_fsync_ms = now;
+}
+
+int spool_flush(struct spool *s)
+{
+        int r = 0;
+
+        if (!s)
+                return 0;
+        for (int i = 0; i < _SPOOL_STREAM_MAX; i++)
+                spool_drain(s, i);
+        if (s->nqueued)
+                return -EIO;    /* the retry queue still holds records: not on disk */
+        for (int i = 0; i < _SPOOL_STREAM_MAX; i++) {
+                int e = spool_sync(s, &s->files[i]);
+
+                if (e < 0 && r == 0)
+                        r = e;
+        }
+        return r;
 }
 
 int spool_reopen(struct spool *s)

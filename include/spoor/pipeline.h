@@ -40,5 +40,11 @@ struct pipeline {
 int pipeline_init(struct pipeline *p, int max_json_depth, const struct pipeline_sink *sink);
 void pipeline_fini(struct pipeline *p);
 
+/* Would this frame's bytes decode?  The same parsing as pipeline_frame,
+ * without counters or the sink (POST /v1/events checks a whole body before
+ * it takes any of it).  0, or -EINVAL with *why and a short detail. */
+int pipeline_check(struct pipeline *p, const struct pipeline_src *src, const char *data, size_t len,
+                   enum reject_reason *why, char *detail, size_t dlen);
+
 /* Process one framer result (FRAME_MSG or FRAME_REJECT; others are ignored). */
 void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const struct frame *fr);

@@ -57,6 +57,12 @@ int spool_write(struct spool *s, enum spool_stream st, const char *line, size_t 
  * timer (and at exit). */
 void spool_tick(struct spool *s);
 
+/* Make every record written so far durable now, whatever the fsync policy:
+ * write the retry queue, fdatasync each file.  0, or -EIO while records
+ * wait in the retry queue (the disk is full), or fdatasync's -errno.  For
+ * acknowledged ingest (POST /v1/events answers only after this). */
+int spool_flush(struct spool *s);
+
 /* Reopen every file (SIGUSR1, after an external logrotate). 0 or -errno. */
 int spool_reopen(struct spool *s);
 

@@ -521,6 +521,27 @@ START_TEST(test_enospc_queue_and_retry)
 }
 END_TEST
 
+/* spool_flush (POST /v1/events answers after it): -EIO while a record
+ * waits in the retry queue, 0 once the queue is written. */
+START_TEST(test_flush_durable)
+{
+        const char *dir = fresh_dir();
+        struct spool *s = open_ok(dir, -1, 0);  /* fsync never: flush still syncs */
+
+        write_rec(s, SPOOL_LEADS, 0);
+        ck_assert_int_eq(spool_flush(s), 0);
+        hook_errno = ENOSPC;
+        write_rec(s, SPOOL_LEADS, 1);
+        ck_assert_int_eq(spool_flush(s), -EIO);
+        assert_records(path_in(dir, "leads.jsonl"), 0, 1);
+        hook_errno = 0;
+        ck_assert_int_eq(spool_flush(s), 0);
+        assert_records(path_in(dir, "leads.jsonl"), 0, 2);
+        ck_assert_int_eq(spool_flush(NULL), 0);
+        spool_close(s);
+}
+END_TEST
+
 START_TEST(test_short_write_cut)
 {
         const char *dir = fresh_dir();
@@ -640,6 +661,7 @@ static Suite *spool_suite(void)
         tc = tcase_create("failures");
         tcase_add_checked_fixture(tc, hook_setup, hook_teardown);
         tcase_add_test(tc, test_enospc_queue_and_retry);
+        tcase_add_test(tc, test_flush_durable);
         tcase_add_test(tc, test_short_write_cut);
         tcase_add_test(tc, test_queue_full_drops);
         tcase_add_test(tc, test_close_counts_unwritten);
