@@ -108,7 +108,7 @@ int main(int argc, char **argv)
         if (!config_path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
                 config_path = CONFIG_DEFAULT_PATH;
         if (config_path) {
-                if (config_load(config_path, &cfg, &err) < 0) {
+                if (config_load_flags(config_path, replay ? CONFIG_LOAD_SKIP_FILES : 0, &cfg, &err) < 0) {
                         fprintf(stderr, "spoord: %s\n", err.msg);
                         return 2;
                 }

@@ -30,7 +30,7 @@ void ctl_err(const char *fmt, ...)
 int ctl_config_load(const char *path, struct config **out)
 {
         struct config_error cerr;
-        int r = config_load(path, out, &cerr);
+        int r = config_load_flags(path, CONFIG_LOAD_SKIP_FILES, out, &cerr);
 
         if (r < 0)
                 ctl_err("%s", cerr.msg);

@@ -133,7 +133,7 @@ int ctl_test(int argc, char **argv)
                 return CTL_EXIT_USAGE;
         }
         if (config_path) {
-                if (config_load(config_path, &cfg, &cerr) < 0) {
+                if (config_load_flags(config_path, CONFIG_LOAD_SKIP_FILES, &cfg, &cerr) < 0) {
                         fprintf(stderr, "spoorctl: %s\n", cerr.msg);
                         return 2;
                 }
