@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spoor/config.h"
@@ -11,6 +12,26 @@
 #include "spoor/log.h"
 #include "spoor/spoord.h"
 #include "spoor-config.h"
+
+/* The built-in default (no configuration file) hunts with the shipped pack:
+ * the installed one, else the source tree's for a spoord run from its build
+ * tree (scripts/run); none when neither exists.  0 or -ENOMEM. */
+static int main_default_pack(struct config *cfg)
+{
+        static const char *const packs[] = { CONFIG_DEFAULT_PACK, SPOOR_SOURCE_PACK };
+
+        for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+                struct stat st;
+
+                if (stat(packs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                if (!(cfg->rules[0] = strdup(packs[i])))
+                        return -ENOMEM;
+                cfg->nrules = 1;
+                return 0;
+        }
+        return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -24,7 +45,8 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -c, --config FILE    configuration file (default %s if it exists,\n"
-"                       else the built-in default: listen 127.0.0.1:1514, http 127.0.0.1:8514)\n"
+"                       else the built-in default: listen 127.0.0.1:1514, http 127.0.0.1:8514,\n"
+"                       the hunt pack %s (or, run from the build tree, the source's)\n"
 "      --check          load the configuration and the rules, print what was understood (with\n"
 "                       -v: what each rule needs: channel, event ids, fields), exit 0 if usable\n"
 "      --replay         run the files through the same framing and decoding as a live connection\n"
@@ -38,7 +60,7 @@ static void usage(FILE *f)
 "  -V, --version        print the version\n"
 "\n"
 "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n",
-                CONFIG_DEFAULT_PATH);
+                CONFIG_DEFAULT_PATH, CONFIG_DEFAULT_PACK);
 }
 
 enum {
@@ -114,8 +136,9 @@ int main(int argc, char **argv)
                 }
         } else {
                 cfg = config_default();
-                if (!cfg) {
+                if (!cfg || main_default_pack(cfg) < 0) {
                         fprintf(stderr, "spoord: out of memory\n");
+                        config_free(cfg);
                         return 1;
                 }
         }

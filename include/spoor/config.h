@@ -11,6 +11,9 @@
 #include "spoor-config.h"
 
 #define CONFIG_DEFAULT_PATH SPOOR_SYSCONFDIR "/spoord.yml"
+/* The hunt pack the built-in default loads (no configuration file): the
+ * installed one, else (a spoord run from its build tree) the source's. */
+#define CONFIG_DEFAULT_PACK SPOOR_SYSCONFDIR "/leads.d"
 #define CONFIG_MAX_LISTEN 64
 #define CONFIG_MAX_RULE_PATHS 256
 #define CONFIG_MAX_PLACEHOLDERS 1024
