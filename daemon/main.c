@@ -10,6 +10,7 @@
 #include "spoor/config.h"
 #include "spoor/engine.h"
 #include "spoor/log.h"
+#include "spoor/remedy.h"
 #include "spoor/spoord.h"
 #include "spoor-config.h"
 
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 "                                              run files (JSON lines or syslog lines; - = stdin)\n"
 "                                              through the live pipeline: decode, rules, leads\n"
 "       spoord --config-reference              print every configuration key with its default\n"
+"       spoord --windows-setup [-c FILE]       what Windows must send for the loaded rules\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE    configuration file (default %s if it exists,\n"
@@ -55,6 +57,8 @@ static void usage(FILE *f)
 "      --timezone TZ    with --replay: zone for zone-less timestamps (default: listen[0]'s)\n"
 "      --spool DIR      with --replay: write leads there instead of the configured spool.dir\n"
 "      --config-reference  print every key (type, default, bounds, doc) as commented YAML\n"
+"      --windows-setup  print, for the loaded rules, what Windows must send: channels (with the\n"
+"                       NXLog query), audit subcategories (auditpol lines), command-line policy\n"
 "  -v, --verbose        log at debug level\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
@@ -70,6 +74,7 @@ enum {
         OPT_TZ,
         OPT_REFERENCE,
         OPT_SPOOL,
+        OPT_WINDOWS,
 };
 
 int main(int argc, char **argv)
@@ -82,13 +87,14 @@ int main(int argc, char **argv)
                 { "timezone", required_argument, NULL, OPT_TZ },
                 { "config-reference", no_argument, NULL, OPT_REFERENCE },
                 { "spool", required_argument, NULL, OPT_SPOOL },
+                { "windows-setup", no_argument, NULL, OPT_WINDOWS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { NULL, 0, NULL, 0 },
         };
         const char *config_path = NULL;
-        bool check = false, replay = false, verbose = false;
+        bool check = false, replay = false, verbose = false, windows = false;
         struct replay_opts ro = { 0 };
         struct config *cfg = NULL;
         struct config_error err;
@@ -104,6 +110,7 @@ int main(int argc, char **argv)
                 case OPT_DUMP: ro.dump_events = true; break;
                 case OPT_TZ: ro.timezone = optarg; break;
                 case OPT_SPOOL: ro.spool_dir = optarg; break;
+                case OPT_WINDOWS: windows = true; break;
                 case OPT_REFERENCE: config_print_reference(stdout); return 0;
                 case 'v': verbose = true; break;
                 case 'h': usage(stdout); return 0;
@@ -152,6 +159,14 @@ int main(int argc, char **argv)
                 ruleset_report_fini(&rep);
                 config_free(cfg);
                 return 2;
+        }
+        if (windows) {
+                int r = remedy_plan(rs, stdout);
+
+                ruleset_report_fini(&rep);
+                ruleset_free(rs);
+                config_free(cfg);
+                return r < 0 ? 1 : 0;
         }
         if (check) {
                 config_print_summary(cfg, stdout);

@@ -4,6 +4,7 @@
  * channels that are disabled by default). */
 #pragma once
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct remedy_audit {
@@ -27,3 +28,10 @@ char *remedy_for(const char *channel, uint16_t event_id, char *buf, size_t len);
 /* The policy that puts the command line into 4688: its GPO path and the
  * registry value. */
 const char *remedy_cmdline_policy(void);
+
+/* The Windows set-up the rules of rs need, as Markdown (daemon/coverage/
+ * plan.c; spoord --windows-setup, docs/windows.md): channels to forward
+ * with an NXLog query, audit subcategories with auditpol lines, the
+ * command-line policy, Sysmon's event ids.  0, -ENOMEM or -EIO. */
+struct ruleset;
+int remedy_plan(const struct ruleset *rs, FILE *out);
