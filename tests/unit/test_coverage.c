@@ -12,7 +12,9 @@
 #include "spoor/metrics.h"
 #include "spoor/ruleset.h"
 #include "spoor/winevent.h"
+#include "cov_unit.h"
 #include "unit.h"
+
 
 #define S INT64_C(1000000)
 #define T0 INT64_C(1795341600000000)   /* 2026-11-22T10:00:00Z */
@@ -58,42 +60,15 @@ static struct coverage *cov_new(int64_t grace_us, size_t max_hosts)
         return cov;
 }
 
-/* fields as "Name=value", NULL-terminated; rec 0 = no record number */
-static void feed(struct coverage *cov, const char *host, const char *channel, unsigned id, int64_t t, uint64_t rec,
-                 ...)
-{
-        struct winevent ev;
-        va_list ap;
-        const char *kv;
-
-        winevent_init(&ev);
-        snprintf(ev.host, sizeof(ev.host), "%s", host);
-        ev.channel = channel;
-        ev.provider = "";
-        ev.event_id = id;
-        ev.time_us = ev.recv_us = t;
-        ev.record_id = rec;
-        ev.has_record_id = rec != 0;
-        va_start(ap, rec);
-        while ((kv = va_arg(ap, const char *))) {
-                const char *eq = strchr(kv, '=');
-
-                ck_assert_int_eq(winevent_set_field(&ev, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1)), 0);
-        }
-        va_end(ap);
-        coverage_event(cov, &ev);
-        winevent_free(&ev);
-}
-
 START_TEST(test_observation)
 {
         struct coverage *cov = cov_new(3600 * S, 0);
         struct coverage_channel_stats st;
         int64_t first, last;
 
-        feed(cov, "ws1", "Security", 4624, T0 + 10 * S, 5, NULL);
-        feed(cov, "ws1", "Security", 4624, T0, 6, NULL);
-        feed(cov, "ws1", "System", 7036, T0 + 20 * S, 0, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4624, T0 + 10 * S, 5, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4624, T0, 6, NULL);
+        cov_unit_feed(cov, "ws1", "System", 7036, T0 + 20 * S, 0, NULL);
         ck_assert(coverage_channel(cov, "ws1", "security", &st));
         ck_assert_uint_eq(st.count, 2);
         ck_assert_int_eq(st.first_us, T0);
@@ -117,20 +92,20 @@ START_TEST(test_field_missing)
         struct coverage *cov = cov_new(3600 * S, 0);
         struct record_caveat cav[4];
 
-        feed(cov, "wsa", "Security", 4688, T0, 0, "NewProcessName=a.exe", NULL);
-        feed(cov, "wsb", "Security", 4688, T0, 0, "CommandLine=b.exe /x", NULL);
-        feed(cov, "wsa", "Security", 4688, T0 + 5 * S, 0, "CommandLine=", NULL);
+        cov_unit_feed(cov, "wsa", "Security", 4688, T0, 0, "NewProcessName=a.exe", NULL);
+        cov_unit_feed(cov, "wsb", "Security", 4688, T0, 0, "CommandLine=b.exe /x", NULL);
+        cov_unit_feed(cov, "wsa", "Security", 4688, T0 + 5 * S, 0, "CommandLine=", NULL);
         ck_assert_uint_eq(ngot, 1);
         ck_assert_str_eq(got[0], "field_missing wsa Security open");
         ck_assert_uint_eq(coverage_caveats(cov, "wsa", cav, 4), 1);
         ck_assert_str_eq(cav[0].text, "a 4688 has no CommandLine");
         ck_assert_uint_eq(coverage_caveats(cov, "wsb", cav, 4), 0);
-        feed(cov, "wsa", "Security", 4688, T0 + 125 * S, 0, "CommandLine=c.exe", NULL);
+        cov_unit_feed(cov, "wsa", "Security", 4688, T0 + 125 * S, 0, "CommandLine=c.exe", NULL);
         ck_assert_uint_eq(ngot, 2);
         ck_assert_str_eq(got[1], "field_missing wsa Security closed 125");
         ck_assert_uint_eq(coverage_caveats(cov, "wsa", cav, 4), 0);
         /* a recurrence is a new gap */
-        feed(cov, "wsa", "Security", 4688, T0 + 200 * S, 0, NULL);
+        cov_unit_feed(cov, "wsa", "Security", 4688, T0 + 200 * S, 0, NULL);
         ck_assert_uint_eq(ngot, 3);
         ck_assert_uint_eq(metrics.gaps_opened[GAP_FIELD_MISSING], 2);
         ck_assert_uint_eq(metrics.gaps_closed, 1);
@@ -146,27 +121,27 @@ START_TEST(test_lost_and_cleared)
         int64_t t = T0;
 
         for (uint64_t r = 1000; r <= 1050; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         for (uint64_t r = 1101; r <= 1200; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 1);
         ck_assert_str_eq(got[0], "events_lost ws1 Security open");
         /* the log is cleared: numbering restarts, not a duplicate */
-        feed(cov, "ws1", "Security", 1102, t += S, 1, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 1102, t += S, 1, NULL);
         for (uint64_t r = 2; r <= 100; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         /* System 104: the other channels may restart once */
         for (uint64_t r = 50; r <= 60; r++)
-                feed(cov, "ws1", "Application", 1000, t += S, r, NULL);
-        feed(cov, "ws1", "System", 104, t += S, 9, NULL);
-        feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
+                cov_unit_feed(cov, "ws1", "Application", 1000, t += S, r, NULL);
+        cov_unit_feed(cov, "ws1", "System", 104, t += S, 9, NULL);
+        cov_unit_feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
         ck_assert_uint_eq(ngot, 1);
         /* a repeat */
-        feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
+        cov_unit_feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
         ck_assert_uint_eq(ngot, 2);
         ck_assert_str_eq(got[1], "events_duplicated ws1 Application open");
         for (uint64_t r = 2; r < 2 + COVERAGE_DUP_QUIET; r++)
-                feed(cov, "ws1", "Application", 1000, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Application", 1000, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 3);
         ck_assert_str_eq(got[2], "events_duplicated ws1 Application closed 1000");
         coverage_free(cov);
@@ -179,17 +154,17 @@ START_TEST(test_lost_filled_and_flush)
         int64_t t = T0;
 
         for (uint64_t r = 1; r <= 10; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         for (uint64_t r = 100; r <= 200; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 1);
         for (uint64_t r = 11; r <= 99; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 2);
         /* opened at 163 (the 63rd second after 100), closed at the last fill */
         ck_assert_str_eq(got[1], "events_lost ws1 Security closed 126");
         /* a pending hole at the end of the input */
-        feed(cov, "ws1", "Security", 4624, t += S, 205, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4624, t += S, 205, NULL);
         ck_assert_uint_eq(ngot, 2);
         coverage_flush(cov);
         ck_assert_uint_eq(ngot, 3);
@@ -208,56 +183,44 @@ START_TEST(test_lost_ages)
         uint64_t r = 1;
 
         for (; r <= 10; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         r += 50;        /* 11..60 never arrive */
         for (uint64_t i = 0; ngot == 0 && i <= 2 * RECORDSEQ_WINDOW; i++, r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 1);
         ck_assert_str_eq(got[0], "events_lost ws1 Security open");
         /* the quiet count starts after the confirming record */
         for (uint64_t i = 0; i < COVERAGE_LOST_QUIET - 1; i++, r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         ck_assert_uint_eq(ngot, 1);
-        feed(cov, "ws1", "Security", 4624, t += S, r++, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r++, NULL);
         ck_assert_uint_eq(ngot, 2);
         ck_assert_str_eq(got[1], "events_lost ws1 Security closed 1000");
         coverage_free(cov);
 }
 END_TEST
 
-static struct ruleset *load(const char *dir)
-{
-        char *paths[1] = { (char *)dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        struct ruleset_report rep;
-        struct ruleset *rs = NULL;
-
-        ck_assert_int_eq(ruleset_load(&o, &rs, &rep), 0);
-        ruleset_report_fini(&rep);
-        return rs;
-}
-
 START_TEST(test_channel_missing)
 {
         struct coverage *cov = cov_new(3600 * S, 0);
-        struct ruleset *rs = load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
+        struct ruleset *rs = cov_unit_load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
-        feed(cov, "wsc", "Security", 4624, T0, 1, NULL);
-        feed(cov, "wsc", "Security", 4624, T0 + 3599 * S, 2, NULL);
+        cov_unit_feed(cov, "wsc", "Security", 4624, T0, 1, NULL);
+        cov_unit_feed(cov, "wsc", "Security", 4624, T0 + 3599 * S, 2, NULL);
         ck_assert_uint_eq(ngot, 0);
-        feed(cov, "wsc", "Security", 4624, T0 + 3600 * S, 3, NULL);
+        cov_unit_feed(cov, "wsc", "Security", 4624, T0 + 3600 * S, 3, NULL);
         ck_assert_uint_eq(ngot, 1);
         ck_assert_str_eq(got[0], "channel_missing wsc " SYSMON " open");
-        feed(cov, "wsc", "Security", 4624, T0 + 3700 * S, 4, NULL);
+        cov_unit_feed(cov, "wsc", "Security", 4624, T0 + 3700 * S, 4, NULL);
         ck_assert_uint_eq(ngot, 1);     /* once */
-        feed(cov, "wsc", SYSMON, 1, T0 + 4000 * S, 1, NULL);
+        cov_unit_feed(cov, "wsc", SYSMON, 1, T0 + 4000 * S, 1, NULL);
         ck_assert_uint_eq(ngot, 2);
         ck_assert_str_eq(got[1], "channel_missing wsc " SYSMON " closed 400");
         /* without rules nothing is needed */
         ck_assert_int_eq(coverage_set_rules(cov, NULL), 0);
-        feed(cov, "wsd", "Security", 4624, T0, 1, NULL);
-        feed(cov, "wsd", "Security", 4624, T0 + 7200 * S, 2, NULL);
+        cov_unit_feed(cov, "wsd", "Security", 4624, T0, 1, NULL);
+        cov_unit_feed(cov, "wsd", "Security", 4624, T0 + 7200 * S, 2, NULL);
         ck_assert_uint_eq(ngot, 2);
         coverage_free(cov);
         ruleset_free(rs);
@@ -269,12 +232,12 @@ START_TEST(test_host_bound)
         struct coverage *cov = cov_new(3600 * S, 3);
         int64_t first, last;
 
-        feed(cov, "h1", "Security", 4688, T0, 0, NULL);        /* opens field_missing */
-        feed(cov, "h2", "Security", 4624, T0, 0, NULL);
-        feed(cov, "h3", "Security", 4624, T0, 0, NULL);
-        feed(cov, "h2", "Security", 4624, T0, 0, NULL);
+        cov_unit_feed(cov, "h1", "Security", 4688, T0, 0, NULL);        /* opens field_missing */
+        cov_unit_feed(cov, "h2", "Security", 4624, T0, 0, NULL);
+        cov_unit_feed(cov, "h3", "Security", 4624, T0, 0, NULL);
+        cov_unit_feed(cov, "h2", "Security", 4624, T0, 0, NULL);
         ck_assert_uint_eq(metrics.gaps_open, 1);
-        feed(cov, "h4", "Security", 4624, T0, 0, NULL);        /* h1 is the least recent */
+        cov_unit_feed(cov, "h4", "Security", 4624, T0, 0, NULL);        /* h1 is the least recent */
         ck_assert_uint_eq(coverage_host_count(cov), 3);
         ck_assert(!coverage_host(cov, "h1", &first, &last));
         ck_assert(coverage_host(cov, "h2", &first, &last));
@@ -285,7 +248,7 @@ START_TEST(test_host_bound)
                 char h[32];
 
                 snprintf(h, sizeof(h), "x%d", i);
-                feed(cov, h, "Security", 4624, T0, 0, NULL);
+                cov_unit_feed(cov, h, "Security", 4624, T0, 0, NULL);
         }
         ck_assert_uint_eq(coverage_host_count(cov), 3);
         coverage_free(cov);

@@ -16,7 +16,9 @@
 #include "spoor/ruleset.h"
 #include "spoor/state.h"
 #include "spoor/winevent.h"
+#include "cov_unit.h"
 #include "unit.h"
+
 
 #define S INT64_C(1000000)
 #define T0 INT64_C(1795341600000000)   /* 2026-11-22T10:00:00Z */
@@ -61,45 +63,6 @@ static struct coverage *cov_new(struct sink *k, size_t max_hosts)
         return cov;
 }
 
-/* fields as "Name=value", NULL-terminated; rec 0 = no record number */
-static void feed(struct coverage *cov, const char *host, const char *channel, unsigned id, int64_t t, uint64_t rec,
-                 ...)
-{
-        struct winevent ev;
-        va_list ap;
-        const char *kv;
-
-        winevent_init(&ev);
-        snprintf(ev.host, sizeof(ev.host), "%s", host);
-        ev.channel = channel;
-        ev.provider = "";
-        ev.event_id = id;
-        ev.time_us = ev.recv_us = t;
-        ev.record_id = rec;
-        ev.has_record_id = rec != 0;
-        va_start(ap, rec);
-        while ((kv = va_arg(ap, const char *))) {
-                const char *eq = strchr(kv, '=');
-
-                ck_assert_int_eq(winevent_set_field(&ev, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1)), 0);
-        }
-        va_end(ap);
-        coverage_event(cov, &ev);
-        winevent_free(&ev);
-}
-
-static struct ruleset *load(const char *dir)
-{
-        char *paths[1] = { (char *)dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        struct ruleset_report rep;
-        struct ruleset *rs = NULL;
-
-        ck_assert_int_eq(ruleset_load(&o, &rs, &rep), 0);
-        ruleset_report_fini(&rep);
-        return rs;
-}
-
 /* The whole file image of a save (free it with state_writer_fini). */
 static void save(const struct coverage *cov, struct state_writer *w)
 {
@@ -142,16 +105,16 @@ static struct coverage *build(struct sink *k, struct ruleset *rs)
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         for (uint64_t r = 1; r <= 10; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
         for (uint64_t r = 100; r <= 200; r++)
-                feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
-        feed(cov, "ws1", "Security", 4624, t += S, 205, NULL);
-        feed(cov, "ws1", "Security", 4688, t += S, 206, "NewProcessName=a.exe", NULL);
-        feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
-        feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
-        feed(cov, "ws2", "Security", 4624, T0, 1, NULL);
-        feed(cov, "ws2", "Security", 4624, T0 + 3600 * S, 2, NULL);
-        feed(cov, "ws3", "Security", 4624, T0 + 5 * S, 77, NULL);
+                cov_unit_feed(cov, "ws1", "Security", 4624, t += S, r, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4624, t += S, 205, NULL);
+        cov_unit_feed(cov, "ws1", "Security", 4688, t += S, 206, "NewProcessName=a.exe", NULL);
+        cov_unit_feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
+        cov_unit_feed(cov, "ws1", "Application", 1000, t += S, 1, NULL);
+        cov_unit_feed(cov, "ws2", "Security", 4624, T0, 1, NULL);
+        cov_unit_feed(cov, "ws2", "Security", 4624, T0 + 3600 * S, 2, NULL);
+        cov_unit_feed(cov, "ws3", "Security", 4624, T0 + 5 * S, 77, NULL);
         ck_assert(coverage_state_lost(cov, "spoord did not stop cleanly", "find why", T0 + 10 * S, NULL) == 0);
 
         g = gap_new(GAP_AUDIT_OFF, "ws3", "Security", eids, GAP_MAX_EVENT_IDS, NULL, T0 + 7 * S);
@@ -278,7 +241,7 @@ static size_t find(const struct sink *k, const char *line)
 
 START_TEST(test_roundtrip)
 {
-        struct ruleset *rs = load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
+        struct ruleset *rs = cov_unit_load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
         struct sink ka, kb;
         struct coverage *a = build(&ka, rs), *b = cov_new(&kb, 0);
         struct state_writer w, w2;
@@ -308,9 +271,9 @@ START_TEST(test_roundtrip)
                 int64_t t = T0 + 10000 * S;
 
                 for (uint64_t r = 207; r <= 205 + RECORDSEQ_WINDOW; r++)
-                        feed(c, "ws1", "Security", 4624, t += S, r, NULL);
-                feed(c, "ws1", "Security", 4688, T0 + 10000 * S, 400, "CommandLine=c.exe", NULL);
-                feed(c, "ws2", SYSMON, 1, T0 + 4000 * S, 1, NULL);
+                        cov_unit_feed(c, "ws1", "Security", 4624, t += S, r, NULL);
+                cov_unit_feed(c, "ws1", "Security", 4688, T0 + 10000 * S, 400, "CommandLine=c.exe", NULL);
+                cov_unit_feed(c, "ws2", SYSMON, 1, T0 + 4000 * S, 1, NULL);
         }
         ck_assert_uint_eq(kb.n, ka.n - n0);
         for (size_t i = 0; i < kb.n; i++) {
@@ -325,7 +288,7 @@ START_TEST(test_roundtrip)
         /* the confirmed hole 11..99 is still open and fills: closed under
          * its id (it was confirmed by record 163 at T0 + 74 s) */
         for (uint64_t r = 11; r <= 99; r++)
-                feed(b, "ws1", "Security", 4624, T0 + 20000 * S, r, NULL);
+                cov_unit_feed(b, "ws1", "Security", 4624, T0 + 20000 * S, r, NULL);
         ck_assert_str_eq(kb.id[find(&kb, "events_lost ws1 closed 19926")], ka.id[find(&ka, "events_lost ws1 open")]);
         coverage_free(a);
         coverage_free(b);
@@ -338,7 +301,7 @@ END_TEST
  * bytes are refused or read, never more. */
 START_TEST(test_damaged)
 {
-        struct ruleset *rs = load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
+        struct ruleset *rs = cov_unit_load(SPOOR_TEST_DATA "/../scenarios/gap-channel-missing/rules");
         struct sink ka, kb;
         struct coverage *a = build(&ka, rs);
         struct coverage_restored st;
@@ -470,10 +433,10 @@ START_TEST(test_host_bound)
         struct coverage_restored st;
         struct state_writer w;
 
-        feed(a, "h1", "Security", 4688, T0, 0, NULL);  /* opens field_missing */
-        feed(a, "h2", "Security", 4624, T0 + S, 0, NULL);
-        feed(a, "h3", "Security", 4624, T0 + 2 * S, 0, NULL);
-        feed(a, "h2", "Security", 4624, T0 + 3 * S, 0, NULL);
+        cov_unit_feed(a, "h1", "Security", 4688, T0, 0, NULL);  /* opens field_missing */
+        cov_unit_feed(a, "h2", "Security", 4624, T0 + S, 0, NULL);
+        cov_unit_feed(a, "h3", "Security", 4624, T0 + 2 * S, 0, NULL);
+        cov_unit_feed(a, "h2", "Security", 4624, T0 + 3 * S, 0, NULL);
         save(a, &w);
         ck_assert_int_eq(restore(b, &w, &st), 0);
         ck_assert_uint_eq(st.hosts, 2);
@@ -484,7 +447,7 @@ START_TEST(test_host_bound)
         ck_assert_str_eq(v[0].name, "h2");
         ck_assert_str_eq(v[1].name, "h3");
         /* the model goes on from there: a new host evicts the least recent */
-        feed(b, "h4", "Security", 4624, T0 + 4 * S, 0, NULL);
+        cov_unit_feed(b, "h4", "Security", 4624, T0 + 4 * S, 0, NULL);
         ck_assert_uint_eq(coverage_hosts(b, v, 4), 2);
         ck_assert_str_eq(v[0].name, "h4");
         ck_assert_str_eq(v[1].name, "h2");
@@ -507,7 +470,7 @@ START_TEST(test_many_hosts)
                 char h[32];
 
                 snprintf(h, sizeof(h), "host-%d.corp.example", i);
-                feed(a, h, "Security", 4624, T0 + i * S, (uint64_t)i + 1, NULL);
+                cov_unit_feed(a, h, "Security", 4624, T0 + i * S, (uint64_t)i + 1, NULL);
         }
         save(a, &w);
         ck_assert_int_eq(restore(b, &w, &st), 0);
@@ -532,8 +495,8 @@ END_TEST
  * way under its id. */
 START_TEST(test_state_lost)
 {
-        struct ruleset *rs = load(SPOOR_TEST_DATA "/../scenarios/correlation/rules");
-        struct ruleset *fs = load(SPOOR_TEST_DATA "/../scenarios/first-seen/rules");
+        struct ruleset *rs = cov_unit_load(SPOOR_TEST_DATA "/../scenarios/correlation/rules");
+        struct ruleset *fs = cov_unit_load(SPOOR_TEST_DATA "/../scenarios/first-seen/rules");
         struct sink ka, kb;
         struct coverage *a = cov_new(&ka, 0), *b = cov_new(&kb, 0);
         struct coverage_restored st;

@@ -12,7 +12,9 @@
 #include "spoor/ruleset.h"
 #include "spoor/timefmt.h"
 #include "spoor/winevent.h"
+#include "cov_unit.h"
 #include "unit.h"
+
 
 #define S INT64_C(1000000)
 #define MIN (60 * S)
@@ -113,18 +115,6 @@ static void minutes(struct coverage *cov, const char *hosts, int64_t from, int64
                 for (char *h = strtok_r(buf, " ", &save); h; h = strtok_r(NULL, " ", &save))
                         feed(cov, h, "Security", T0 + t * S);
         }
-}
-
-static struct ruleset *load(const char *dir)
-{
-        char *paths[1] = { (char *)dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        struct ruleset_report rep;
-        struct ruleset *rs = NULL;
-
-        ck_assert_int_eq(ruleset_load(&o, &rs, &rep), 0);
-        ruleset_report_fini(&rep);
-        return rs;
 }
 
 /* The blinded rule ids of record i, comma-separated, in record order */
@@ -332,7 +322,7 @@ END_TEST
 START_TEST(test_channel_silent)
 {
         struct coverage *cov = cov_new(SILENCE);
-        struct ruleset *rs = load(RULES);
+        struct ruleset *rs = cov_unit_load(RULES);
         char b[512];
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);

@@ -12,7 +12,9 @@
 #include "spoor/metrics.h"
 #include "spoor/ruleset.h"
 #include "spoor/winevent.h"
+#include "cov_unit.h"
 #include "unit.h"
+
 
 #define S INT64_C(1000000)
 #define T0 INT64_C(1795341600000000)   /* 2026-11-22T10:00:00Z */
@@ -88,58 +90,19 @@ static struct coverage *cov_new(size_t max_hosts)
         return cov;
 }
 
-static struct ruleset *load(const char *dir)
-{
-        char *paths[1] = { (char *)dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        struct ruleset_report rep;
-        struct ruleset *rs = NULL;
-
-        ck_assert_int_eq(ruleset_load(&o, &rs, &rep), 0);
-        ruleset_report_fini(&rep);
-        return rs;
-}
-
-/* fields as "Name=value", NULL-terminated; rec 0 = no record number */
-static void feed(struct coverage *cov, const char *host, const char *channel, unsigned id, int64_t t, uint64_t rec,
-                 ...)
-{
-        struct winevent ev;
-        va_list ap;
-        const char *kv;
-
-        winevent_init(&ev);
-        snprintf(ev.host, sizeof(ev.host), "%s", host);
-        ev.channel = channel;
-        ev.provider = "";
-        ev.event_id = id;
-        ev.time_us = ev.recv_us = t;
-        ev.record_id = rec;
-        ev.has_record_id = rec != 0;
-        va_start(ap, rec);
-        while ((kv = va_arg(ap, const char *))) {
-                const char *eq = strchr(kv, '=');
-
-                ck_assert_int_eq(winevent_set_field(&ev, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1)), 0);
-        }
-        va_end(ap);
-        coverage_event(cov, &ev);
-        winevent_free(&ev);
-}
-
-#define LOGON(c, h, t) feed(c, h, SEC, 4624, t, 0, "TargetUserName=ann", NULL)
-#define TASK106(c, h, t, name) feed(c, h, TASKS, 106, t, 7, "TaskName=" name, NULL)
-#define TASK4698(c, h, t, name) feed(c, h, SEC, 4698, t, 0, "TaskName=" name, NULL)
-#define SYSMON1(c, h, t) feed(c, h, SYSMON, 1, t, 11, "Image=C:\\Windows\\System32\\whoami.exe", NULL)
-#define SYSMON3(c, h, t) feed(c, h, SYSMON, 3, t, 0, "DestinationPort=443", NULL)
-#define PROC4688(c, h, t) feed(c, h, SEC, 4688, t, 21, "NewProcessName=C:\\Windows\\System32\\cmd.exe", NULL)
+#define LOGON(c, h, t) cov_unit_feed(c, h, SEC, 4624, t, 0, "TargetUserName=ann", NULL)
+#define TASK106(c, h, t, name) cov_unit_feed(c, h, TASKS, 106, t, 7, "TaskName=" name, NULL)
+#define TASK4698(c, h, t, name) cov_unit_feed(c, h, SEC, 4698, t, 0, "TaskName=" name, NULL)
+#define SYSMON1(c, h, t) cov_unit_feed(c, h, SYSMON, 1, t, 11, "Image=C:\\Windows\\System32\\whoami.exe", NULL)
+#define SYSMON3(c, h, t) cov_unit_feed(c, h, SYSMON, 3, t, 0, "DestinationPort=443", NULL)
+#define PROC4688(c, h, t) cov_unit_feed(c, h, SEC, 4688, t, 21, "NewProcessName=C:\\Windows\\System32\\cmd.exe", NULL)
 
 /* ---- task twin ------------------------------------------------------------------ */
 
 START_TEST(test_task_opens_and_closes)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-task/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-task/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         LOGON(cov, "wta", T0 - 600 * S);
@@ -176,7 +139,7 @@ END_TEST
 START_TEST(test_task_controls)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-task/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-task/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         /* both twins, the 4698's TaskName in another case */
@@ -213,7 +176,7 @@ END_TEST
 START_TEST(test_task_flush)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-task/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-task/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         /* the input ends before the window does: no verdict */
@@ -239,7 +202,7 @@ END_TEST
 START_TEST(test_task_cap)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-task/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-task/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         LOGON(cov, "wti", T0 - 600 * S);
@@ -251,7 +214,7 @@ START_TEST(test_task_cap)
                 char name[32];
 
                 snprintf(name, sizeof(name), "TaskName=\\T%d", i);
-                feed(cov, "wti", TASKS, 106, T0 + i * S, 0, name, NULL);
+                cov_unit_feed(cov, "wti", TASKS, 106, T0 + i * S, 0, name, NULL);
         }
         LOGON(cov, "wti", T0 + 400 * S);
         ck_assert_uint_eq(ngot, 1);
@@ -267,7 +230,7 @@ END_TEST
 START_TEST(test_proc_forward)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-process/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-process/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         LOGON(cov, "wpa", T0 - 600 * S);
@@ -287,7 +250,7 @@ START_TEST(test_proc_forward)
         LOGON(cov, "wpa", T0 + 900 * S);
         ck_assert_uint_eq(ngot, 1);
         /* a 4688 that is a failure audit does not close it; a 4688 does */
-        feed(cov, "wpa", SEC, 4688, T0 + 1000 * S, 0, "EventType=AUDIT_FAILURE", NULL);
+        cov_unit_feed(cov, "wpa", SEC, 4688, T0 + 1000 * S, 0, "EventType=AUDIT_FAILURE", NULL);
         ck_assert_uint_eq(ngot, 1);
         PROC4688(cov, "wpa", T0 + 1200 * S);
         ck_assert_uint_eq(ngot, 2);
@@ -300,7 +263,7 @@ END_TEST
 START_TEST(test_proc_forward_controls)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-process/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-process/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         /* a 4688 (of any process) 299 s before the Sysmon 1 */
@@ -310,7 +273,7 @@ START_TEST(test_proc_forward_controls)
         /* a 4696 (same subcategory) 200 s after it */
         LOGON(cov, "wpc", T0 - 600 * S);
         SYSMON1(cov, "wpc", T0);
-        feed(cov, "wpc", SEC, 4696, T0 + 200 * S, 0, NULL);
+        cov_unit_feed(cov, "wpc", SEC, 4696, T0 + 200 * S, 0, NULL);
         /* no Security at all */
         SYSMON3(cov, "wpd", T0 - 600 * S);
         SYSMON1(cov, "wpd", T0);
@@ -339,7 +302,7 @@ END_TEST
 START_TEST(test_proc_reverse)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-sysmon/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-sysmon/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         SYSMON3(cov, "wsa", T0 - 600 * S);
@@ -382,7 +345,7 @@ END_TEST
 START_TEST(test_needs)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-task/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-task/rules");
         const char *hosts[] = { "n1", "n2" };
 
         /* n1 without rules, n2 with rules needing only 4698: no process twin judged */
@@ -399,7 +362,7 @@ START_TEST(test_needs)
                 LOGON(cov, h, T0 + 100 * S);
                 SYSMON3(cov, h, T0 + 1100 * S);
                 LOGON(cov, h, T0 + 1500 * S);
-                feed(cov, h, SEC, 4719, T0 + 1600 * S, 0, "SubcategoryGuid={0cce922b-69ae-11d9-bed3-505054503030}",
+                cov_unit_feed(cov, h, SEC, 4719, T0 + 1600 * S, 0, "SubcategoryGuid={0cce922b-69ae-11d9-bed3-505054503030}",
                      "AuditPolicyChanges=%%8448", NULL);
         }
         coverage_flush(cov);
@@ -412,12 +375,12 @@ END_TEST
 /* ---- 4719 ----------------------------------------------------------------------- */
 
 #define POLICY(c, h, t, guid, chg) \
-        feed(c, h, SEC, 4719, t, 31, "SubcategoryGuid=" guid, "AuditPolicyChanges=" chg, NULL)
+        cov_unit_feed(c, h, SEC, 4719, t, 31, "SubcategoryGuid=" guid, "AuditPolicyChanges=" chg, NULL)
 
 START_TEST(test_policy)
 {
         struct coverage *cov = cov_new(0);
-        struct ruleset *rs = load(RULES "gap-audit-off-policy/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-policy/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         /* raw insertion strings; removed twice, opened once; added back */
@@ -442,7 +405,7 @@ START_TEST(test_policy)
         POLICY(cov, "wxb", T0, "{0cce922b-69ae-11d9-bed3-505054503030}", "Success removed, Failure removed");
         ck_assert_uint_eq(ngot, 3);
         ck_assert_str_eq(got[2].ids, "[ 4688 ]");
-        feed(cov, "wxb", SEC, 4688, T0 + 100 * S, 0, "EventType=AUDIT_FAILURE", NULL);
+        cov_unit_feed(cov, "wxb", SEC, 4688, T0 + 100 * S, 0, "EventType=AUDIT_FAILURE", NULL);
         PROC4688(cov, "wxb", T0 - 5 * S);
         ck_assert_uint_eq(ngot, 3);
         PROC4688(cov, "wxb", T0 + 600 * S);
@@ -453,11 +416,11 @@ START_TEST(test_policy)
         POLICY(cov, "wxc", T0, "{0cce9227-69ae-11d9-bed3-505054503030}", "%%8450");
         POLICY(cov, "wxc", T0, "{0cce922b-69ae-11d9-bed3-505054503030}", "%%8449, %%8451");
         POLICY(cov, "wxc", T0, "{0cce922b}", "%%8448");
-        feed(cov, "wxc", SEC, 4719, T0, 0, "AuditPolicyChanges=%%8448", NULL);
+        cov_unit_feed(cov, "wxc", SEC, 4719, T0, 0, "AuditPolicyChanges=%%8448", NULL);
         ck_assert_uint_eq(ngot, 4);
         /* any event of the subcategory closes it */
         POLICY(cov, "wxd", T0, "0cce9227-69ae-11d9-bed3-505054503030", "%%8448");
-        feed(cov, "wxd", SEC, 4702, T0 + 300 * S, 0, "TaskName=\\U", NULL);
+        cov_unit_feed(cov, "wxd", SEC, 4702, T0 + 300 * S, 0, "TaskName=\\U", NULL);
         ck_assert_uint_eq(ngot, 6);
         ck_assert_str_eq(got[5].line, "audit_off wxd Security closed 300");
         coverage_free(cov);
@@ -470,7 +433,7 @@ END_TEST
 START_TEST(test_history_and_eviction)
 {
         struct coverage *cov = cov_new(2);
-        struct ruleset *rs = load(RULES "gap-audit-off-process/rules");
+        struct ruleset *rs = cov_unit_load(RULES "gap-audit-off-process/rules");
 
         ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
         /* a Sysmon 1 arriving 3 h late, older than the marks' history: no verdict */
