@@ -85,8 +85,10 @@ static void cov_host_free(struct coverage *cov, struct cov_host *h)
 
 static void cov_needs_free(struct coverage *cov)
 {
-        for (size_t i = 0; i < cov->nneeds; i++)
+        for (size_t i = 0; i < cov->nneeds; i++) {
                 free(cov->needs[i].channel);
+                free(cov->needs[i].rules);
+        }
         free(cov->needs);
         cov->needs = NULL;
         cov->nneeds = 0;
@@ -132,17 +134,28 @@ int coverage_set_rules(struct coverage *cov, const struct ruleset *rs)
                                 continue;
                         for (j = 0; j < cov->nneeds && strcasecmp(cov->needs[j].channel, ch) != 0; j++)
                                 ;
-                        if (j < cov->nneeds)
-                                continue;
-                        n = realloc(cov->needs, (cov->nneeds + 1) * sizeof(*n));
-                        if (!n)
-                                return -ENOMEM;
-                        cov->needs = n;
-                        n[cov->nneeds].channel = strdup(ch);
-                        n[cov->nneeds].event_id = vs[k].nevent_ids ? vs[k].event_ids[0] : 0;
-                        if (!n[cov->nneeds].channel)
-                                return -ENOMEM;
-                        cov->nneeds++;
+                        if (j == cov->nneeds) {
+                                n = realloc(cov->needs, (cov->nneeds + 1) * sizeof(*n));
+                                if (!n)
+                                        return -ENOMEM;
+                                cov->needs = n;
+                                n[j] = (struct cov_need){ .channel = strdup(ch),
+                                                          .event_id = vs[k].nevent_ids ? vs[k].event_ids[0] : 0 };
+                                if (!n[j].channel)
+                                        return -ENOMEM;
+                                cov->nneeds++;
+                        }
+                        n = &cov->needs[j];
+                        if (n->nrules && n->rules[n->nrules - 1] == i)
+                                continue;       /* another variant of this rule on the channel */
+                        {
+                                size_t *rl = realloc(n->rules, (n->nrules + 1) * sizeof(*rl));
+
+                                if (!rl)
+                                        return -ENOMEM;
+                                n->rules = rl;
+                                rl[n->nrules++] = i;
+                        }
                 }
         }
         cov_twins_set_rules(cov);
@@ -424,9 +437,15 @@ static void cov_sequence(struct coverage *cov, struct cov_host *h, struct cov_ch
 void cov_blinds_channel(const struct coverage *cov, const struct cov_host *h, struct gap *g, const char *channel,
                         bool all_rules)
 {
-        size_t nrules = ruleset_rule_count(cov->rs);
+        const struct cov_need *need = NULL;
 
-        for (size_t i = 0; i < nrules; i++) {
+        for (size_t j = 0; j < cov->nneeds && !need; j++)
+                if (strcasecmp(cov->needs[j].channel, channel) == 0)
+                        need = &cov->needs[j];
+        if (!need)
+                return;         /* no rule reads the channel */
+        for (size_t x = 0; x < need->nrules; x++) {
+                size_t i = need->rules[x];
                 const struct sigma_variant *vs;
                 size_t nv;
                 const struct sigma_rule *r = ruleset_rule_at(cov->rs, i, &vs, &nv);

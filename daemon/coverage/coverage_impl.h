@@ -57,6 +57,8 @@ struct cov_host {
 struct cov_need {
         char *channel;
         uint16_t event_id;                      /* the first event id a variant needs (0: any) */
+        size_t *rules;                          /* the rules (ruleset index) with a variant reading it */
+        size_t nrules;
 };
 
 struct coverage {

@@ -197,6 +197,7 @@ void gaps_open(struct gaps *gs, struct gap_list *list, struct gap *g)
                       g->opened_us, g->id);
         g->next = list->head;
         list->head = g;
+        list->nkind[g->kind]++;
         gs->open++;
         gs->opened++;
         metrics.gaps_open++;
@@ -209,6 +210,7 @@ static void gaps_unlink(struct gap_list *list, struct gap *g)
         for (struct gap **p = &list->head; *p; p = &(*p)->next)
                 if (*p == g) {
                         *p = g->next;
+                        list->nkind[g->kind]--;
                         return;
                 }
 }
@@ -234,6 +236,8 @@ void gaps_close(struct gaps *gs, struct gap_list *list, struct gap *g, int64_t c
 
 struct gap *gaps_find(const struct gap_list *list, enum gap_kind kind, const char *channel, const char *field)
 {
+        if (!list->nkind[kind])
+                return NULL;
         for (struct gap *g = list->head; g; g = g->next)
                 if (g->kind == kind && (!channel || strcasecmp(g->channel, channel) == 0) &&
                     (!field || (g->field && strcmp(g->field, field) == 0)))
@@ -243,6 +247,8 @@ struct gap *gaps_find(const struct gap_list *list, enum gap_kind kind, const cha
 
 struct gap *gaps_find_key(const struct gap_list *list, enum gap_kind kind, const char *channel, const char *key)
 {
+        if (!list->nkind[kind])
+                return NULL;
         for (struct gap *g = list->head; g; g = g->next)
                 if (g->kind == kind && (!channel || strcasecmp(g->channel, channel) == 0) &&
                     (!key || (g->key && strcmp(g->key, key) == 0)))
@@ -254,6 +260,7 @@ void gaps_adopt(struct gaps *gs, struct gap_list *list, struct gap *g)
 {
         g->next = list->head;
         list->head = g;
+        list->nkind[g->kind]++;
         gs->open++;
         metrics.gaps_open++;
 }
@@ -264,6 +271,7 @@ void gaps_drop(struct gaps *gs, struct gap_list *list)
                 struct gap *g = list->head;
 
                 list->head = g->next;
+                list->nkind[g->kind]--;
                 gs->open--;
                 if (metrics.gaps_open)
                         metrics.gaps_open--;

@@ -51,6 +51,7 @@ struct gap {
 
 struct gap_list {
         struct gap *head;
+        uint32_t nkind[_GAP_KIND_MAX];  /* open gaps by kind: gaps_find answers "none" at once */
 };
 
 typedef void (*gaps_write_fn)(void *ud, const char *line, size_t len);
