@@ -71,3 +71,5 @@ struct cov_sender_host {
         uint32_t in_range;                      /* consecutive events within max_skew */
 };
 
+/* skew.c: clock_skew from one accepted event (called by cov_sender_event) */
+void cov_skew_event(struct coverage *cov, struct cov_host *h, const struct winevent *ev);
