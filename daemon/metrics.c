@@ -204,6 +204,9 @@ void metrics_render(FILE *out)
                     "Spool records lost: the retry queue was full, or still full at exit.", metrics.spool_dropped);
         metrics_one(out, "spoor_spool_torn_repaired_total", "counter",
                     "Torn spool tails (unfinished last lines) cut at open.", metrics.spool_torn_repaired);
+        metrics_one(out, "spoor_spool_recreated_total", "counter",
+                    "Times the spool directory or a stream file was found removed and recreated.",
+                    metrics.spool_recreated);
         metrics_one(out, "spoor_spool_rotations_total", "counter",
                     "Spool files rotated by size.", metrics.spool_rotations);
         metrics_head(out, "spoor_leads_total", "counter", "Leads written, by rule level and kind.");

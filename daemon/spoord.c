@@ -695,7 +695,14 @@ static void spoord_teardown(struct spoord *d)
          * tick would: what it passed is decided, the rest is saved */
         engine_advance(&d->engine, timefmt_now_us());
         /* after the drain: its events are in the windows */
-        spoord_marker_stop(d, spoord_state_save(d));
+        {
+                bool saved = spoord_state_save(d);
+
+                if (saved && d->state_dirfd >= 0)
+                        log_notice("state: saved to %s at exit (correlation windows, first_seen baselines, "
+                                   "the coverage model)", d->state_dir);
+                spoord_marker_stop(d, saved);
+        }
         if (d->state_timer)
                 event_free(d->state_timer);
         if (d->state_lost_timer)
@@ -731,6 +738,7 @@ int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs)
         d.engine.rs = rs;
         d.config_path = config_path;
         metrics.start_us = timefmt_now_us();
+        metrics.start_mono_us = (int64_t)spoord_monotonic_us();
         log_set_max_priority(spoord_log_priority(cfg->log_level));
 
         r = spoord_setup(&d);

@@ -426,7 +426,10 @@ static void engine_report(struct engine *e, int64_t now_us)
         if (!e->report_on || !e->cov)
                 return;
         e->report_last_us = now_us;
-        r = report_write(e->report_dirfd, e->cov, e->rs, e->report_grace_us, timefmt_now_us());
+        /* the spool's directory as it is now: a reopen (SIGUSR1, a removed
+         * directory recreated) moves the reports with the streams */
+        r = report_write(e->spool ? spool_dirfd(e->spool) : e->report_dirfd, e->cov, e->rs, e->report_grace_us,
+                         timefmt_now_us());
         if (r < 0)
                 log_limited(340, LOG_ERR, "coverage report: cannot write %s / %s: %s", REPORT_COVERAGE_FILE,
                             REPORT_LAYER_FILE, strerror(-r));

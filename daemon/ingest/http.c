@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <event2/buffer.h>
@@ -238,10 +239,16 @@ static struct json_object *http_status_json(struct spoord *d)
         struct json_object *o = json_object_new_object();
         struct json_object *spool;
         char started[TIMEFMT_MAX];
-        int64_t now = timefmt_now_us();
-        uint64_t uptime = now > metrics.start_us ? (uint64_t)(now - metrics.start_us) / 1000000 : 0;
+        struct timespec ts;
+        int64_t mono;
+        uint64_t uptime;
         uint64_t connections_rejected = 0;
         uint64_t hosts = d->engine.cov ? coverage_host_count(d->engine.cov) : 0;
+
+        /* on the monotonic clock: a wall-clock step does not change it */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        mono = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        uptime = mono > metrics.start_mono_us ? (uint64_t)(mono - metrics.start_mono_us) / 1000000 : 0;
 
         for (size_t i = 0; i < ELEMENTSOF(metrics.connections_rejected); i++)
                 connections_rejected += metrics.connections_rejected[i];

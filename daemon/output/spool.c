@@ -64,6 +64,8 @@ struct spool_rec {
         char data[];
 };
 
+#define SPOOL_CHECK_MS 1000     /* how often spool_tick looks for a removed directory or file */
+
 struct spool_file {
         const char *base;       /* "leads" */
         const char *name;       /* "leads.jsonl" */
@@ -83,6 +85,7 @@ struct spool {
         char *buf;
         size_t bufcap;
         int64_t last_fsync_ms;  /* CLOCK_MONOTONIC */
+        int64_t last_check_ms;  /* the last spool_check_gone */
         struct spool_stats stats;
 };
 
@@ -549,12 +552,46 @@ static void spool_drain(struct spool *s, enum spool_stream st)
                 log_notice("spool %s/%s: writing again; %zu queued records written", s->dir, f->name, written);
 }
 
+/* Is the directory, or one of the files, gone from the file system (removed
+ * or renamed away by hand: st_nlink 0 for the directory, or a stream file no
+ * longer at its name)?  Then records would go into unlinked files: reopen,
+ * which recreates the directory and the files. */
+static void spool_check_gone(struct spool *s)
+{
+        struct stat st, cur;
+        bool gone = fstat(s->dirfd, &st) == 0 && st.st_nlink == 0;
+
+        for (int i = 0; i < _SPOOL_STREAM_MAX && !gone; i++) {
+                const struct spool_file *f = &s->files[i];
+
+                if (f->fd < 0 || fstat(f->fd, &st) < 0)
+                        continue;
+                gone = st.st_nlink == 0 ||
+                       (fstatat(s->dirfd, f->name, &cur, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+        }
+        if (!gone)
+                return;
+        metrics.spool_recreated++;
+        log_warn("spool %s: the directory or a stream file was removed; recreating it", s->dir);
+        spool_reopen(s);
+}
+
+int spool_dirfd(const struct spool *s)
+{
+        return s ? s->dirfd : -1;
+}
+
 void spool_tick(struct spool *s)
 {
         int64_t now;
 
         if (!s)
                 return;
+        now = spool_now_ms();
+        if (now - s->last_check_ms >= SPOOL_CHECK_MS) {
+                s->last_check_ms = now;
+                spool_check_gone(s);
+        }
         for (int i = 0; i < _SPOOL_STREAM_MAX; i++)
                 spool_drain(s, i);
         if (s->fsync_ms <= 0)

@@ -85,11 +85,13 @@ struct metrics {
         uint64_t gaps_open;             /* gauge: open telemetry-coverage gaps */
         uint64_t gaps_opened[10];        /* by enum gap_kind (include/spoor/gaps.h) */
         uint64_t gaps_closed;
+        uint64_t spool_recreated;       /* spool directory or stream file found removed, recreated */
         uint64_t coverage_field_pairs_dropped;  /* field observations not kept (a host channel's cap) */
         uint64_t coverage_field_gaps_capped;    /* field_missing gaps not opened (a host's cap) */
         uint64_t coverage_chans_dropped;        /* events of a host's channels beyond COVERAGE_MAX_CHANS */
         uint64_t coverage_hosts_evicted;        /* hosts the coverage model forgot (bound) */
         int64_t start_us;
+        int64_t start_mono_us;          /* CLOCK_MONOTONIC at start: uptime does not follow wall-clock steps */
 };
 
 extern struct metrics metrics;

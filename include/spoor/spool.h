@@ -71,6 +71,10 @@ void spool_close(struct spool *s);
 
 const struct spool_stats *spool_stats(const struct spool *s);
 
+/* The spool directory's descriptor now (it changes when the spool reopens:
+ * SIGUSR1, or a directory found removed): coverage.json is written there. */
+int spool_dirfd(const struct spool *s);
+
 /* ---- test-only -------------------------------------------------------
  * The write(2) every record goes through.  Unit tests replace it to inject
  * ENOSPC, EIO and short writes (a real full disk needs root); NULL
