@@ -159,6 +159,10 @@ const struct config_key config_keys[] = {
         { .path = "limits.idle_timeout", .type = CONFIG_DURATION, C_OFF(limits.idle_timeout_s),
           .def = "15m", .min = 1, .max = 7 * 86400, .reloadable = true,
           .doc = "Close a connection that sent nothing for this long" },
+        { .path = "limits.frame_timeout", .type = CONFIG_DURATION, C_OFF(limits.frame_timeout_s),
+          .def = "60s", .min = 1, .max = 3600, .reloadable = true,
+          .doc = "Close a connection whose current frame has been incomplete for this long, however slowly its "
+                 "bytes keep coming; the partial frame is rejected as truncated" },
         { .path = "limits.max_json_depth", .type = CONFIG_UINT, C_OFF(limits.max_json_depth),
           .def = "16", .min = 4, .max = 64, .reloadable = true,
           .doc = "Deepest nesting accepted in a JSON event" },

@@ -63,6 +63,7 @@ static const char *const conn_close_names[_CONN_CLOSE_MAX] = {
         [CONN_CLOSE_ERROR] = "error",
         [CONN_CLOSE_SHUTDOWN] = "shutdown",
         [CONN_CLOSE_TLS_HANDSHAKE] = "tls_handshake_failed",
+        [CONN_CLOSE_FRAME_TIMEOUT] = "frame_timeout",
 };
 
 const char *conn_close_reason_name(enum conn_close_reason r)

@@ -11,7 +11,22 @@
  * counted by reason and logged once, rate-limited.  Once established, the
  * bytes read are decrypted ones and the framing and decoding path is the
  * plain one.  With bind_host_to_peer, each accepted event's host is checked
- * against the client certificate (conn_bound_event). */
+ * against the client certificate (conn_bound_event).
+ *
+ * Slow senders: idle_timeout bounds a pause, limits.frame_timeout bounds
+ * how long one frame may stay incomplete however slowly its bytes keep
+ * coming.  After each read the input either holds no partial frame, or one
+ * whose start is stamped; the deadline is checked on each read and by
+ * frame_timer, armed when a frame starts and no timer is pending (a timer
+ * left from an earlier frame fires early and is re-armed for the rest).
+ * Expiry rejects the partial frame as truncated and closes frame_timeout.
+ *
+ * Accept-time reaping: a sender that opens one connection per event may
+ * have closed its earlier connections before the loop has read their EOF.
+ * Before refusing over max_connections_per_peer (or max_connections),
+ * connections the peer has finished (TCP state CLOSE_WAIT: its FIN is in)
+ * are read to their end, processed and closed as eof, and the count is
+ * taken again (conn_reap). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -43,6 +59,7 @@
 enum {
         CONN_LOG_MAX_HANDSHAKES = 204,
         CONN_LOG_PEER_MISMATCH = 205,
+        CONN_LOG_FRAME_TIMEOUT = 206,
         CONN_LOG_TLS_FAIL = 424,        /* + enum tls_fail_reason */
 };
 
@@ -194,6 +211,8 @@ static void conn_free(struct conn *c)
                 event_free(c->tls_wait);
         if (c->tls_timer)
                 event_free(c->tls_timer);
+        if (c->frame_timer)
+                event_free(c->frame_timer);
         if (c->bev)
                 bufferevent_free(c->bev);       /* closes the socket (BEV_OPT_CLOSE_ON_FREE), drops its SSL */
         else
@@ -210,19 +229,112 @@ void conn_close(struct conn *c, enum conn_close_reason why)
         conn_free(c);
 }
 
+static uint64_t conn_now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void conn_arm_frame_timer(struct conn *c, uint64_t ms)
+{
+        struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+        evtimer_add(c->frame_timer, &tv);
+}
+
+/* The idle timeout: what the connection holds is its last input. */
+static void conn_close_idle(struct conn *c)
+{
+        conn_process(c, true);
+        log_info("%s: idle for %llu s, connection closed", c->peer,
+                 (unsigned long long)(c->idle_timeout_ms / 1000));
+        conn_close(c, CONN_CLOSE_IDLE);
+}
+
+/* The frame deadline passed: the partial frame is rejected as truncated
+ * (one received event, so received = accepted + rejected holds) and the
+ * connection closed. */
+static void conn_close_frame_timeout(struct conn *c, uint64_t now)
+{
+        struct pipeline_src src = { .name = c->peer, .zone = &c->l->zone, .pos = ++c->frames };
+        struct frame fr = { .kind = FRAME_REJECT, .why = REJ_TRUNCATED };
+        size_t held = c->buffered;
+
+        pipeline_frame(&c->d->pipe, &src, &fr);
+        log_limited(CONN_LOG_FRAME_TIMEOUT, LOG_WARNING,
+                    "%s: frame %" PRIu64 " incomplete after %llu s (%zu bytes; limits.frame_timeout): "
+                    "rejected as truncated, connection closed", c->peer, c->frames,
+                    (unsigned long long)((now - c->frame_start_ms) / 1000), held);
+        conn_close(c, CONN_CLOSE_FRAME_TIMEOUT);
+}
+
+static void conn_frame_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+        struct conn *c = arg;
+        uint64_t now = conn_now_ms(), age;
+
+        if (!c->frame_open)
+                return;
+        if (now - c->last_read_ms >= c->idle_timeout_ms) {
+                /* both due: silence is the better reason (the bufferevent's
+                 * own idle timeout is about to say the same) */
+                conn_close_idle(c);
+                return;
+        }
+        age = now - c->frame_start_ms;
+        if (age >= c->frame_timeout_ms) {
+                conn_close_frame_timeout(c, now);
+                return;
+        }
+        conn_arm_frame_timer(c, c->frame_timeout_ms - age);
+}
+
+/* After the input was processed on a read: consumed says whether any of it
+ * was (a frame ended, or bytes were dropped), so what the input still holds
+ * is a frame that began in this read.  Returns false when the connection
+ * was closed (its frame is past the deadline). */
+static bool conn_frame_check(struct conn *c, bool consumed)
+{
+        uint64_t now = conn_now_ms();
+
+        c->last_read_ms = now;
+        if (c->buffered == 0) {
+                c->frame_open = false;          /* a pending timer finds nothing to do */
+                return true;
+        }
+        if (!c->frame_open || consumed) {
+                c->frame_open = true;
+                c->frame_start_ms = now;
+                if (!evtimer_pending(c->frame_timer, NULL))
+                        conn_arm_frame_timer(c, c->frame_timeout_ms);
+                return true;
+        }
+        if (now - c->frame_start_ms < c->frame_timeout_ms)
+                return true;
+        conn_close_frame_timeout(c, now);
+        return false;
+}
+
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
         struct conn *c = arg;
+        size_t before;
 
         if (c->handshaking)
                 return;
-        if (!conn_process(c, false))
+        before = evbuffer_get_length(bufferevent_get_input(bev));
+        if (!conn_process(c, false)) {
                 conn_close(c, CONN_CLOSE_ERROR);
+                return;
+        }
+        conn_frame_check(c, c->buffered < before);
 }
 
 static void conn_set_idle(struct conn *c)
 {
-        struct timeval idle = { (time_t)c->d->cfg->limits.idle_timeout_s, 0 };
+        struct timeval idle = { (time_t)(c->idle_timeout_ms / 1000), 0 };
 
         bufferevent_set_timeouts(c->bev, &idle, NULL);
 }
@@ -382,10 +494,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         }
 
         if (what & BEV_EVENT_TIMEOUT) {
-                conn_process(c, true);
-                log_info("%s: idle for %llu s, connection closed", c->peer,
-                         (unsigned long long)c->d->cfg->limits.idle_timeout_s);
-                conn_close(c, CONN_CLOSE_IDLE);
+                conn_close_idle(c);
                 return;
         }
         if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -417,6 +526,103 @@ static void conn_keepalive(int fd)
         setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
+/* Shutdown, TLS: what OpenSSL can still decrypt without waiting. */
+static void conn_drain_tls(struct conn *c)
+{
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        char buf[16384];
+        size_t total = 0, n;
+
+        evbuffer_unfreeze(in, 0);
+        while (total < CONN_DRAIN_READ_MAX && (n = tls_session_read_now(c->tls, buf, sizeof(buf))) > 0) {
+                total += n;
+                if (evbuffer_add(in, buf, n) < 0 || !conn_process(c, false))
+                        break;
+        }
+        evbuffer_freeze(in, 0);
+}
+
+/* The sender gets no more chances: read what the kernel (or OpenSSL) still
+ * holds for c, without waiting, and process it as the end of the stream
+ * (an unterminated last line is a frame, a partial octet frame is
+ * truncated).  The caller closes c. */
+static void conn_finish(struct conn *c)
+{
+        struct evbuffer *in;
+        size_t total = 0;
+        int n;
+
+        if (c->handshaking || !c->bev)          /* no event can have come from it yet */
+                return;
+        if (c->tls) {
+                conn_process(c, false);         /* what libevent already decrypted */
+                conn_drain_tls(c);
+                conn_process(c, true);
+                return;
+        }
+        in = bufferevent_get_input(c->bev);
+
+        /* libevent freezes a socket bufferevent's input outside its own
+         * read callback: unfreeze it to read here. */
+        evbuffer_unfreeze(in, 0);
+        do {
+                n = evbuffer_read(in, c->fd, 65536);
+                if (n > 0) {
+                        total += (size_t)n;
+                        if (!conn_process(c, false))
+                                break;
+                }
+        } while (n > 0 && total < CONN_DRAIN_READ_MAX);
+        evbuffer_freeze(in, 0);
+        conn_process(c, true);
+}
+
+void conn_drain_all(struct spoord *d)
+{
+        struct conn *c;
+
+        while ((c = TAILQ_FIRST(&d->conns))) {
+                conn_finish(c);
+                conn_close(c, CONN_CLOSE_SHUTDOWN);
+        }
+}
+
+/* Has the peer closed its side (its FIN is in: TCP_CLOSE_WAIT)?  Then no
+ * more bytes can come, and what the kernel holds is bounded. */
+static bool conn_peer_done(const struct conn *c)
+{
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+
+        if (c->handshaking || !c->bev)
+                return false;
+        if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || len < sizeof(ti.tcpi_state))
+                return false;
+        return ti.tcpi_state == TCP_CLOSE_WAIT;
+}
+
+/* Accept time, at a limit: finish and close (eof) the connections from ip
+ * (every peer's when ip is NULL) whose sender has closed them, so they no
+ * longer count.  One getsockopt per connection looked at; only finished
+ * ones are read.  Returns how many were closed. */
+static size_t conn_reap(struct spoord *d, const char *ip)
+{
+        struct conn *c, *next;
+        size_t n = 0;
+
+        for (c = TAILQ_FIRST(&d->conns); c; c = next) {
+                next = TAILQ_NEXT(c, entry);
+                if ((ip && strcmp(c->peer_ip, ip) != 0) || !conn_peer_done(c))
+                        continue;
+                conn_finish(c);
+                conn_close(c, CONN_CLOSE_EOF);
+                n++;
+        }
+        if (n)
+                log_debug("%s: %zu finished connections closed before counting", ip ? ip : "all peers", n);
+        return n;
+}
+
 void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int socklen)
 {
         struct spoord *d = l->d;
@@ -426,6 +632,8 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         int r;
 
         conn_peer(sa, ip, sizeof(ip), peer, sizeof(peer));
+        if (d->nconns >= lim->max_connections)
+                conn_reap(d, NULL);
         if (d->nconns >= lim->max_connections) {
                 metrics.connections_rejected[CONN_REJ_MAX_CONNECTIONS]++;
                 log_limited(202, LOG_WARNING, "%s: refused, %zu connections open (limits.max_connections)",
@@ -433,6 +641,8 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
                 close(fd);
                 return;
         }
+        if (conn_count_peer(d, ip) >= lim->max_connections_per_peer)
+                conn_reap(d, ip);
         if (conn_count_peer(d, ip) >= lim->max_connections_per_peer) {
                 metrics.connections_rejected[CONN_REJ_MAX_PER_PEER]++;
                 log_limited(203, LOG_WARNING,
@@ -460,13 +670,18 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", ip);
         snprintf(c->peer, sizeof(c->peer), "%s", peer);
         framer_init(&c->framer, l->framing, lim->max_frame_bytes);
+        c->idle_timeout_ms = lim->idle_timeout_s * 1000;
+        c->frame_timeout_ms = lim->frame_timeout_s * 1000;
         conn_keepalive(fd);
         TAILQ_INSERT_TAIL(&d->conns, c, entry);
         d->nconns++;
         metrics.connections_accepted++;
         metrics.connections_active++;
 
-        if (l->tls) {
+        c->frame_timer = evtimer_new(d->base, conn_frame_timer_cb, c);
+        if (!c->frame_timer) {
+                r = -ENOMEM;
+        } else if (l->tls) {
                 r = conn_tls_accept(c);
         } else {
                 c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -484,60 +699,3 @@ void conn_accept(struct listener *l, int fd, const struct sockaddr *sa, int sock
         log_debug("%s: connection accepted on %s", peer, l->address);
 }
 
-/* Shutdown, TLS: what OpenSSL can still decrypt without waiting. */
-static void conn_drain_tls(struct conn *c)
-{
-        struct evbuffer *in = bufferevent_get_input(c->bev);
-        char buf[16384];
-        size_t total = 0, n;
-
-        evbuffer_unfreeze(in, 0);
-        while (total < CONN_DRAIN_READ_MAX && (n = tls_session_read_now(c->tls, buf, sizeof(buf))) > 0) {
-                total += n;
-                if (evbuffer_add(in, buf, n) < 0 || !conn_process(c, false))
-                        break;
-        }
-        evbuffer_freeze(in, 0);
-}
-
-void conn_drain_all(struct spoord *d)
-{
-        struct conn *c;
-
-        while ((c = TAILQ_FIRST(&d->conns))) {
-                struct evbuffer *in;
-                size_t total = 0;
-                int n;
-
-                if (c->handshaking || !c->bev) {        /* no event can have come from it yet */
-                        conn_close(c, CONN_CLOSE_SHUTDOWN);
-                        continue;
-                }
-                if (c->tls) {
-                        conn_process(c, false);         /* what libevent already decrypted */
-                        conn_drain_tls(c);
-                        conn_process(c, true);
-                        conn_close(c, CONN_CLOSE_SHUTDOWN);
-                        continue;
-                }
-                in = bufferevent_get_input(c->bev);
-
-                /* Whatever the kernel already holds for us is processed.
-                 * libevent freezes a socket bufferevent's input outside its
-                 * own read callback: unfreeze it to read here. */
-                evbuffer_unfreeze(in, 0);
-                do {
-                        n = evbuffer_read(in, c->fd, 65536);
-                        if (n > 0) {
-                                total += (size_t)n;
-                                if (!conn_process(c, false))
-                                        break;
-                        }
-                } while (n > 0 && total < CONN_DRAIN_READ_MAX);
-                evbuffer_freeze(in, 0);
-                /* The sender gets no more chances: an unterminated last line
-                 * is a frame, a partial octet frame is truncated. */
-                conn_process(c, true);
-                conn_close(c, CONN_CLOSE_SHUTDOWN);
-        }
-}

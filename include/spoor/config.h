@@ -72,6 +72,7 @@ struct limits_conf {
         uint64_t max_connections;       /* 1024 */
         uint64_t max_connections_per_peer;      /* 64 */
         uint64_t idle_timeout_s;        /* 900 */
+        uint64_t frame_timeout_s;       /* 60; 1 .. 3600: longest a frame may stay incomplete */
         uint64_t max_json_depth;        /* 16 */
         uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
         uint64_t max_first_seen;        /* 1000000; 1000 .. 100000000: first_seen baseline entries */

@@ -23,6 +23,7 @@ enum conn_close_reason {
         CONN_CLOSE_ERROR,
         CONN_CLOSE_SHUTDOWN,
         CONN_CLOSE_TLS_HANDSHAKE,       /* the TLS handshake failed (tls_handshakes_failed says why) */
+        CONN_CLOSE_FRAME_TIMEOUT,       /* a frame stayed incomplete too long (limits.frame_timeout) */
         _CONN_CLOSE_MAX,
 };
 

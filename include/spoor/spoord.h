@@ -42,6 +42,17 @@ struct conn {
         struct framer framer;
         uint64_t frames;                /* frames seen on this connection */
         size_t buffered;                /* input bytes already counted, not yet consumed */
+        /* limits.frame_timeout: frame_start_ms is when the incomplete frame
+         * the input holds began (monotonic; frame_open says there is one);
+         * frame_timer fires at its deadline, or earlier and is re-armed (it
+         * is armed once per deadline, not per read).  The limits are those
+         * in force when the connection was accepted. */
+        struct event *frame_timer;
+        bool frame_open;
+        uint64_t frame_start_ms;
+        uint64_t last_read_ms;          /* the last read callback, monotonic */
+        uint64_t frame_timeout_ms;      /* min(frame_timeout, 2 x idle_timeout) */
+        uint64_t idle_timeout_ms;
         /* TLS listeners only: the handshake waits for the first byte
          * (tls_wait; a plain-TCP sender is told apart here), then runs on an
          * OpenSSL bufferevent; tls_timer is its deadline. */
