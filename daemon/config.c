@@ -174,6 +174,10 @@ const struct config_key config_keys[] = {
           .def = "1000000", .min = 1000, .max = 100000000, .reloadable = true,
           .doc = "Entries (correlation x group x combination of fields) that first_seen correlations "
                  "remember; above it the least recently seen are evicted (counted); a reload applies it" },
+        { .path = "limits.max_hosts", .type = CONFIG_UINT, C_OFF(limits.max_hosts),
+          .def = "100000", .min = 100, .max = 10000000,
+          .doc = "Hosts the coverage model tracks (about 2 KB each); above it the least recently seen is "
+                 "forgotten with its open gaps (counted); read at start" },
         { .path = "limits.max_logon_sessions", .type = CONFIG_UINT, C_OFF(limits.max_logon_sessions),
           .def = "200000", .min = 1000, .max = 100000000, .reloadable = true,
           .doc = "Logon sessions (host x logon id) remembered for the SubjectLogonPrivileged field; above it "

@@ -688,6 +688,7 @@ int engine_configure(struct engine *e, const struct config *cfg)
                                             .max_skew_us = (int64_t)cfg->coverage.max_skew_s * sec,
                                             .twin_window_us = (int64_t)cfg->coverage.twin_window_s * sec,
                                             .judge_clock = !e->replay,
+                                            .max_hosts = (size_t)cfg->limits.max_hosts,
                                             .write = engine_write_gap, .ud = e };
 
                 if (!e->cov && !(e->cov = coverage_new(&co)))

@@ -76,6 +76,7 @@ struct limits_conf {
         uint64_t max_json_depth;        /* 16 */
         uint64_t max_state_bytes;       /* 256 MiB; 1 MiB .. 64 GiB: correlation windows */
         uint64_t max_first_seen;        /* 1000000; 1000 .. 100000000: first_seen baseline entries */
+        uint64_t max_hosts;             /* 100000; 100 .. 10000000: hosts in the coverage model (start only) */
         uint64_t max_logon_sessions;    /* 200000; 1000 .. 100000000: enrichment's logon sessions */
         uint64_t max_handshakes;        /* 64; 1 .. 65536: TLS handshakes in progress, all listeners */
 };
