@@ -5,7 +5,7 @@ SPOOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 BUILD_PKGS="gcc pkg-config meson ninja-build libevent-dev libjson-c-dev libsystemd-dev
   libyaml-dev libexpat1-dev libpcre2-dev libssl-dev"
-TEST_PKGS="check socat rsyslog bsdutils curl procps jq openssl rsyslog-gnutls rsyslog-openssl"
+TEST_PKGS="check socat rsyslog bsdutils curl procps jq openssl rsyslog-gnutls rsyslog-openssl python3 strace libfaketime"
 
 # need_packages PKG... : install what is missing (as root), else say how.
 need_packages() {
@@ -33,3 +33,5 @@ build() {
 	fi
 	ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }
+# scripts/bench; the references it compares with are optional: rsyslog (in TEST_PKGS) and sec.
+BENCH_PKGS="python3 socat curl jq time"
