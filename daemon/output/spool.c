@@ -427,6 +427,25 @@ static int spool_rotate(struct spool *s, struct spool_file *f)
 
 /* One write(2) of one whole record (`len` includes its '\n').  A short
  * write is cut back off.  0 or -errno. */
+/* Is the directory, or one of the files, gone from the file system
+ * (removed: st_nlink 0)?  Then records would go into unlinked files:
+ * reopen, which recreates the directory and the files.  A file renamed
+ * away (logrotate without create) is still linked: records go on into it
+ * until SIGUSR1, as logrotate expects. */
+static void spool_check_gone(struct spool *s)
+{
+        struct stat st;
+        bool gone = fstat(s->dirfd, &st) == 0 && st.st_nlink == 0;
+
+        for (int i = 0; i < _SPOOL_STREAM_MAX && !gone; i++)
+                gone = s->files[i].fd >= 0 && fstat(s->files[i].fd, &st) == 0 && st.st_nlink == 0;
+        if (!gone)
+                return;
+        metrics.spool_recreated++;
+        log_warn("spool %s: the directory or a stream file was removed; recreating it", s->dir);
+        spool_reopen(s);
+}
+
 static int spool_append(struct spool *s, enum spool_stream st, const char *data, size_t len)
 {
         struct spool_file *f = &s->files[st];
@@ -434,6 +453,7 @@ static int spool_append(struct spool *s, enum spool_stream st, const char *data,
 
         if (s->rotate_bytes && f->size > 0 && f->size + len > s->rotate_bytes)
                 (void)spool_rotate(s, f);       /* on failure: keep writing to the open file */
+        spool_check_gone(s);                    /* never into a removed file: a record is rare, fstat is cheap */
         do
                 n = spool_write_fn(f->fd, data, len);
         while (n < 0 && errno == EINTR);
@@ -550,30 +570,6 @@ static void spool_drain(struct spool *s, enum spool_stream st)
         }
         if (written && !f->head)
                 log_notice("spool %s/%s: writing again; %zu queued records written", s->dir, f->name, written);
-}
-
-/* Is the directory, or one of the files, gone from the file system (removed
- * or renamed away by hand: st_nlink 0 for the directory, or a stream file no
- * longer at its name)?  Then records would go into unlinked files: reopen,
- * which recreates the directory and the files. */
-static void spool_check_gone(struct spool *s)
-{
-        struct stat st, cur;
-        bool gone = fstat(s->dirfd, &st) == 0 && st.st_nlink == 0;
-
-        for (int i = 0; i < _SPOOL_STREAM_MAX && !gone; i++) {
-                const struct spool_file *f = &s->files[i];
-
-                if (f->fd < 0 || fstat(f->fd, &st) < 0)
-                        continue;
-                gone = st.st_nlink == 0 ||
-                       (fstatat(s->dirfd, f->name, &cur, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
-        }
-        if (!gone)
-                return;
-        metrics.spool_recreated++;
-        log_warn("spool %s: the directory or a stream file was removed; recreating it", s->dir);
-        spool_reopen(s);
 }
 
 int spool_dirfd(const struct spool *s)
