@@ -193,6 +193,23 @@ static int decode_ident_index(const char *s, size_t n)
  * escapes, and per open container a bitmask of identifying keys seen;
  * containers deeper than max_depth cannot occur (json-c rejected them).
  * Returns the index of the duplicate key, or -1. */
+/* Does a raw key (between its quotes) hold the escape \u0000?  json-c cuts
+ * a key at the NUL, so "EventID\u0000" would become a second "EventID" the
+ * duplicate scan does not see. */
+static bool decode_key_has_nul(const char *s, size_t n)
+{
+        for (size_t i = 0; i + 1 < n; i++) {
+                if (s[i] != '\\')
+                        continue;
+                if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+                        return true;
+                i++;    /* the escaped character: "\\u0000" is a backslash, then text */
+        }
+        return false;
+}
+
+#define DECODE_KEY_NUL (-2)     /* decode_scan_duplicates: a key holds \u0000 */
+
 static int decode_scan_duplicates(struct decoder *d, const char *json, size_t len)
 {
         int depth = 0;
@@ -230,6 +247,8 @@ static int decode_scan_duplicates(struct decoder *d, const char *json, size_t le
                         str = NULL;
                         break;
                 case ':':
+                        if (str && decode_key_has_nul(str, str_len))
+                                return DECODE_KEY_NUL;
                         /* the longest key, "computer_name", in \uXXXX escapes */
                         if (str && str_len <= 13 * 6 && depth >= 1 && depth <= d->max_depth) {
                                 int key = decode_ident_index(str, str_len);
@@ -404,6 +423,8 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
                                      json_type_to_name(json_object_get_type(*root)));
 
         int dup = decode_scan_duplicates(d, json, end);
+        if (dup == DECODE_KEY_NUL)
+                return decode_reject(f, REJ_NOT_JSON, "a key holds \\u0000 (a NUL, which would hide a duplicate key)");
         if (dup >= 0)
                 return decode_reject(f, REJ_DUPLICATE_KEY, "duplicate key %s", decode_ident_keys[dup].name);
         return 0;

@@ -360,6 +360,9 @@ static const struct reject_case {
         { "dup_hostname", EV(",\"Hostname\":\"ws2\""), 0, REJ_DUPLICATE_KEY, "duplicate key Hostname" },
         { "dup_escaped", EV(",\"Event\\u0049D\":5"), 0, REJ_DUPLICATE_KEY, "duplicate key EventID" },
         { "dup_single_quoted", EV(",'Channel':\"System\""), 0, REJ_DUPLICATE_KEY, "duplicate key Channel" },
+        /* json-c cuts a key at \u0000: "EventID\u0000" would override EventID unseen */
+        { "dup_behind_nul", EV(",\"EventID\\u0000\":1"), 0, REJ_NOT_JSON, "a key holds" },
+        { "dup_behind_nul_host", EV(",\"Hostname\\u0000x\":\"evil\""), 0, REJ_NOT_JSON, "a key holds" },
         { "dup_winlog_event_id",
           "{\"winlog\":{\"event_id\":1,\"channel\":\"Security\",\"computer_name\":\"h\",\"event_id\":4688}}", 0,
           REJ_DUPLICATE_KEY, "duplicate key event_id" },
