@@ -115,6 +115,12 @@ void metrics_render(FILE *out)
         for (size_t i = 1; i < _REJ_MAX; i++)
                 fprintf(out, "spoor_events_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
                         reject_reason_name(i), metrics.events_rejected[i]);
+        metrics_head(out, "spoor_events_repaired_total", "counter",
+                     "Events accepted after mending: bytes that are not UTF-8 became U+FFFD (utf8), "
+                     "an integer beyond 64 bits was kept as its text (big_integer).");
+        fprintf(out, "spoor_events_repaired_total{what=\"utf8\"} %" PRIu64 "\n", metrics.events_repaired_utf8);
+        fprintf(out, "spoor_events_repaired_total{what=\"big_integer\"} %" PRIu64 "\n",
+                metrics.events_repaired_big_int);
         metrics_one(out, "spoor_events_late_total", "counter",
                     "Events older than the watermark.", metrics.events_late);
         metrics_one(out, "spoor_events_skewed_total", "counter",

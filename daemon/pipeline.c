@@ -103,6 +103,11 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
         if (pri_invalid)
                 metrics.syslog_pri_invalid++;
         metrics.events_accepted++;
+        unsigned mended = decoder_repairs(p->dec);
+        if (mended & DECODE_REPAIRED_UTF8)
+                metrics.events_repaired_utf8++;
+        if (mended & DECODE_REPAIRED_BIG_INT)
+                metrics.events_repaired_big_int++;
         if (p->ev.dialect >= 0 && (size_t)p->ev.dialect < sizeof(metrics.dialect) / sizeof(metrics.dialect[0]))
                 metrics.dialect[p->ev.dialect]++;
         if (p->sink.event)

@@ -44,12 +44,16 @@
 #include "spoor/decode.h"
 #include "spoor/host.h"
 #include "spoor/taskxml.h"
+#include "spoor/utf8.h"
 #include "dialect.h"
 
 struct decoder {
         struct json_tokener *tok;
         int max_depth;
         uint16_t *seen;         /* [max_depth + 1]: identifying keys seen per open object */
+        unsigned repairs;       /* DECODE_REPAIRED_*, of the last decode_event() */
+        char *fix[2];           /* mended copies of a frame: [0] UTF-8, [1] big integers */
+        size_t fix_cap[2];
 };
 
 /* Keys that identify an event, and the containers that hold them: a
@@ -93,7 +97,14 @@ void decoder_free(struct decoder *d)
         if (d->tok)
                 json_tokener_free(d->tok);
         free(d->seen);
+        free(d->fix[0]);
+        free(d->fix[1]);
         free(d);
+}
+
+unsigned decoder_repairs(const struct decoder *d)
+{
+        return d->repairs;
 }
 
 /* Where a rejection goes: decode_event()'s *why and detail. */
@@ -116,14 +127,16 @@ static int decode_reject(const struct decode_fail *f, enum reject_reason r, cons
         return -EINVAL;
 }
 
-/* A printable, bounded rendering of untrusted text for a detail message. */
+/* A printable, bounded rendering of untrusted text for a detail message:
+ * printable ASCII only (a C1 control such as U+009B is CSI on some
+ * terminals, so bytes >= 0x80 are shown as '?' too). */
 static const char *decode_show(const char *s, size_t len, char buf[48])
 {
         size_t n = 0, max = 40;
 
         for (size_t i = 0; i < len && n < max; i++) {
                 unsigned char c = (unsigned char)s[i];
-                buf[n++] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+                buf[n++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
         }
         if (len > max) {
                 memcpy(buf + n, "...", 3);
@@ -209,6 +222,124 @@ static bool decode_key_has_nul(const char *s, size_t n)
 }
 
 #define DECODE_KEY_NUL (-2)     /* decode_scan_duplicates: a key holds \u0000 */
+#define DECODE_BIG_INT (-3)     /* decode_scan_duplicates: an integer beyond 64 bits */
+
+/* The closing quote of the string whose text starts at json[start] (after
+ * its opening `quote`), or len when it is not closed: an odd run of
+ * backslashes escapes a quote. */
+static size_t decode_string_end(const char *json, size_t len, size_t start, char quote)
+{
+        for (size_t i = start;;) {
+                const char *q = memchr(json + i, quote, len - i);
+                if (!q)
+                        return len;
+                i = (size_t)(q - json);
+                size_t bs = 0;
+                while (i - bs > start && json[i - bs - 1] == '\\')
+                        bs++;
+                if (bs % 2 == 0)
+                        return i;
+                i++;
+        }
+}
+
+/* The number token at s (a '-' or a digit outside any string): its length
+ * in *tok (at least 1), and whether it is an integer json-c cannot hold
+ * (below INT64_MIN or above UINT64_MAX: json-c would clamp it). */
+static bool decode_int_too_big(const char *s, size_t n, size_t *tok)
+{
+        size_t i = s[0] == '-', d0 = i, d1;
+        bool integer = true;
+
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+                i++;
+        d1 = i;
+        while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                         s[i] == '+' || s[i] == '-')) {
+                integer = false;
+                i++;
+        }
+        *tok = i > 0 ? i : 1;
+        if (!integer || d1 == d0)
+                return false;   /* a fraction, an exponent, or -Infinity */
+        while (d0 + 1 < d1 && s[d0] == '0')
+                d0++;
+        size_t digits = d1 - d0;
+        const char *lim = s[0] == '-' ? "9223372036854775808" : "18446744073709551615";
+        size_t lim_len = strlen(lim);
+        return digits > lim_len || (digits == lim_len && memcmp(s + d0, lim, lim_len) > 0);
+}
+
+/* A scratch copy of at most `need` bytes in d->fix[which], or NULL. */
+static char *decode_fix_buf(struct decoder *d, int which, size_t need)
+{
+        if (need > d->fix_cap[which]) {
+                char *b = realloc(d->fix[which], need);
+                if (!b)
+                        return NULL;
+                d->fix[which] = b;
+                d->fix_cap[which] = need;
+        }
+        return d->fix[which];
+}
+
+/* A frame that is not strict UTF-8 gets each bad byte replaced by U+FFFD
+ * (EF BF BD) in d->fix[0]; *json and *len then point there.  0 or -ENOMEM. */
+static int decode_mend_utf8(struct decoder *d, const char **json, size_t *len)
+{
+        if (utf8_valid_prefix(*json, *len) == *len)
+                return 0;
+        if (*len > SIZE_MAX / 3)
+                return -ENOMEM;
+        char *out = decode_fix_buf(d, 0, UTF8_MEND_MAX(*len));
+        if (!out)
+                return -ENOMEM;
+        *len = utf8_mend(*json, *len, out);
+        *json = out;
+        d->repairs |= DECODE_REPAIRED_UTF8;
+        return 0;
+}
+
+/* Every integer literal beyond 64 bits in [json, json+len) (outside strings)
+ * quoted, in d->fix[1]: *json and *len then point there.  0 or -ENOMEM. */
+static int decode_quote_big_ints(struct decoder *d, const char **json, size_t *len)
+{
+        const char *s = *json;
+        size_t n = *len;
+
+        if (n > (SIZE_MAX - 2) / 2)
+                return -ENOMEM;
+        /* at worst every other byte starts a number that gains two quotes */
+        char *out = decode_fix_buf(d, 1, 2 * n + 2);
+        if (!out)
+                return -ENOMEM;
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+                char c = s[i];
+                size_t tok = 1;
+
+                if (c == '"' || c == '\'') {
+                        size_t end = decode_string_end(s, n, i + 1, c);
+                        tok = end < n ? end + 1 - i : n - i;
+                } else if (c == '-' || (c >= '0' && c <= '9')) {
+                        if (decode_int_too_big(s + i, n - i, &tok)) {
+                                out[o++] = '"';
+                                memcpy(out + o, s + i, tok);
+                                o += tok;
+                                out[o++] = '"';
+                                i += tok;
+                                continue;
+                        }
+                }
+                memcpy(out + o, s + i, tok);
+                o += tok;
+                i += tok;
+        }
+        d->repairs |= DECODE_REPAIRED_BIG_INT;
+        *json = out;
+        *len = o;
+        return 0;
+}
 
 static int decode_scan_duplicates(struct decoder *d, const char *json, size_t len)
 {
@@ -222,21 +353,22 @@ static int decode_scan_duplicates(struct decoder *d, const char *json, size_t le
                 switch (c) {
                 case '"':
                 case '\'': {
-                        size_t start = ++i;
-                        for (;;) {
-                                const char *q = memchr(json + i, c, len - i);
-                                if (!q)
-                                        return -1;
-                                i = (size_t)(q - json);
-                                size_t bs = 0;  /* an odd run of backslashes escapes it */
-                                while (i - bs > start && json[i - bs - 1] == '\\')
-                                        bs++;
-                                if (bs % 2 == 0)
-                                        break;
-                                i++;
-                        }
+                        size_t start = i + 1;
+                        i = decode_string_end(json, len, start, c);
+                        if (i == len)
+                                return -1;
                         str = json + start;
                         str_len = i - start;
+                        break;
+                }
+                case '-':
+                case '0': case '1': case '2': case '3': case '4':
+                case '5': case '6': case '7': case '8': case '9': {
+                        size_t tok;
+                        if (decode_int_too_big(json + i, len - i, &tok))
+                                return DECODE_BIG_INT;
+                        i += tok - 1;
+                        str = NULL;
                         break;
                 }
                 case '{':
@@ -423,6 +555,16 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
                                      json_type_to_name(json_object_get_type(*root)));
 
         int dup = decode_scan_duplicates(d, json, end);
+        if (dup == DECODE_BIG_INT && !(d->repairs & DECODE_REPAIRED_BIG_INT)) {
+                /* once: quote them and parse again (a rare path) */
+                json_object_put(*root);
+                *root = NULL;
+                if (decode_quote_big_ints(d, &json, &len) < 0)
+                        return -ENOMEM;
+                return decode_parse(d, json, len, root, f);
+        }
+        if (dup == DECODE_BIG_INT)
+                return decode_reject(f, REJ_NOT_JSON, "an integer beyond 64 bits json-c cannot hold");
         if (dup == DECODE_KEY_NUL)
                 return decode_reject(f, REJ_NOT_JSON, "a key holds \\u0000 (a NUL, which would hide a duplicate key)");
         if (dup >= 0)
@@ -556,8 +698,11 @@ int decode_event(struct decoder *d, const char *json, size_t len,
                 detail[0] = '\0';
         const struct decode_fail f = { .why = why, .detail = detail, .detail_len = detail_len };
         ev->recv_us = ctx->recv_us;
+        d->repairs = 0;
 
-        r = decode_parse(d, json, len, &root, &f);
+        r = decode_mend_utf8(d, &json, &len);
+        if (r == 0)
+                r = decode_parse(d, json, len, &root, &f);
         if (r == 0)
                 r = decode_map(ctx, root, ev, &f);
         if (r == -ENOMEM) {

@@ -30,6 +30,7 @@
 #include "spoor/record.h"
 #include "spoor/sigma.h"
 #include "spoor/timefmt.h"
+#include "spoor/utf8.h"
 #include "spoor/winevent.h"
 
 static const char *const record_kind_names[_RECORD_KIND_MAX] = {
@@ -236,9 +237,20 @@ static int record_finish(struct json_object *o, char **out, size_t *len)
         const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 
-        if (!text || !(*out = malloc(n + 1)))
+        if (!text)
                 return -ENOMEM;
-        memcpy(*out, text, n + 1);
+        /* A safety net: event text is mended at decode, but a string cut to
+         * a buffer's size elsewhere would make the line invalid UTF-8. */
+        if (utf8_valid_prefix(text, n) != n) {
+                if (n > SIZE_MAX / 3 - 1 || !(*out = malloc(UTF8_MEND_MAX(n) + 1)))
+                        return -ENOMEM;
+                n = utf8_mend(text, n, *out);
+                (*out)[n] = '\0';
+        } else {
+                if (!(*out = malloc(n + 1)))
+                        return -ENOMEM;
+                memcpy(*out, text, n + 1);
+        }
         if (len)
                 *len = n;
         return 0;
@@ -530,6 +542,7 @@ int record_lead_summary(const struct record_summary *s, int64_t emitted_us, char
                 snprintf(why + off, sizeof(why) - off, "%s between %s and %s %s suppressed",
                          s->ngroup ? "" : "the group", timefmt_format(s->first_us, first),
                          timefmt_format(s->last_us, last), s->count == 1 ? "was" : "were");
+        utf8_trim_tail(why);
         if (record_add(o, "count", json_object_new_uint64(s->count)) < 0 ||
             record_add_time(o, "first", s->first_us) < 0 || record_add_time(o, "last", s->last_us) < 0 ||
             record_add(o, "window", window = json_object_new_object()) < 0 || record_add_time(window, "opened", s->opened_us) < 0 ||
@@ -581,6 +594,7 @@ int record_lead_escalation(const struct record_escalation *x, int64_t emitted_us
         if (off < sizeof(why))
                 snprintf(why + off, sizeof(why) - off, "; %zu lead%s within %s", x->nleads, x->nleads == 1 ? "" : "s",
                          span);
+        utf8_trim_tail(why);
 
         rule = json_object_new_object();
         tags = json_object_new_array_ext((int)x->ntactics);
@@ -665,6 +679,16 @@ static int record_array_add(struct json_object *a, struct json_object *v)
         return 0;
 }
 
+/* Seconds from opened to closed; a gap restored from a damaged state file
+ * may hold any times, so the difference must not overflow (0 when closed
+ * before opened). */
+static int64_t record_ttr_seconds(const struct record_gap *g)
+{
+        if (g->closed_us <= g->opened_us)
+                return 0;
+        return (int64_t)(((uint64_t)g->closed_us - (uint64_t)g->opened_us) / 1000000u);
+}
+
 int record_gap(const struct record_gap *g, int64_t emitted_us, char **out, size_t *len)
 {
         _cleanup_json_ struct json_object *o = NULL;
@@ -692,7 +716,7 @@ int record_gap(const struct record_gap *g, int64_t emitted_us, char **out, size_
                 return -ENOMEM;
         if (closed) {
                 if (record_add_time(o, "closed", g->closed_us) < 0 ||
-                    record_add(o, "ttr_seconds", json_object_new_int64((g->closed_us - g->opened_us) / 1000000)) < 0)
+                    record_add(o, "ttr_seconds", json_object_new_int64(record_ttr_seconds(g))) < 0)
                         return -ENOMEM;
         } else if (json_object_object_add(o, "closed", NULL) < 0 ||
                    json_object_object_add(o, "ttr_seconds", NULL) < 0) {

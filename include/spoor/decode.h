@@ -32,3 +32,20 @@ struct decode_ctx {
 int decode_event(struct decoder *d, const char *json, size_t len,
                  const struct decode_ctx *ctx, struct winevent *ev,
                  enum reject_reason *why, char *detail, size_t detail_len);
+
+/* What the last decode_event() call had to mend before parsing (a mask):
+ *   DECODE_REPAIRED_UTF8     bytes that are not strict UTF-8 (invalid,
+ *                            overlong, surrogates, above U+10FFFF) became
+ *                            U+FFFD, one per bad byte: the event is kept and
+ *                            evaluated (an attacker's odd bytes never hide
+ *                            it), and nothing invalid reaches a record;
+ *   DECODE_REPAIRED_BIG_INT  an integer literal beyond 64 bits (which json-c
+ *                            would clamp to INT64_MIN / UINT64_MAX) became a
+ *                            string holding its digits as written: a field
+ *                            shows it exactly, EventID / the record id refuse
+ *                            it as out of range. */
+enum {
+        DECODE_REPAIRED_UTF8 = 1u << 0,
+        DECODE_REPAIRED_BIG_INT = 1u << 1,
+};
+unsigned decoder_repairs(const struct decoder *d);

@@ -37,6 +37,8 @@ struct metrics {
         uint64_t events_received;
         uint64_t events_accepted;
         uint64_t events_rejected[_REJ_MAX];
+        uint64_t events_repaired_utf8;  /* accepted after bytes that are not UTF-8 became U+FFFD */
+        uint64_t events_repaired_big_int;       /* accepted with an integer beyond 64 bits kept as text */
         uint64_t events_late;
         uint64_t events_skewed;         /* event time too far ahead of receive time */
         uint64_t corr_groups;           /* gauge: open correlation windows */
