@@ -252,7 +252,7 @@ static int persist_read_gap(struct state_reader *r, struct persist_gap *s)
                                          GAP_MAX_EVENT_IDS);
         for (size_t i = 0; i < s->nevent_ids; i++)
                 s->event_ids[i] = state_get_u16(r);
-        s->opened_us = state_get_i64(r);
+        s->opened_us = state_get_time(r, 0);
         s->nblinds = state_get_u8(r);
         if (s->nblinds > GAP_MAX_BLINDS)
                 return state_reader_fail(r, "a gap with %u blinds (at most %d)", s->nblinds, GAP_MAX_BLINDS);
@@ -447,8 +447,8 @@ static int persist_restore_chans(struct state_reader *r, struct cov_host *h, str
                 memset(&c, 0, sizeof(c));
                 if (!persist_get_buf(r, EVENT_IDENT_MAX, "channel name", name))
                         return r->err;
-                c.first_us = state_get_i64(r);
-                c.last_us = state_get_i64(r);
+                c.first_us = state_get_time(r, 0);
+                c.last_us = state_get_time(r, 0);
                 c.count = state_get_u64(r);
                 c.in_order_quiet = state_get_u64(r);
                 rc = persist_restore_seq(r, &c.seq);
@@ -543,8 +543,8 @@ static int persist_restore_host(struct coverage *cov, struct state_reader *r, ui
 
         if (!persist_get_buf(r, EVENT_HOST_MAX, "host name", name))
                 return r->err;
-        first = state_get_i64(r);
-        last = state_get_i64(r);
+        first = state_get_time(r, 0);
+        last = state_get_time(r, 0);
         if (state_reader_error(r))
                 return r->err;
         if (!*name)
@@ -589,7 +589,7 @@ int coverage_restore_counted(struct coverage *cov, struct state_reader *r, struc
         if (magic != PERSIST_MAGIC)
                 return state_reader_fail(r, "not a coverage state");
         version = state_get_u32(r);
-        newest = state_get_i64(r);
+        newest = state_get_time(r, 0);
         nhosts = state_get_u32(r);
         if (state_reader_error(r))
                 return r->err;

@@ -379,7 +379,7 @@ int firstseen_restore(struct firstseen *fs, const char *const *ids, const char *
         magic = state_get_u32(r);
         k0 = state_get_u64(r);
         k1 = state_get_u64(r);
-        newest = state_get_i64(r);
+        newest = state_get_time(r, FS_NONE);
         nsaved = state_get_u32(r);
         if (state_reader_error(r))
                 return state_reader_error(r);
@@ -399,7 +399,7 @@ int firstseen_restore(struct firstseen *fs, const char *const *ids, const char *
                 size_t idlen, siglen;
                 const char *id = state_get_str(r, FS_ID_MAX, &idlen);
                 const char *sig = state_get_str(r, FS_SIG_MAX, &siglen);
-                int64_t learn = state_get_i64(r);
+                int64_t learn = state_get_time(r, FS_NONE);
 
                 map[s] = FS_NIL;
                 if (state_reader_error(r))
@@ -431,7 +431,7 @@ int firstseen_restore(struct firstseen *fs, const char *const *ids, const char *
         for (uint64_t k = 0; k < nent; k++) {
                 uint32_t s = state_get_u32(r), ci;
                 uint64_t gh = state_get_u64(r), vh = state_get_u64(r);
-                int64_t last = state_get_i64(r);
+                int64_t last = state_get_time(r, 0);
 
                 if (state_reader_error(r))
                         goto bad;

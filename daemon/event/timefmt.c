@@ -376,7 +376,10 @@ int timefmt_parse_3164(const char *s, size_t len, struct timefmt_zone *zone,
 char *timefmt_format(int64_t us, char buf[TIMEFMT_MAX])
 {
         int64_t s = timefmt_floordiv(us, US_PER_S), y;
-        int64_t sub = us - s * US_PER_S;
+        int64_t sub = us % US_PER_S;    /* not us - s * US_PER_S: that overflows near INT64_MIN */
+
+        if (sub < 0)
+                sub += US_PER_S;
         int64_t days = timefmt_floordiv(s, 86400), sod = s - days * 86400;
         int m, d;
 

@@ -14,6 +14,7 @@
  *   - The file is never followed through a symlink (O_NOFOLLOW on read,
  *     rename replaces the directory entry itself). */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -284,6 +285,16 @@ uint16_t state_get_u16(struct state_reader *r) { return (uint16_t)state_get_le(r
 uint32_t state_get_u32(struct state_reader *r) { return (uint32_t)state_get_le(r, 4); }
 uint64_t state_get_u64(struct state_reader *r) { return state_get_le(r, 8); }
 int64_t state_get_i64(struct state_reader *r) { return (int64_t)state_get_le(r, 8); }
+
+int64_t state_get_time(struct state_reader *r, int64_t none)
+{
+        int64_t t = state_get_i64(r);
+
+        if (r->err || t == none || (t >= STATE_TIME_MIN && t <= STATE_TIME_MAX))
+                return t;
+        state_reader_fail(r, "time %" PRId64 " out of range", t);
+        return 0;
+}
 
 double state_get_f64(struct state_reader *r)
 {

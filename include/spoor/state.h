@@ -83,6 +83,16 @@ double state_get_f64(struct state_reader *r);
  * NUL-terminated); NULL on failure (too long counts as a failure). */
 const char *state_get_str(struct state_reader *r, size_t max, size_t *len);
 
+/* Times in a state file are UTC microseconds within +-2^58 (about 9,000
+ * years around 1970: any time an event can carry, years 0000..9999 with
+ * any offset), so the difference of two never overflows.
+ * state_get_time() reads an i64 and fails the reader ("time out of range")
+ * when it is neither within them nor `none` (a sentinel the caller
+ * handles, such as INT64_MIN for "no time yet"; pass 0 when there is none). */
+#define STATE_TIME_MIN (-(INT64_C(1) << 58))
+#define STATE_TIME_MAX (INT64_C(1) << 58)
+int64_t state_get_time(struct state_reader *r, int64_t none);
+
 /* Record a decoding failure (an impossible value): the first one wins.
  * Returns -EBADMSG. */
 int state_reader_fail(struct state_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
