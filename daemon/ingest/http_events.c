@@ -34,25 +34,9 @@
 
 #include "http_impl.h"
 #include "spoor/metrics.h"
+#include "spoor/ndjson.h"
 #include "spoor/spool.h"
 #include "spoor/spoord.h"
-
-/* The next line of [*p, end): its start and length without CR LF; false
- * at the end. */
-static bool http_next_line(const char **p, const char *end, const char **line, size_t *len)
-{
-        const char *s = *p, *nl;
-
-        if (s >= end)
-                return false;
-        nl = memchr(s, '\n', (size_t)(end - s));
-        *line = s;
-        *len = (size_t)((nl ? nl : end) - s);
-        if (*len && s[*len - 1] == '\r')
-                (*len)--;
-        *p = nl ? nl + 1 : end;
-        return true;
-}
 
 static bool http_authorized(const struct spoord *d, struct evhttp_request *req)
 {
@@ -88,7 +72,7 @@ static size_t http_check_body(struct spoord *d, const struct pipeline_src *src, 
         size_t n, lineno = 0;
 
         *nevents = 0;
-        while (http_next_line(&p, end, &line, &n)) {
+        while (ndjson_next_line(&p, end, &line, &n)) {
                 lineno++;
                 if (n == 0)
                         continue;
@@ -111,7 +95,7 @@ static void http_take_body(struct spoord *d, struct pipeline_src *src, const cha
         size_t n;
 
         src->pos = 0;
-        while (http_next_line(&p, end, &line, &n)) {
+        while (ndjson_next_line(&p, end, &line, &n)) {
                 struct frame fr = { .kind = FRAME_MSG, .method = _FRAME_METHOD_MAX, .data = line, .len = n };
 
                 src->pos++;
