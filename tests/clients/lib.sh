@@ -112,5 +112,7 @@ stop_spoord() {
 	local rc=0
 	wait "$SPOORD_PID" || rc=$?
 	SPOORD_PID=
+	# the status says which: 1 a failure spoord logged, >= 128 a signal
+	[ "$rc" = 0 ] || echo "spoord exited with status $rc on SIGTERM" >&2
 	return $rc
 }
