@@ -5,7 +5,8 @@ SPOOR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 BUILD_PKGS="gcc pkg-config meson ninja-build libevent-dev libjson-c-dev libsystemd-dev
   libyaml-dev libexpat1-dev libpcre2-dev libssl-dev"
-TEST_PKGS="check socat rsyslog bsdutils curl procps jq openssl rsyslog-gnutls rsyslog-openssl python3 strace libfaketime"
+TEST_PKGS="check socat rsyslog bsdutils curl procps jq openssl rsyslog-gnutls rsyslog-openssl python3 strace libfaketime
+  valgrind clang libclang-rt-14-dev"
 
 # need_packages PKG... : install what is missing (as root), else say how.
 need_packages() {
