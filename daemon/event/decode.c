@@ -45,7 +45,9 @@
 #include "spoor/host.h"
 #include "spoor/taskxml.h"
 #include "spoor/utf8.h"
+#include "decode_impl.h"
 #include "dialect.h"
+#include "flatscan.h"
 
 struct decoder {
         struct json_tokener *tok;
@@ -54,6 +56,7 @@ struct decoder {
         unsigned repairs;       /* DECODE_REPAIRED_*, of the last decode_event() */
         char *fix[2];           /* mended copies of a frame: [0] UTF-8, [1] big integers */
         size_t fix_cap[2];
+        struct flatscan *flat;  /* the fast path for flat events; NULL: json-c only */
 };
 
 /* Keys that identify an event, and the containers that hold them: a
@@ -82,7 +85,8 @@ struct decoder *decoder_new(int max_depth)
         /* json-c counts the innermost scalar as a level too */
         d->tok = json_tokener_new_ex(max_depth + 1);
         d->seen = calloc((size_t)max_depth + 1, sizeof(*d->seen));
-        if (!d->tok || !d->seen) {
+        d->flat = flatscan_new();
+        if (!d->tok || !d->seen || !d->flat) {
                 decoder_free(d);
                 return NULL;
         }
@@ -99,6 +103,7 @@ void decoder_free(struct decoder *d)
         free(d->seen);
         free(d->fix[0]);
         free(d->fix[1]);
+        flatscan_free(d->flat);
         free(d);
 }
 
@@ -107,52 +112,15 @@ unsigned decoder_repairs(const struct decoder *d)
         return d->repairs;
 }
 
-/* Where a rejection goes: decode_event()'s *why and detail. */
-struct decode_fail {
-        enum reject_reason *why;
-        char *detail;
-        size_t detail_len;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int decode_reject(const struct decode_fail *f, enum reject_reason r, const char *fmt, ...)
+int decoder_set_fast_path(struct decoder *d, bool on)
 {
-        *f->why = r;
-        if (f->detail && f->detail_len) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(f->detail, f->detail_len, fmt, ap);
-                va_end(ap);
+        if (!on) {
+                flatscan_free(d->flat);
+                d->flat = NULL;
+        } else if (!d->flat && !(d->flat = flatscan_new())) {
+                return -ENOMEM;
         }
-        return -EINVAL;
-}
-
-/* A printable, bounded rendering of untrusted text for a detail message:
- * printable ASCII only (a C1 control such as U+009B is CSI on some
- * terminals, so bytes >= 0x80 are shown as '?' too). */
-static const char *decode_show(const char *s, size_t len, char buf[48])
-{
-        size_t n = 0, max = 40;
-
-        for (size_t i = 0; i < len && n < max; i++) {
-                unsigned char c = (unsigned char)s[i];
-                buf[n++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
-        }
-        if (len > max) {
-                memcpy(buf + n, "...", 3);
-                n += 3;
-        }
-        buf[n] = '\0';
-        return buf;
-}
-
-static const char *decode_show_value(struct json_object *v, char buf[48])
-{
-        char num[32];
-        size_t len;
-        const char *s = dialect_value_text(v, num, &len);
-
-        return decode_show(s ? s : "", s ? len : 0, buf);
+        return 0;
 }
 
 static unsigned decode_hex_digit(char h)
@@ -449,77 +417,6 @@ static int decode_check_trailing(struct decoder *d, const char *json, size_t len
         return decode_reject(f, REJ_TRAILING_GARBAGE, "garbage after the object at byte %zu", end);
 }
 
-/* A JSON integer, a decimal string or a "0x" hex string.  0; -EINVAL when
- * it is not a number; -ERANGE when negative or above UINT64_MAX. */
-static int decode_number(struct json_object *v, uint64_t *out)
-{
-        switch (json_object_get_type(v)) {
-        case json_type_int: {
-                int64_t i = json_object_get_int64(v);
-                if (i < 0)
-                        return -ERANGE;
-                *out = i == INT64_MAX ? json_object_get_uint64(v) : (uint64_t)i;
-                return 0;
-        }
-        case json_type_string: {
-                const char *s = json_object_get_string(v);
-                size_t n = (size_t)json_object_get_string_len(v), i = 0;
-                unsigned base = 10;
-                uint64_t x = 0;
-                bool neg = false;
-
-                if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-                        base = 16;
-                        i = 2;
-                } else if (n > 1 && s[0] == '-') {
-                        neg = true;
-                        i = 1;
-                }
-                if (i == n)
-                        return -EINVAL;
-                for (; i < n; i++) {
-                        unsigned c = (unsigned char)s[i], dv;
-                        if (c >= '0' && c <= '9')
-                                dv = c - '0';
-                        else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-                                dv = (c | 0x20) - 'a' + 10;
-                        else
-                                return -EINVAL;
-                        if (x > (UINT64_MAX - dv) / base)
-                                return -ERANGE;
-                        x = x * base + dv;
-                }
-                if (neg && x != 0)
-                        return -ERANGE;
-                *out = x;
-                return 0;
-        }
-        default:
-                return -EINVAL;
-        }
-}
-
-/* Channel / provider: a string, no control characters, bounded. */
-static int decode_ident(struct json_object *v, const char *what, enum reject_reason bad,
-                        const char **s, size_t *len, const struct decode_fail *f)
-{
-        char show[48];
-
-        if (!json_object_is_type(v, json_type_string))
-                return decode_reject(f, bad, "%s %s is not a string", what, decode_show_value(v, show));
-        *s = json_object_get_string(v);
-        *len = (size_t)json_object_get_string_len(v);
-        if (*len > EVENT_IDENT_MAX)
-                return decode_reject(f, bad, "%s longer than %d bytes", what, EVENT_IDENT_MAX);
-        for (size_t i = 0; i < *len; i++) {
-                unsigned char c = (unsigned char)(*s)[i];
-                if (c < 0x20 || c == 0x7f)
-                        return decode_reject(f, bad, "%s \"%s\" holds a control character", what,
-                                             decode_show(*s, *len, show));
-        }
-        return 0;
-}
-
 static int decode_parse(struct decoder *d, const char *json, size_t len,
                         struct json_object **root, const struct decode_fail *f)
 {
@@ -572,111 +469,67 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
         return 0;
 }
 
-static int decode_set(struct winevent *ev, const char *name, const char *v, size_t len, const char **out)
+/* A json-c value as the mapping sees it (decode_impl.h); buf holds the
+ * text of an integer. */
+static void decode_dval(struct json_object *v, struct dval *out, char buf[32])
 {
-        int r = winevent_set_field(ev, name, strlen(name), v, len);
-
-        if (r < 0)
-                return r;
-        if (out)
-                *out = winevent_get(ev, name)->value;
-        return 0;
+        *out = (struct dval){ 0 };
+        if (!v)
+                return;         /* absent, or null (dialect_system) */
+        switch (json_object_get_type(v)) {
+        case json_type_null:
+                return;
+        case json_type_string:
+                out->kind = DV_STRING;
+                break;
+        case json_type_int:
+                out->kind = DV_INT;
+                break;
+        case json_type_double:
+                out->kind = DV_DOUBLE;
+                break;
+        case json_type_boolean:
+                out->kind = DV_BOOL;
+                break;
+        default:
+                out->kind = DV_OTHER;
+                break;
+        }
+        out->s = dialect_value_text(v, buf, &out->len);
 }
 
-static int decode_map(const struct decode_ctx *ctx, struct json_object *root, struct winevent *ev,
-                      const struct decode_fail *f)
+struct decode_tree {
+        enum dialect dl;
+        struct json_object *root;
+};
+
+static int decode_tree_fields(void *ud, struct winevent *ev)
 {
-        struct dialect_system sys;
-        uint64_t id, rec = 0;
-        const char *channel = "", *provider = NULL, *host;
-        size_t channel_len = 0, provider_len = 0, host_len;
-        char show[48];
-        int r;
+        const struct decode_tree *t = ud;
 
-        enum dialect dl = dialect_detect(root);
-        if (dl == _DIALECT_INVALID)
+        return dialect_fields(t->dl, t->root, ev);
+}
+
+/* The json-c path: the dialect of the tree, its identifying values, then
+ * decode_map(). */
+static int decode_tree_map(const struct decode_ctx *ctx, struct json_object *root, struct winevent *ev,
+                           const struct decode_fail *f)
+{
+        struct dialect_system js;
+        struct dsys sys;
+        char num[6][32];
+        struct decode_tree t = { .dl = dialect_detect(root), .root = root };
+
+        if (t.dl == _DIALECT_INVALID)
                 return decode_reject(f, REJ_UNKNOWN_DIALECT, "no known dialect (NXLog, Winlogbeat, EVTX)");
-        ev->dialect = dl;
-        dialect_system(dl, root, &sys);
-
-        /* EventID */
-        if (!sys.event_id)
-                return decode_reject(f, REJ_MISSING_EVENT_ID, "no EventID");
-        r = decode_number(sys.event_id, &id);
-        if (r == -EINVAL)
-                return decode_reject(f, REJ_BAD_EVENT_ID, "EventID \"%s\" is not a number",
-                                     decode_show_value(sys.event_id, show));
-        if (r < 0 || id > 65535)
-                return decode_reject(f, REJ_BAD_EVENT_ID, "EventID %s out of range",
-                                     decode_show_value(sys.event_id, show));
-        ev->event_id = (uint32_t)id;
-
-        /* host: the event's own, else the fallback */
-        if (sys.host && !json_object_is_type(sys.host, json_type_string))
-                return decode_reject(f, REJ_BAD_HOST, "host %s is not a string",
-                                     decode_show_value(sys.host, show));
-        if (sys.host && json_object_get_string_len(sys.host) > 0) {
-                host = json_object_get_string(sys.host);
-                host_len = (size_t)json_object_get_string_len(sys.host);
-        } else if (ctx->fallback_host && ctx->fallback_host_len) {
-                host = ctx->fallback_host;
-                host_len = ctx->fallback_host_len;
-        } else {
-                return decode_reject(f, REJ_MISSING_HOST, "no host in the event or the syslog header");
-        }
-        enum reject_reason host_why;
-        if (host_canonicalise(host, host_len, ev->host, &host_why) < 0)
-                return decode_reject(f, host_why, "bad host \"%s\"", decode_show(host, host_len, show));
-
-        /* channel, provider, record id */
-        if (sys.channel &&
-            (r = decode_ident(sys.channel, "Channel", REJ_BAD_CHANNEL, &channel, &channel_len, f)) < 0)
-                return r;
-        if (sys.provider &&
-            (r = decode_ident(sys.provider, "provider", REJ_BAD_PROVIDER, &provider, &provider_len, f)) < 0)
-                return r;
-        if (channel_len == 0 && provider_len == 0)
-                return decode_reject(f, REJ_MISSING_CHANNEL, "no Channel (and no provider)");
-        if (sys.record_id) {
-                if (decode_number(sys.record_id, &rec) < 0)
-                        return decode_reject(f, REJ_BAD_RECORD_ID,
-                                             "record id \"%s\" is not a non-negative integer",
-                                             decode_show_value(sys.record_id, show));
-                ev->record_id = rec;
-                ev->has_record_id = true;
-        }
-
-        /* event time */
-        if (sys.time) {
-                if (!json_object_is_type(sys.time, json_type_string) ||
-                    timefmt_parse(json_object_get_string(sys.time), (size_t)json_object_get_string_len(sys.time),
-                                  ctx->zone, &ev->time_us) < 0)
-                        return decode_reject(f, REJ_BAD_TIME, "bad event time \"%s\"",
-                                             decode_show_value(sys.time, show));
-        } else {
-                ev->time_us = ctx->fallback_time_us ? ctx->fallback_time_us : ctx->recv_us;
-        }
-
-        /* fields, then the system fields over them */
-        char num[24];
-        int n = snprintf(num, sizeof(num), "%" PRIu32, ev->event_id);
-        if ((r = dialect_fields(dl, root, ev)) < 0 ||
-            (r = decode_set(ev, "EventID", num, (size_t)n, NULL)) < 0 ||
-            (r = decode_set(ev, "Computer", host, host_len, NULL)) < 0)
-                return r;
-        if (channel_len && (r = decode_set(ev, "Channel", channel, channel_len, &ev->channel)) < 0)
-                return r;
-        if (provider && (r = decode_set(ev, "Provider_Name", provider, provider_len, &ev->provider)) < 0)
-                return r;
-        if (ev->has_record_id) {
-                n = snprintf(num, sizeof(num), "%" PRIu64, rec);
-                if ((r = decode_set(ev, "EventRecordID", num, (size_t)n, NULL)) < 0)
-                        return r;
-        }
-        /* Security 4698/4702: the task XML's derived fields (never a rejection) */
-        if (channel_len == 8 && memcmp(channel, "Security", 8) == 0 && (r = taskxml_enrich(ev, NULL)) < 0)
-                return r;
-        return 0;
+        dialect_system(t.dl, root, &js);
+        decode_dval(js.event_id, &sys.event_id, num[0]);
+        decode_dval(js.host, &sys.host, num[1]);
+        decode_dval(js.channel, &sys.channel, num[2]);
+        decode_dval(js.provider, &sys.provider, num[3]);
+        decode_dval(js.record_id, &sys.record_id, num[4]);
+        decode_dval(js.time, &sys.time, num[5]);
+        return decode_map(ctx, t.dl, &sys, decode_tree_fields, &t, ev, f);
 }
 
 int decode_event(struct decoder *d, const char *json, size_t len,
@@ -701,10 +554,15 @@ int decode_event(struct decoder *d, const char *json, size_t len,
         d->repairs = 0;
 
         r = decode_mend_utf8(d, &json, &len);
-        if (r == 0)
+        if (r == 0 && d->flat)
+                r = flatscan_decode(d->flat, json, len, ctx, ev, &f);
+        else if (r == 0)
+                r = FLATSCAN_NOT_MINE;
+        if (r == FLATSCAN_NOT_MINE) {      /* it touched nothing */
                 r = decode_parse(d, json, len, &root, &f);
-        if (r == 0)
-                r = decode_map(ctx, root, ev, &f);
+                if (r == 0)
+                        r = decode_tree_map(ctx, root, ev, &f);
+        }
         if (r == -ENOMEM) {
                 /* not the input's fault: no reason, no detail */
                 *why = REJ_NONE;

@@ -4,6 +4,7 @@
  * 0..65535, identifiers without NUL or control characters, bounded depth.
  * Detects the dialect per event (dialect.c). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "spoor/winevent.h"
@@ -49,3 +50,9 @@ enum {
         DECODE_REPAIRED_BIG_INT = 1u << 1,
 };
 unsigned decoder_repairs(const struct decoder *d);
+
+/* Flat NXLog events take a one-pass fast path (daemon/event/flatscan.h)
+ * that decodes exactly as json-c would; off, every event goes through
+ * json-c.  On by default; tests and benchmarks compare the two.  0 or
+ * -ENOMEM. */
+int decoder_set_fast_path(struct decoder *d, bool on);

@@ -55,7 +55,7 @@ max_len() {
         case $1 in
         fuzz_syslog|fuzz_sigma_cond|fuzz_tls_peer) echo 4096 ;;
         fuzz_config|fuzz_record) echo 8192 ;;
-        fuzz_decode|fuzz_yaml|fuzz_sigma_load) echo 16384 ;;
+        fuzz_decode|fuzz_flatscan|fuzz_yaml|fuzz_sigma_load) echo 16384 ;;
         fuzz_taskxml) echo 32768 ;;
         *) echo 65536 ;;
         esac

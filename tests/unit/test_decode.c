@@ -672,6 +672,8 @@ END_TEST
 struct shared_stats {
         size_t files, events, rejected;
         char first[4400];
+        struct decoder *slow;           /* json-c only */
+        struct winevent ev_slow;
 };
 
 static void decode_file(const char *path, struct shared_stats *st)
@@ -692,7 +694,22 @@ static void decode_file(const char *path, struct shared_stats *st)
                 if (n == 0)
                         continue;
                 st->events++;
-                if (decode_event(dec, line, (size_t)n, &ctx, &ev, &why, detail, sizeof(detail)) < 0) {
+                /* the json-c path gives the same event as the flat fast path */
+                int rs = decode_event(st->slow, line, (size_t)n, &ctx, &st->ev_slow, NULL, NULL, 0);
+                int rf = decode_event(dec, line, (size_t)n, &ctx, &ev, &why, detail, sizeof(detail));
+                ck_assert_msg(rs == rf, "%s:%zu: json-c path %d, fast path %d", path, lineno, rs, rf);
+                if (rf == 0) {
+                        ck_assert_msg(strcmp(ev.host, st->ev_slow.host) == 0 && ev.nfields == st->ev_slow.nfields &&
+                                              ev.time_us == st->ev_slow.time_us, "%s:%zu: paths differ", path, lineno);
+                        for (size_t k = 0; k < ev.nfields; k++)
+                                ck_assert_msg(strcmp(ev.fields[k].name, st->ev_slow.fields[k].name) == 0 &&
+                                                      ev.fields[k].len == st->ev_slow.fields[k].len &&
+                                                      memcmp(ev.fields[k].value, st->ev_slow.fields[k].value,
+                                                             ev.fields[k].len) == 0,
+                                              "%s:%zu: field %s differs between the paths", path, lineno,
+                                              ev.fields[k].name);
+                }
+                if (rf < 0) {
                         if (st->rejected++ == 0)
                                 snprintf(st->first, sizeof(st->first), "%s:%zu: %s: %s", path, lineno,
                                          reject_reason_name(why), detail);
@@ -740,7 +757,12 @@ START_TEST(test_shared_samples)
                 printf("SKIP: %s not found (set SPOOR_SHARED): shared sample events not decoded\n", dir);
                 return;
         }
+        st.slow = decoder_new(DECODE_DEFAULT_MAX_DEPTH);
+        ck_assert(st.slow && decoder_set_fast_path(st.slow, false) == 0);
+        winevent_init(&st.ev_slow);
         decode_tree(dir, &st);
+        winevent_free(&st.ev_slow);
+        decoder_free(st.slow);
         printf("decoded %zu shared sample events from %zu files, %zu rejected\n", st.events, st.files,
                st.rejected);
         ck_assert_msg(st.events > 0, "no events under %s", dir);
