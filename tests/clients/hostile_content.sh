@@ -66,15 +66,7 @@ L="$T/spool/leads.jsonl"
 # every such message (so one finding does not hide the others)
 bad() { echo "FAIL (continuing): $*"; printf '%s\n' "$*" >> "$W/failures"; }
 # reach NAME LABELS VALUE: wait_metric that reports instead of stopping
-reach() {
-	local i v
-	for i in $(seq 1 100); do
-		v=$(metric "$1" "$2")
-		[ "$v" = "$3" ] && return 0
-		sleep 0.05
-	done
-	bad "$1{$2} is $v, expected $3"
-}
+reach() { WAIT_FAIL=bad wait_metric "$@"; }
 send() { socat -u - "TCP:127.0.0.1:$PORT" || fail "socat could not connect"; }
 nleads() { [ -f "$L" ] && wc -l < "$L" | tr -d ' ' || echo 0; }
 wait_leads() {

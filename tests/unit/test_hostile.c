@@ -26,6 +26,7 @@
 #include "spoor/state.h"
 #include "spoor/timefmt.h"
 #include "spoor/winevent.h"
+#include "../fuzz/utf8_oracle.h"
 
 #define NX "\"EventTime\":\"2026-11-22 10:11:12\",\"SourceName\":\"Microsoft-Windows-Security-Auditing\""
 #define NXH NX ",\"Hostname\":\"ws1.corp.example\",\"Channel\":\"Security\""
@@ -40,41 +41,6 @@ static struct sigma_rule rule = {
         .ntags = 1,
 };
 
-/* Whether [s, s + n) is valid UTF-8 (no overlong forms, no surrogates). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-        for (size_t i = 0; i < n;) {
-                unsigned char c = s[i];
-                size_t k;
-                uint32_t cp;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf)
-                        k = 1, cp = c & 0x1f;
-                else if (c >= 0xe0 && c <= 0xef)
-                        k = 2, cp = c & 0x0f;
-                else if (c >= 0xf0 && c <= 0xf4)
-                        k = 3, cp = c & 0x07;
-                else
-                        return false;
-                if (n - i <= k)
-                        return false;
-                for (size_t j = 1; j <= k; j++) {
-                        if ((s[i + j] & 0xc0) != 0x80)
-                                return false;
-                        cp = cp << 6 | (s[i + j] & 0x3f);
-                }
-                if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-                    (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                i += k + 1;
-        }
-        return true;
-}
-
 /* The record line is one strict JSON object: returns it parsed. */
 static struct json_object *one_line(const char *line, size_t len)
 {
@@ -85,7 +51,7 @@ static struct json_object *one_line(const char *line, size_t len)
         for (size_t i = 0; i < len; i++)
                 ck_assert_msg((unsigned char)line[i] >= 0x20, "raw control byte %#x at %zu in %s",
                               (unsigned char)line[i], i, line);
-        ck_assert_msg(utf8_valid((const unsigned char *)line, len), "not valid UTF-8: %s", line);
+        ck_assert_msg(fuzz_utf8_valid((const unsigned char *)line, len), "not valid UTF-8: %s", line);
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
         o = json_tokener_parse_ex(tok, line, (int)len);
         ck_assert_msg(o && json_tokener_get_parse_end(tok) == len, "not one JSON value: %s", line);
