@@ -208,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the event: host as the event holds it (any bytes here, though
          * decode only lets canonical names through) */
         winevent_init(&ev);
-        snprintf(ev.host, sizeof(ev.host), "%s", S(P_HOST));
+        copy_cut(ev.host, sizeof(ev.host), S(P_HOST));
         ev.channel = S(P_CHANNEL);
         ev.provider = S(P_PROVIDER);
         ev.event_id = 4698;
