@@ -425,8 +425,6 @@ static int spool_rotate(struct spool *s, struct spool_file *f)
         return 0;
 }
 
-/* One write(2) of one whole record (`len` includes its '\n').  A short
- * write is cut back off.  0 or -errno. */
 /* Is the directory, or one of the files, gone from the file system
  * (removed: st_nlink 0)?  Then records would go into unlinked files:
  * reopen, which recreates the directory and the files.  A file renamed
@@ -446,6 +444,8 @@ static void spool_check_gone(struct spool *s)
         spool_reopen(s);
 }
 
+/* One write(2) of one whole record (`len` includes its '\n').  A short
+ * write is cut back off.  0 or -errno. */
 static int spool_append(struct spool *s, enum spool_stream st, const char *data, size_t len)
 {
         struct spool_file *f = &s->files[st];

@@ -53,9 +53,21 @@ sent=$(sent_count)
 echo "run 1: killed pid $killed after $acc1+ accepted; the sender had sent $sent of 30000 ($(sed -n 2p "$T/sent"))"
 [ "$sent" -lt 30000 ] || fail "the sender finished before the kill: the kill was not mid-stream"
 [ -f "$T/state/running" ] || fail "kill -9 left no marker"
-check_spool_lines "$LEADS" "$GAPS"
+# SIGKILL can stop a write(2) between two pages of the page cache (Linux
+# checks for a fatal signal per page copied), so the last record of a stream
+# may be cut short: the lines before it are whole, and the restart cuts it.
+torn_tail() { python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(len(d) - (d.rfind(b"\n") + 1))' "$1"; }
+torn_leads=0 torn_gaps=0
+[ -s "$LEADS" ] && torn_leads=$(torn_tail "$LEADS")
+[ -s "$GAPS" ] && torn_gaps=$(torn_tail "$GAPS")
+for f in LEADS GAPS; do
+	n=torn_${f,,}
+	[ -s "${!f}" ] || continue
+	head -c $(( $(stat -c %s "${!f}") - ${!n} )) "${!f}" > "$T/whole.$f"
+	check_spool_lines "$T/whole.$f"
+done
 before=$(spool_count "$LEADS")
-echo "run 1: $before complete lines in leads.jsonl as kill -9 left it"
+echo "run 1: $before complete lines in leads.jsonl as kill -9 left it (a cut last record: $torn_leads bytes)"
 
 # a power cut in the middle of a write would leave this
 frag='{"type":"lead","id":"deadbeef","time":"2026-11-'
@@ -63,8 +75,11 @@ printf '%s' "$frag" >> "$LEADS"
 
 # run 2
 start_spoord "$CONF"
-log_has "spool $T/spool/leads.jsonl: cut a torn tail of ${#frag} bytes" || fail "the torn tail was not cut and logged"
-[ "$(metric spoor_spool_torn_repaired_total)" = 1 ] || fail "spoor_spool_torn_repaired_total is $(metric spoor_spool_torn_repaired_total), expected 1"
+log_has "spool $T/spool/leads.jsonl: cut a torn tail of $((torn_leads + ${#frag})) bytes" ||
+	fail "the torn tail ($torn_leads + ${#frag} bytes) was not cut and logged"
+want_repairs=$((1 + (torn_gaps > 0)))
+[ "$(metric spoor_spool_torn_repaired_total)" = $want_repairs ] ||
+	fail "spoor_spool_torn_repaired_total is $(metric spoor_spool_torn_repaired_total), expected $want_repairs"
 check_spool_lines "$LEADS" "$GAPS"
 [ "$(spool_count "$LEADS")" = "$before" ] || fail "the repair cut more than the torn tail"
 log_has "state: spoord pid $killed \(started [^)]*\) did not stop cleanly" || fail "the log does not name the killed pid"
