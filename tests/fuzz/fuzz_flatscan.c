@@ -29,6 +29,14 @@ static void fuzz_init(void)
         done = true;
 }
 
+static bool same_names(const struct winevent *a, const struct winevent *b)
+{
+        for (size_t i = 0; i < a->nfields; i++)
+                if (strcmp(a->fields[i].name, b->fields[i].name) != 0)
+                        return false;
+        return true;
+}
+
 static void same_event(const struct winevent *a, const struct winevent *b)
 {
         fuzz_assert(strcmp(a->host, b->host) == 0);
@@ -39,6 +47,12 @@ static void same_event(const struct winevent *a, const struct winevent *b)
         fuzz_assert(!a->has_record_id || a->record_id == b->record_id);
         fuzz_assert(a->time_us == b->time_us && a->recv_us == b->recv_us);
         fuzz_assert(a->dialect == b->dialect);
+        if (a->nfields != b->nfields || !same_names(a, b)) {
+                /* say what differs before failing: the field lists */
+                for (size_t i = 0; i < a->nfields || i < b->nfields; i++)
+                        fprintf(stderr, "field %zu: fast \"%s\", json-c \"%s\"\n", i,
+                                i < a->nfields ? a->fields[i].name : "-", i < b->nfields ? b->fields[i].name : "-");
+        }
         fuzz_assert(a->nfields == b->nfields);
         for (size_t i = 0; i < a->nfields; i++) {
                 const struct winevent_field *x = &a->fields[i], *y = &b->fields[i];
