@@ -57,6 +57,7 @@ struct decoder {
         char *fix[2];           /* mended copies of a frame: [0] UTF-8, [1] big integers */
         size_t fix_cap[2];
         struct flatscan *flat;  /* the fast path for flat events; NULL: json-c only */
+        bool tok_dirty;         /* the last parse did not succeed: see decode_tok_reset() */
 };
 
 /* Keys that identify an event, and the containers that hold them: a
@@ -73,6 +74,47 @@ static const struct {
 #undef K
 };
 
+static struct json_tokener *decode_tok_new(int max_depth)
+{
+        /* json-c counts the innermost scalar as a level too */
+        struct json_tokener *tok = json_tokener_new_ex(max_depth + 1);
+
+        if (tok)
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+        return tok;
+}
+
+/* Ready the tokener for a new text.  json_tokener_reset() does not forget
+ * everything: after a parse that stopped inside a \uD83D surrogate escape,
+ * the next text's "\ud800e" decodes to two U+FFFD instead of one (json-c
+ * 0.16; found by fuzz_flatscan, whose two decoders then disagreed).  So a
+ * tokener whose last parse did not succeed is replaced.  0 or -ENOMEM. */
+static int decode_tok_reset(struct decoder *d)
+{
+        if (d->tok_dirty) {
+                struct json_tokener *tok = decode_tok_new(d->max_depth);
+
+                if (!tok)
+                        return -ENOMEM;
+                json_tokener_free(d->tok);
+                d->tok = tok;
+                d->tok_dirty = false;
+        } else {
+                json_tokener_reset(d->tok);
+        }
+        return 0;
+}
+
+/* json_tokener_parse_ex(), remembering a parse that did not succeed. */
+static struct json_object *decode_tok_parse(struct decoder *d, const char *s, size_t n)
+{
+        struct json_object *o = json_tokener_parse_ex(d->tok, s, (int)n);
+
+        if (json_tokener_get_error(d->tok) != json_tokener_success)
+                d->tok_dirty = true;
+        return o;
+}
+
 struct decoder *decoder_new(int max_depth)
 {
         if (max_depth <= 0)
@@ -82,15 +124,13 @@ struct decoder *decoder_new(int max_depth)
         if (!d)
                 return NULL;
         d->max_depth = max_depth;
-        /* json-c counts the innermost scalar as a level too */
-        d->tok = json_tokener_new_ex(max_depth + 1);
+        d->tok = decode_tok_new(max_depth);
         d->seen = calloc((size_t)max_depth + 1, sizeof(*d->seen));
         d->flat = flatscan_new();
         if (!d->tok || !d->seen || !d->flat) {
                 decoder_free(d);
                 return NULL;
         }
-        json_tokener_set_flags(d->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
         return d;
 }
 
@@ -387,10 +427,10 @@ static bool decode_is_ws(char c)
  * input ("42", "null") is complete, though json-c waits for a delimiter. */
 static struct json_object *decode_parse_value(struct decoder *d, const char *json, size_t len)
 {
-        struct json_object *o = json_tokener_parse_ex(d->tok, json, (int)len);
+        struct json_object *o = decode_tok_parse(d, json, len);
 
         if (!o && json_tokener_get_error(d->tok) == json_tokener_continue)
-                o = json_tokener_parse_ex(d->tok, " ", 1);
+                o = decode_tok_parse(d, " ", 1);
         return o;
 }
 
@@ -407,7 +447,8 @@ static int decode_check_trailing(struct decoder *d, const char *json, size_t len
         size_t n = len - end;
         bool another = rest[0] == '{' || rest[0] == '[';
         if (!another && rest[0] != '\0') {
-                json_tokener_reset(d->tok);
+                if (decode_tok_reset(d) < 0)
+                        return -ENOMEM;
                 struct json_object *o = decode_parse_value(d, rest, n);
                 another = json_tokener_get_error(d->tok) == json_tokener_success;
                 json_object_put(o);
@@ -425,12 +466,13 @@ static int decode_parse(struct decoder *d, const char *json, size_t len,
         if (len > INT_MAX)
                 return decode_reject(f, REJ_NOT_JSON, "frame too long for the JSON parser");
 
-        json_tokener_reset(d->tok);
-        *root = json_tokener_parse_ex(d->tok, json, (int)len);
+        if (decode_tok_reset(d) < 0)
+                return -ENOMEM;
+        *root = decode_tok_parse(d, json, len);
         enum json_tokener_error err = json_tokener_get_error(d->tok);
         if (err == json_tokener_continue) {
                 /* complete if it is a scalar: not an object either way */
-                *root = json_tokener_parse_ex(d->tok, " ", 1);
+                *root = decode_tok_parse(d, " ", 1);
                 if (json_tokener_get_error(d->tok) == json_tokener_success)
                         return decode_reject(f, REJ_NOT_OBJECT, "JSON %s, not an object",
                                              json_type_to_name(json_object_get_type(*root)));

@@ -667,6 +667,35 @@ START_TEST(test_max_depth)
 }
 END_TEST
 
+/* json-c's tokener kept surrogate state across json_tokener_reset(): after
+ * a frame cut inside "\ud83d", the next frame's key "H\ud800e" became
+ * "H" U+FFFD U+FFFD "e" instead of one U+FFFD (found by fuzz_flatscan: two
+ * decoders with different histories disagreed).  The next frame must decode
+ * as a fresh decoder decodes it. */
+START_TEST(test_regress_tokener_surrogate_state)
+{
+        static const char *const cut[] = { "{\"a\":\"\\ud83d", "{\"a\":\"\\ud83d\\u", "{\"a\":\"\\ud83d\\u00" };
+        const char *next = "{\"EventTime\":\"2026-03-29 01:30:00\",\"H\\ud800e\":\"x\",\"EventID\":4688,"
+                           "\"Hostname\":\"ws3\",\"Channel\":\"Security\"}";
+        struct decoder *fresh = decoder_new(DECODE_DEFAULT_MAX_DEPTH);
+        struct winevent want;
+
+        ck_assert_ptr_nonnull(fresh);
+        winevent_init(&want);
+        ck_assert_int_eq(decode_event(fresh, next, strlen(next), NULL, &want, NULL, NULL, 0), 0);
+        ck_assert_ptr_nonnull(winevent_get(&want, "H\xef\xbf\xbd" "e"));
+        for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+                ck_assert_int_eq(decode_event(dec, cut[i], strlen(cut[i]), NULL, &ev, NULL, NULL, 0), -EINVAL);
+                ck_assert_int_eq(decode_event(dec, next, strlen(next), NULL, &ev, NULL, NULL, 0), 0);
+                ck_assert_msg(winevent_get(&ev, "H\xef\xbf\xbd" "e") != NULL, "after \"%s\": the key decodes otherwise",
+                              cut[i]);
+                ck_assert_uint_eq(ev.nfields, want.nfields);
+        }
+        winevent_free(&want);
+        decoder_free(fresh);
+}
+END_TEST
+
 /* ---- every shared sample event ------------------------------------------- */
 
 struct shared_stats {
@@ -808,6 +837,7 @@ static Suite *decode_suite(void)
         TC("channel_absent_with_provider", test_channel_absent_with_provider);
         TC("system_fields_win", test_system_fields_win);
         TC("shared_samples", test_shared_samples);
+        TC("regress_tokener_surrogate_state", test_regress_tokener_surrogate_state);
         tcase_set_timeout(tc, 120);
         return s;
 }
