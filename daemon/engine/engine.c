@@ -399,6 +399,7 @@ void engine_event(struct engine *e, struct winevent *ev)
                 metrics.logon_sessions = st->sessions;
                 metrics.logon_sessions_evicted = st->evicted;
         }
+        e->report_final = false;
         coverage_event(e->cov, ev);     /* before the rules: a lead carries the gaps this event opens */
         correlator_clock(e->corr, ev->time_us, ev->recv_us);
         if (!e->rs)
@@ -410,21 +411,24 @@ void engine_event(struct engine *e, struct winevent *ev)
 
 void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len)
 {
+        e->report_final = false;
         coverage_reject(e->cov, peer, why, data, len);
 }
 
 void engine_accepted(struct engine *e, const char *peer, size_t len, int64_t time_us)
 {
+        e->report_final = false;
         coverage_frame_ok(e->cov, peer, len, time_us);
 }
 
-/* coverage.json and attack-layer.json into the spool directory */
-static void engine_report(struct engine *e, int64_t now_us)
+/* coverage.json and attack-layer.json into the spool directory.  0 when
+ * written, -errno (logged) when not, -ENOENT when reports are off. */
+static int engine_report(struct engine *e, int64_t now_us)
 {
         int r;
 
         if (!e->report_on || !e->cov)
-                return;
+                return -ENOENT;
         e->report_last_us = now_us;
         /* the spool's directory as it is now: a reopen (SIGUSR1, a removed
          * directory recreated) moves the reports with the streams */
@@ -433,6 +437,7 @@ static void engine_report(struct engine *e, int64_t now_us)
         if (r < 0)
                 log_limited(340, LOG_ERR, "coverage report: cannot write %s / %s: %s", REPORT_COVERAGE_FILE,
                             REPORT_LAYER_FILE, strerror(-r));
+        return r < 0 ? r : 0;
 }
 
 void engine_advance(struct engine *e, int64_t now_us)
@@ -444,7 +449,7 @@ void engine_advance(struct engine *e, int64_t now_us)
         noise_advance(e->noise, now_us);
         if (now_us == INT64_MAX) {
                 coverage_flush(e->cov);
-                engine_report(e, timefmt_now_us());
+                e->report_final = engine_report(e, timefmt_now_us()) == 0;
         } else if (e->report_on && (now_us - e->report_last_us >= e->report_interval_us ||
                                     now_us < e->report_last_us)) {
                 engine_report(e, now_us);
@@ -719,6 +724,7 @@ void engine_swap(struct engine *e, struct ruleset *rs)
         bool kept;
 
         engine_rule_status(e->rs, rs);
+        e->report_final = false;        /* the report names the rules */
         noise_flush(e->noise);  /* summaries point into the old ruleset */
         kept = engine_fs_keep(e, &keep);        /* before the old rule ids are freed */
         ruleset_free(e->rs);
@@ -740,7 +746,8 @@ void engine_fini(struct engine *e)
         enrich_free(e->enrich);
         e->enrich = NULL;
         if (e->report_on) {
-                engine_report(e, timefmt_now_us());
+                if (!e->report_final)   /* --replay wrote it at the end of input */
+                        engine_report(e, timefmt_now_us());
                 close(e->report_dirfd);
                 e->report_on = false;
         }

@@ -459,7 +459,17 @@ static bool ls_pid_decimal(const char *s, char *buf, size_t len)
         v = strtoull(digits, &end, hex ? 16 : 10);
         if (errno || *end)
                 return false;
-        snprintf(buf, len, "%llu", v);
+        /* "%llu" without snprintf: one per 4688 event, twice */
+        char tmp[24], *p = tmp + sizeof(tmp);
+        do {
+                *--p = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        size_t n = (size_t)(tmp + sizeof(tmp) - p);
+        if (n >= len)
+                return false;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
         return true;
 }
 

@@ -295,6 +295,82 @@ static int item_close_group(struct match_item *it)
         return 0;
 }
 
+/* The needle of one value: a string comparison's literal run
+ * (match_string_needle), a regular expression's leading literal; len 0:
+ * none. */
+static void value_needle(const struct match_value *v, const unsigned char **b, size_t *len, bool *cased)
+{
+        *b = NULL;
+        *len = 0;
+        *cased = false;
+        if (v->match == match_string_match) {
+                match_string_needle(v, b, len, cased);
+        } else if (v->match == match_re_match) {
+                *b = v->u.re.lit;
+                *len = v->u.re.lit_len;
+        }
+}
+
+/* How selective a needle is: its length, a quarter of it for digits only
+ * (event ids, flags: common in any text). */
+static size_t needle_score(const unsigned char *b, size_t len)
+{
+        size_t digits = 0;
+
+        while (digits < len && b[digits] >= '0' && b[digits] <= '9')
+                digits++;
+        return digits == len ? (len + 3) / 4 : len;
+}
+
+/* The values that give the item's needles, [*from, *to), or false when
+ * the item gives none.  Every value is a needle: YES needs some group YES
+ * (all of them with `all`), a group is YES when one of its values
+ * matches, and a string value matches only where its literal part occurs.
+ * A regular expression matches only where its leading literal occurs
+ * (match_re_literal).  With `all` every group must be YES, so one group's
+ * values are enough: the group whose weakest needle is the most
+ * selective.  Folding both sides keeps that true for `cased` values.
+ * Computed once at compile time (match_item_needles is O(1)). */
+static bool item_needle_values(const struct match_item *it, size_t *from, size_t *to)
+{
+        size_t best = 0;
+
+        if (it->keyword || it->neq || !it->event_field || it->nvalues == 0)
+                return false;
+        for (size_t i = 0; i < it->nvalues; i++) {
+                const unsigned char *b;
+                size_t len;
+                bool cased;
+
+                value_needle(&it->values[i], &b, &len, &cased);
+                if (len == 0)
+                        return false;
+        }
+        *from = 0;
+        *to = it->nvalues;
+        if (!it->all || it->ngroups < 2)
+                return true;
+        for (size_t g = 0; g < it->ngroups; g++) {
+                size_t worst = SIZE_MAX;
+                for (size_t k = it->groups[g]; k < it->groups[g + 1]; k++) {
+                        const unsigned char *b;
+                        size_t len;
+                        bool cased;
+
+                        value_needle(&it->values[k], &b, &len, &cased);
+                        size_t sc = needle_score(b, len);
+                        if (sc < worst)
+                                worst = sc;
+                }
+                if (it->groups[g + 1] > it->groups[g] && worst > best) {
+                        best = worst;
+                        *from = it->groups[g];
+                        *to = it->groups[g + 1];
+                }
+        }
+        return true;
+}
+
 int match_item_compile(const char *spec, struct json_object *value, const struct match_env *env,
                        struct match_item **out, char *err, size_t errlen)
 {
@@ -354,6 +430,8 @@ int match_item_compile(const char *spec, struct json_object *value, const struct
         for (size_t i = 0; i < it->nvalues; i++)
                 if (it->values[i].match == match_string_match && !it->values[i].u.lit.cased)
                         it->fold = true;
+        if (!item_needle_values(it, &it->needle_from, &it->needle_to))
+                it->needle_from = it->needle_to = 0;
         *out = it;
         return 0;
 
@@ -452,26 +530,19 @@ const char *match_item_ref_field(const struct match_item *it)
         return it->ref_field;
 }
 
-/* Every value is one of the item's needles: YES needs some group YES (all
- * of them with `all`), a group is YES when one of its values matches, and
- * a string value matches only where its literal part occurs.  Folding both
- * sides keeps that true for `cased` values. */
 size_t match_item_needles(const struct match_item *it)
 {
-        if (it->keyword || it->neq || !it->event_field)
-                return 0;
-        for (size_t i = 0; i < it->nvalues; i++) {
-                const unsigned char *b;
-                size_t len;
-                bool cased;
+        return it->needle_to - it->needle_from;
+}
 
-                if (it->values[i].match != match_string_match)
-                        return 0;
-                match_string_needle(&it->values[i], &b, &len, &cased);
-                if (len == 0)
-                        return 0;
-        }
-        return it->nvalues;
+bool match_item_is_equality(const struct match_item *it)
+{
+        if (it->keyword || it->neq || !it->event_field || it->nvalues == 0)
+                return false;
+        for (size_t i = 0; i < it->nvalues; i++)
+                if (it->values[i].match != match_string_match || it->values[i].u.lit.kind != MLIT_EXACT)
+                        return false;
+        return true;
 }
 
 bool match_item_never_yes(const struct match_item *it)
@@ -487,5 +558,5 @@ bool match_item_never_yes(const struct match_item *it)
 void match_item_needle(const struct match_item *it, size_t i, const unsigned char **b, size_t *len,
                        bool *cased)
 {
-        match_string_needle(&it->values[i], b, len, cased);
+        value_needle(&it->values[it->needle_from + i], b, len, cased);
 }

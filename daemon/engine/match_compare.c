@@ -51,6 +51,7 @@ static bool match_jit_warned;   /* the JIT failure is logged once per process */
 
 void match_re_free(struct match_value *v)
 {
+        free(v->u.re.lit);
         pcre2_match_data_free(v->u.re.md);
         pcre2_match_context_free(v->u.re.mctx);
         pcre2_code_free(v->u.re.code);
@@ -86,6 +87,14 @@ int match_re_compile(struct match_build *b, const struct match_op *op, char *err
                         log_warn("PCRE2 JIT unavailable (%s): |re patterns run in the "
                                  "interpreter, slower, and may hit the match limit where JIT would decide "
                                  "(MemoryDenyWriteExecute=yes, or no JIT for this CPU)", (const char *)msg);
+                }
+                unsigned char lit[MATCH_RE_LITERAL_MAX];
+                size_t nlit = match_re_literal(p->b, p->len, b->sp->re_flags & PCRE2_CASELESS, lit, sizeof(lit));
+                if (nlit) {     /* out of line: most values are not regular expressions */
+                        if (!(v->u.re.lit = malloc(nlit)))
+                                return match_errf(err, errlen, -ENOMEM, "out of memory");
+                        memcpy(v->u.re.lit, lit, nlit);
+                        v->u.re.lit_len = nlit;
                 }
                 v->u.re.md = pcre2_match_data_create(1, NULL);
                 v->u.re.mctx = pcre2_match_context_create(NULL);

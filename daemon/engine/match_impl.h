@@ -25,6 +25,7 @@
  * with many dashes is 5^n, expand is a cartesian product). */
 #define MATCH_VARIANTS_MAX 4096
 #define MATCH_MODS_MAX 16
+#define MATCH_RE_LITERAL_MAX 32 /* bytes of a regular expression's needle kept */
 
 struct json_object;
 struct match_op;
@@ -122,6 +123,8 @@ struct match_value {
                         pcre2_code *code;
                         pcre2_match_data *md;
                         pcre2_match_context *mctx;
+                        unsigned char *lit;     /* match_re_literal(), folded; NULL: none */
+                        size_t lit_len;
                 } re;
                 struct {
                         int af;         /* AF_INET or AF_INET6 */
@@ -159,6 +162,7 @@ struct match_item {
         size_t nvalues, values_cap;
         size_t *groups;                 /* ngroups + 1 offsets */
         size_t ngroups;
+        size_t needle_from, needle_to;  /* values giving the prefilter's needles (none: equal) */
 };
 
 /* What a compile hook works on. */
@@ -227,6 +231,13 @@ int match_utf16_compile(struct match_build *b, const struct match_op *op, char *
 int match_windash_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
 int match_expand_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);
 enum { MUTF16_LE, MUTF16_BE, MUTF16_BOM };
+
+/* ---- match_re_literal.c ---- */
+/* The ASCII-folded literal (at most max bytes, in out) that every match of
+ * the PCRE2 pattern p[0..n) contains, or 0 when it cannot tell (or the
+ * literal is too short to select anything).  caseless: compiled with
+ * PCRE2_CASELESS. */
+size_t match_re_literal(const unsigned char *p, size_t n, bool caseless, unsigned char *out, size_t max);
 
 /* ---- match_compare.c ---- */
 int match_re_compile(struct match_build *b, const struct match_op *op, char *err, size_t errlen);

@@ -134,9 +134,11 @@ void ruleset_free(struct ruleset *rs)
                 free(c->by_eid);
                 free(c->any);
                 free(c->always);
+                free(c->var_acs);
                 for (size_t a = 0; a < c->nacs; a++)
                         prefilter_ac_free(&c->acs[a]);
                 free(c->acs);
+                ruleset_sets_free(c);
         }
         free(rs->chans);
         for (size_t i = 0; i < rs->ncorrs; i++)
@@ -264,6 +266,7 @@ int ruleset_index(struct ruleset *rs)
                 int r = prefilter_channel(c, vars);
                 if (r < 0)
                         return r;
+                (void)ruleset_sets_build(c, vars);      /* on failure, the lists */
         }
         if (rs->nchans)
                 qsort(rs->chans, rs->nchans, sizeof(*rs->chans), chan_cmp);
@@ -378,6 +381,53 @@ static inline bool ruleset_marked(const struct rs_channel *c, const uint64_t *ma
         return !c->always || ((marks[vi / 64] >> (vi % 64)) & 1);
 }
 
+/* Evaluate the variants of `set & marks`, in index order. */
+static void ruleset_eval_set(const struct rs_channel *c, const uint64_t *set, const uint64_t *marks,
+                             struct winevent *ev, ruleset_hit_fn hit, void *ud)
+{
+        size_t words = (c->nvars + 63) / 64;
+
+        for (size_t w = 0; w < words; w++) {
+                uint64_t bits = set[w] & marks[w];
+                while (bits) {
+                        size_t vi = w * 64 + (size_t)__builtin_ctzll(bits);
+                        bits &= bits - 1;
+                        ruleset_eval_variant(c->vars[vi], ev, hit, ud);
+                }
+        }
+}
+
+/* ruleset_eval() on a channel with its bit sets: the event id's
+ * candidates, then the channel's `any` ones that may match it, as the
+ * lists would. */
+static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev, ruleset_hit_fn hit, void *ud)
+{
+        const struct rs_eid *d = NULL;
+        size_t lo = 0, hi = c->neids;
+        uint64_t marks[RS_PF_WORDS];
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (c->eids[mid].event_id < ev->event_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < c->neids && c->eids[lo].event_id == ev->event_id)
+                d = &c->eids[lo];
+        if (d) {
+                ruleset_prefilter(c, ev, d->acs, marks);
+                ruleset_eval_set(c, d->set, marks, ev, hit, ud);
+                ruleset_eval_set(c, d->then, marks, ev, hit, ud);
+                return d->ncand;
+        }
+        if (!c->nrest)
+                return 0;
+        ruleset_prefilter(c, ev, c->rest_acs, marks);
+        ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
+        return c->nrest;
+}
+
 size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud)
 {
         const struct rs_channel *c;
@@ -387,6 +437,8 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
         if (!rs || !ev->channel || !(c = ruleset_find_channel(rs, ev->channel)))
                 return 0;
         logsource_derive(ev);
+        if (c->vars)
+                return ruleset_eval_sets(c, ev, hit, ud);
         /* lower bound of the event id */
         lo = 0;
         hi = c->nby_eid;

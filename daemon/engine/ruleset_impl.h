@@ -23,12 +23,18 @@ struct rs_cand {
 };
 
 /* Aho-Corasick automaton over the folded needles of one (channel, event
- * field).  State 0 is the root; its transitions are a full table, the
- * other states' are sorted edge lists (trie nodes have few children). */
+ * field).  States are numbered breadth first (0 is the root), so the
+ * first `ndense` are the shallowest: they have full transition rows over
+ * byte classes (the automaton's DFA: failure links already followed),
+ * where a scan spends most of its bytes.  Deeper states keep sorted edge
+ * lists and failure links, followed until a dense state is reached. */
 struct rs_ac {
         const char *field;                      /* borrowed from a match item */
         const char *key;                        /* field interned, or NULL */
-        uint32_t root[256];
+        uint16_t cls[256];                      /* byte → class; 0: in no needle */
+        uint32_t ncls;                          /* classes, 0 included */
+        uint32_t ndense;
+        uint32_t *dense;                        /* ndense × ncls next states */
         uint32_t *edge_off;                     /* nstates + 1 */
         uint8_t *edge_c;
         uint32_t *edge_to;
@@ -37,6 +43,18 @@ struct rs_ac {
         uint32_t *out_off;                      /* nstates + 1: variants whose needle ends here */
         uint32_t *outv;
         size_t nstates;
+};
+
+/* The candidates of one event id as bit sets over channel-local variant
+ * indices (words = (nvars + 63) / 64), for channels with a prefilter:
+ * evaluation walks (set & prefilter marks), then (then & marks), each in
+ * index order, which is the order of the lists they come from. */
+struct rs_eid {
+        uint16_t event_id;
+        uint64_t acs;                           /* automata its candidates need */
+        size_t ncand;                           /* bits in set and then */
+        uint64_t *set;                          /* words: the variants indexed under it (by_eid) */
+        uint64_t *then;                         /* words: the `any` variants that may match it */
 };
 
 struct rs_channel {
@@ -50,6 +68,14 @@ struct rs_channel {
         uint64_t *always;                       /* variants without a prefilter; NULL: prefilter off */
         struct rs_ac *acs;                      /* bit min(i, 63) of an acs mask is acs[i] */
         size_t nacs;
+        uint64_t *var_acs;                      /* per variant: the automata it needs */
+        /* with a prefilter (always != NULL), unless building them failed: */
+        struct rs_eid *eids;                    /* sorted by event id */
+        size_t neids;
+        uint64_t *rest;                         /* words: `any` variants of every other event id */
+        size_t nrest;
+        uint64_t rest_acs;
+        const struct sigma_variant **vars;      /* by channel-local index */
 };
 
 struct ruleset {
@@ -60,6 +86,14 @@ struct ruleset {
         struct sigma_corr *corrs;               /* correlation rules, referenced by index */
         size_t ncorrs;
 };
+
+/* ruleset_sets.c: the bit sets (struct rs_eid) of a channel with a
+ * prefilter, from its by_eid and any lists (vars: its variants by local
+ * index).  An `any` variant whose condition needs a selection that pins
+ * EventID (`1 of selection_*`, each with its own EventID) is a candidate
+ * of those event ids only.  0, or -ENOMEM (the lists are used then). */
+int ruleset_sets_build(struct rs_channel *c, const struct sigma_variant **vars);
+void ruleset_sets_free(struct rs_channel *c);
 
 /* prefilter.c */
 void prefilter_ac_free(struct rs_ac *ac);

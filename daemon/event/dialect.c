@@ -176,6 +176,24 @@ void dialect_system(enum dialect d, struct json_object *root, struct dialect_sys
         }
 }
 
+/* u in decimal (after a '-' when neg) at the end of buf[32]: what
+ * snprintf's %PRIu64 / %PRId64 print, without the format machinery (most
+ * events carry several integers).  Returns the text, *len its length. */
+static const char *dialect_decimal(char buf[32], uint64_t u, bool neg, size_t *len)
+{
+        char *p = buf + 31;
+
+        *p = '\0';
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (neg)
+                *--p = '-';
+        *len = (size_t)(buf + 31 - p);
+        return p;
+}
+
 const char *dialect_value_text(struct json_object *v, char buf[32], size_t *len)
 {
         const char *s;
@@ -194,10 +212,10 @@ const char *dialect_value_text(struct json_object *v, char buf[32], size_t *len)
         case json_type_int: {
                 /* json-c keeps integers above INT64_MAX as uint64 */
                 int64_t i = json_object_get_int64(v);
-                int n = i == INT64_MAX ? snprintf(buf, 32, "%" PRIu64, json_object_get_uint64(v))
-                                       : snprintf(buf, 32, "%" PRId64, i);
-                *len = (size_t)n;
-                return buf;
+                if (i == INT64_MAX)
+                        return dialect_decimal(buf, json_object_get_uint64(v), false, len);
+                return i < 0 ? dialect_decimal(buf, -(uint64_t)i, true, len)
+                             : dialect_decimal(buf, (uint64_t)i, false, len);
         }
         case json_type_double:
                 /* a parsed double prints the text it was written as */

@@ -39,5 +39,6 @@ int dialect_fields(enum dialect d, struct json_object *root, struct winevent *ev
 /* The text of a field value: strings as they are (may hold NUL, *len says),
  * integers and booleans as their JSON text, doubles as they were written,
  * null as "", objects and arrays as compact JSON.  The result is owned by
- * the json-c tree (or static) and lives as long as `v`. */
+ * the json-c tree (or static, or in buf for integers) and lives as long as
+ * `v` (and buf). */
 const char *dialect_value_text(struct json_object *v, char buf[32], size_t *len);

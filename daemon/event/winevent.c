@@ -30,6 +30,7 @@ void winevent_init(struct winevent *ev)
         ev->channel = "";
         ev->provider = "";
         ev->dialect = _DIALECT_INVALID;
+        ev->stamp = 1;
 }
 
 static struct winevent_arena_block *event_block_new(size_t size)
@@ -84,6 +85,11 @@ void winevent_reset(struct winevent *ev)
         ev->has_record_id = false;
         ev->dialect = _DIALECT_INVALID;
         ev->nfields = 0;
+        ev->nprivate = 0;
+        if (++ev->stamp == 0) {         /* wrapped: forget every old stamp */
+                memset(ev->slots, 0, ev->nslots * sizeof(*ev->slots));
+                ev->stamp = 1;
+        }
 }
 
 void winevent_free(struct winevent *ev)
@@ -96,6 +102,7 @@ void winevent_free(struct winevent *ev)
                 b = next;
         }
         free(ev->fields);
+        free(ev->slots);
         winevent_init(ev);
 }
 
@@ -134,18 +141,51 @@ char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
         return p;
 }
 
+/* The slot of an interned name, or NULL when the field is absent. */
+static inline const struct winevent_slot *event_slot(const struct winevent *ev, const char *name)
+{
+        uint32_t id = intern_id(name);
+
+        if (id >= ev->nslots || ev->slots[id].stamp != ev->stamp)
+                return NULL;
+        return &ev->slots[id];
+}
+
 /* Names are interned whenever intern() can take them, and intern() fails
  * (table full, name too long) for a name forever once it has failed for
  * it: so an interned name equals another name exactly when the pointers
- * are equal, and only a private copy needs strcmp. */
+ * are equal (found through the index), and only a private copy needs
+ * strcmp. */
 static struct winevent_field *event_find(const struct winevent *ev, const char *name, bool interned)
 {
+        if (interned) {
+                const struct winevent_slot *sl = event_slot(ev, name);
+                /* the name check guards against a stale slot (intern_reset) */
+                return sl && ev->fields[sl->idx].name == name ? &ev->fields[sl->idx] : NULL;
+        }
         for (size_t i = 0; i < ev->nfields; i++) {
                 struct winevent_field *f = &ev->fields[i];
-                if (f->name == name || (!interned && strcmp(f->name, name) == 0))
+                if (strcmp(f->name, name) == 0)
                         return f;
         }
         return NULL;
+}
+
+/* Make room for id in the index.  0 or -ENOMEM. */
+static int event_slots_reserve(struct winevent *ev, uint32_t id)
+{
+        if (id < ev->nslots)
+                return 0;
+        size_t n = ev->nslots ? ev->nslots : 256;
+        while (n <= id)
+                n *= 2;
+        struct winevent_slot *s = realloc(ev->slots, n * sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        memset(s + ev->nslots, 0, (n - ev->nslots) * sizeof(*s));
+        ev->slots = s;
+        ev->nslots = n;
+        return 0;
 }
 
 int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
@@ -176,6 +216,8 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                 return 0;
         }
 
+        if (interned && event_slots_reserve(ev, intern_id(n)) < 0)
+                return -ENOMEM;
         if (ev->nfields == ev->fields_cap) {
                 size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
                 struct winevent_field *nf = realloc(ev->fields, cap * sizeof(*nf));
@@ -184,6 +226,11 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                 ev->fields = nf;
                 ev->fields_cap = cap;
         }
+        if (interned)
+                ev->slots[intern_id(n)] = (struct winevent_slot){ .stamp = ev->stamp,
+                                                                  .idx = (uint32_t)ev->nfields };
+        else
+                ev->nprivate++;
         ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
                                                               .lower = NULL };
         return 0;
@@ -191,6 +238,14 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
 
 const struct winevent_field *winevent_get(const struct winevent *ev, const char *name)
 {
+        size_t len = strlen(name);
+        const char *key = intern_find(name, len);
+
+        /* an interned name never has a private copy (see event_find) */
+        if (key)
+                return winevent_get_interned(ev, key);
+        if (!ev->nprivate)
+                return NULL;
         for (size_t i = 0; i < ev->nfields; i++)
                 if (strcmp(ev->fields[i].name, name) == 0)
                         return &ev->fields[i];
@@ -199,10 +254,9 @@ const struct winevent_field *winevent_get(const struct winevent *ev, const char 
 
 const struct winevent_field *winevent_get_interned(const struct winevent *ev, const char *name)
 {
-        for (size_t i = 0; i < ev->nfields; i++)
-                if (ev->fields[i].name == name)
-                        return &ev->fields[i];
-        return NULL;
+        const struct winevent_slot *sl = event_slot(ev, name);
+
+        return sl && ev->fields[sl->idx].name == name ? &ev->fields[sl->idx] : NULL;
 }
 
 const char *winevent_field_lower(const struct winevent *ev, const struct winevent_field *f)
@@ -213,6 +267,20 @@ const char *winevent_field_lower(const struct winevent *ev, const struct wineven
         const unsigned char *v = (const unsigned char *)f->value;
         size_t i = 0;
 
+        /* 8 bytes at a time while none is in 'A'..'Z': adding 0x80 - 'A'
+         * to a byte < 0x80 sets its high bit from 'A' up, adding
+         * 0x80 - ('Z' + 1) from 'Z' + 1 up (no carries: both sums stay
+         * below 0x100); bytes >= 0x80 are masked out. */
+        const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+        for (; i + 8 <= f->len; i += 8) {
+                uint64_t w;
+                memcpy(&w, v + i, 8);
+                uint64_t ascii = ~w & high;
+                uint64_t x = w & ~high;
+                uint64_t upper = (x + ones * (0x80 - 'A')) & ~(x + ones * (0x80 - 'Z' - 1)) & ascii;
+                if (upper)
+                        break;
+        }
         while (i < f->len && !(v[i] >= 'A' && v[i] <= 'Z'))
                 i++;
         /* The cache is not part of the event's observable state: casting

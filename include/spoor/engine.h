@@ -34,6 +34,7 @@ struct engine {
         int64_t report_interval_us;     /* coverage.interval */
         int64_t report_grace_us;        /* coverage.grace: live = within 2 x grace of the newest event */
         int64_t report_last_us;         /* processing time of the last write */
+        bool report_final;              /* the end-of-input report is written and nothing came since */
         uint64_t events;                /* events evaluated */
         uint64_t candidates;            /* rule variants evaluated */
         uint64_t leads;

@@ -4,10 +4,19 @@
  * without limit. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #define INTERN_MAX_NAMES 65536
 #define INTERN_MAX_LEN 255
 
 const char *intern(const char *s, size_t len);   /* NULL when full or too long */
+/* The interned copy of s when s has been interned, else NULL; never adds
+ * a name (for lookups by name: a name that was never interned cannot be
+ * the name of an interned field). */
+const char *intern_find(const char *s, size_t len);
+/* The id of a pointer returned by intern(): 0 .. intern_count() - 1, in
+ * the order the names were first interned, stable until intern_reset().
+ * Only for pointers intern() returned (it reads the bytes before them). */
+uint32_t intern_id(const char *interned);
 size_t intern_count(void);
 void intern_reset(void);                          /* frees everything (tests, exit) */

@@ -66,12 +66,18 @@ const char *match_item_ref_field(const struct match_item *it);
 
 /* Necessary literals (the ruleset's prefilter): when the item evaluates
  * to YES, the ASCII-folded value of its event field contains at least one
- * of needle 0 .. n-1, folded too.  Returns n, or 0 when the item gives no
+ * of needle 0 .. n-1, folded too.  With `all` (every value must match)
+ * the needles are one value's variants: the most selective value's.  Returns n, or 0 when the item gives no
  * such guarantee: keyword items, `neq`, `null`, an unavailable field, a
- * value without a literal part (`*`, ''), and every comparison other than
- * equals / contains / startswith / endswith (re, cidr, numbers, exists,
- * fieldref, time parts). */
+ * value without a literal part (`*`, ''), a regular expression without a
+ * leading literal (match_re_literal), and every other comparison (cidr,
+ * numbers, exists, fieldref, time parts). */
 size_t match_item_needles(const struct match_item *it);
+
+/* True when the item is a plain equality on a field (no wildcard, no
+ * `neq`, no other comparison): it is YES only when the field's value is
+ * one of its needles exactly (ASCII-folded unless `cased`). */
+bool match_item_is_equality(const struct match_item *it);
 
 /* True when the item cannot evaluate to YES on any event: its field is
  * unavailable in this variant and no value sees an absent field (null,

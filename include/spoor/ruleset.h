@@ -69,7 +69,10 @@ typedef void (*ruleset_hit_fn)(void *ud, const struct sigma_variant *v, const en
 /* Evaluate an event against its candidates (indexed by channel and event
  * id); calls hit for each variant whose condition is YES.  Adds derived
  * fields to the event first (logsource_derive).  Returns the number of
- * candidate variants evaluated. */
+ * candidate variants (before the literal prefilter skips those that
+ * cannot match).  The event's EventID field, when present, is the decimal
+ * text of ev->event_id, as decode_event() writes it: a variant whose
+ * selections pin EventID is a candidate of those ids only. */
 size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud);
 
 /* `spoorctl test`: every variant of every rule, with whether the event is

@@ -30,6 +30,10 @@ struct winevent_field {
 };
 
 struct winevent_arena_block;
+struct winevent_slot {
+        uint32_t stamp;
+        uint32_t idx;
+};
 
 struct winevent {
         int64_t time_us;        /* event time, UTC microseconds since the epoch */
@@ -51,6 +55,15 @@ struct winevent {
         size_t nfields;
         size_t fields_cap;
 
+        /* Field index by interned name: slots[intern_id(name)] holds the
+         * field's index when its stamp is the event's (winevent_reset bumps
+         * the stamp instead of clearing).  nprivate: fields whose name could
+         * not be interned (looked up by strcmp). */
+        struct winevent_slot *slots;
+        size_t nslots;
+        uint32_t stamp;
+        size_t nprivate;
+
         struct winevent_arena_block *arena;
 };
 
@@ -66,13 +79,16 @@ char *winevent_strndup(struct winevent *ev, const char *s, size_t len);
 int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                     const char *value, size_t value_len);
 
-/* The field named `name` (exact, case-sensitive), or NULL. */
+/* The field named `name` (exact, case-sensitive), or NULL.  A hash
+ * lookup of the name (intern_find) then an index, unless the event holds
+ * fields whose names could not be interned. */
 const struct winevent_field *winevent_get(const struct winevent *ev, const char *name);
 
-/* winevent_get() for a name returned by intern(): compares pointers only.
- * Sound because a name intern() accepted once is interned in every event
- * (winevent_set_field), so a field of that name always holds the same
- * pointer.  Callers that could not intern a name use winevent_get(). */
+/* winevent_get() for a name returned by intern(): O(1), through the
+ * event's index by intern_id().  Sound because a name intern() accepted
+ * once is interned in every event (winevent_set_field), so a field of
+ * that name always holds the same pointer.  Callers that could not intern
+ * a name use winevent_get(). */
 const struct winevent_field *winevent_get_interned(const struct winevent *ev, const char *name);
 
 /* The field's value with ASCII A-Z folded to a-z and every other byte

@@ -675,7 +675,10 @@ static const struct ncase needle_cases[] = {
         { "startswith", "F|startswith", "\"C:\\\\Win\"", 1, "c:\\win", false },
         { "endswith", "F|endswith", "\"\\\\X.exe\"", 1, "\\x.exe", false },
         { "cased_folded_here", "F|contains|cased", "\"AbC\"", 1, "abc", false },
-        { "all_union", "F|contains|all", "[\"-enc\", \"power\"]", 2, "-enc", false },
+        /* `all`: every value must match, so the most selective value's needles are enough */
+        { "all_one_value", "F|contains|all", "[\"-enc\", \"power\"]", 1, "power", false },
+        { "all_digits_weak", "F|contains|all", "[\"12345678\", \"abc\"]", 1, "abc", false },
+        { "all_windash_variants", "F|windash|contains|all", "[\"-abcdef\", \"xy\"]", 5, "-abcdef", false },
         { "glob_longest_run", "F", "\"a*bcd?e*\"", 1, "bcd", false },
         { "windash_each_variant", "F|windash|contains", "\"-x\"", 5, "-x", false },
         { "star_alone", "F", "\"*\"", 0, NULL, false },
@@ -685,7 +688,24 @@ static const struct ncase needle_cases[] = {
         { "null_in_list", "F", "[\"x\", null]", 0, NULL, false },
         { "neq", "F|neq", "\"x\"", 0, NULL, false },
         { "keyword", NULL, "\"needle\"", 0, NULL, false },
-        { "re", "F|re", "\"abc\"", 0, NULL, false },
+        /* |re: the leading literal (match_re_literal.c), or nothing when unsure */
+        { "re_literal", "F|re", "\"abc\"", 1, "abc", false },
+        { "re_literal_then_class", "F|re", "\"^IPConfig\\\\s+/all\"", 1, "ipconfig", false },
+        { "re_escaped_literals", "F|re", "\"\\\\$PSHome\\\\[\\\\s*\\\\d\"", 1, "$pshome[", false },
+        { "re_optional_last_char", "F|re", "\"abcd*e\"", 1, "abc", false },
+        { "re_dot_ends_it", "F|re", "\"cmd.{0,5}x\"", 1, "cmd", false },
+        { "re_too_short", "F|re", "\"ab*cdef\"", 0, NULL, false },
+        { "re_alternation", "F|re", "\"abcdef|xyz\"", 0, NULL, false },
+        { "re_alternation_in_group_ok", "F|re", "\"abcd(?:x|y)\"", 1, "abcd", false },
+        { "re_class_first", "F|re", "\"[ab]cdef\"", 0, NULL, false },
+        { "re_caseless", "F|re", "\"(?i)abc\"", 1, "abc", false },
+        { "re_caseless_kelvin", "F|re", "\"(?i)kelvin\"", 0, NULL, false },
+        { "re_caseless_flag_long_s", "F|re|i", "\"mask\"", 0, NULL, false },
+        { "re_cased_k_ok", "F|re", "\"kelvin\"", 1, "kelvin", false },
+        { "re_option_setting", "F|re", "\"(?x)a b c d\"", 0, NULL, false },
+        { "re_option_later", "F|re", "\"abcd(?i)e\"", 0, NULL, false },
+        { "re_quoting", "F|re", "\"abcd\\\\Q|\\\\E\"", 0, NULL, false },
+        { "re_list_one_without", "F|re", "[\"abcdef\", \"\\\\w+x\"]", 0, NULL, false },
         { "exists", "F|exists", "true", 0, NULL, false },
         { "fieldref", "F|fieldref", "\"G\"", 0, NULL, false },
         { "number_compare", "F|gt", "3", 0, NULL, false },
@@ -779,6 +799,8 @@ static const char *const pf_rules[] = {
         "detection:\n  selection:\n    CommandLine: null\n  condition: selection\n",
         "detection:\n  selection:\n    CommandLine|contains|cased: 'CaSeD'\n  condition: selection\n",
         "detection:\n  selection:\n    CommandLine|re: 'ab+c'\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|re: 'alpha\\s*beta'\n  condition: selection\n",
+        "detection:\n  selection:\n    CommandLine|re|i: 'ALPHA\\s+beta'\n  condition: selection\n",
         "detection:\n  sel1:\n    CommandLine|contains: 'alpha'\n  sel2:\n    ParentImage|neq: 'x'\n"
         "  condition: sel1 or sel2\n",
         "detection:\n  selection_img:\n    Image|endswith: '\\pchunter.exe'\n  selection_pe:\n"
@@ -799,7 +821,8 @@ static const char *const pf_rules[] = {
 static const char *const pf_cmdlines[] = {
         "", "C:\\Tools\\MIMIKATZ.exe sekurlsa::logonpasswords", "powershell -ENC abc", "powershell /enc x",
         "safe run", "a needle here", "CaSeD", "cased", "xABBBCx", "alpha", "FOO1BARxxBAZ", "fooXbar baz",
-        "cmd \xe2\x80\x93" "enc", "yy", "zz", "qq", "cABpAG4AZwA", "x",
+        "cmd \xe2\x80\x93" "enc", "yy", "zz", "qq", "cABpAG4AZwA", "x", "xALPHA beta", "alpha  beta",
+        "alphabeta", "Alpha\tBETA",
 };
 
 static const char *const pf_images[] = {
@@ -908,6 +931,172 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
 }
 END_TEST
 
+/* ---- the Aho-Corasick automaton's deep states (prefilter.c) ----------------------------------------------- */
+
+/* Enough needles over a small alphabet that the automaton has states past
+ * its dense rows (failure links followed through edge lists), and text
+ * over the same alphabet: the prefilter never changes a result. */
+START_TEST(test_prefilter_deep_automaton)
+{
+        enum { RULES = 24, NEEDLES = 120, LEN = 7, EVENTS = 400, TEXT = 60 };
+        char dir[] = "/tmp/spoor-test-deep-XXXXXX";
+        char path[256], cmd[TEXT + 1];
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep = { 0 };
+        struct winevent ev;
+        size_t hits = 0;
+        uint32_t seed = 12345;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        for (int r = 0; r < RULES; r++) {
+                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
+                FILE *f = fopen(path, "w");
+                ck_assert_ptr_nonnull(f);
+                fprintf(f, "title: deep %d\nid: deep-%02d\nlevel: high\nlogsource:\n  category: process_creation\n"
+                        "  product: windows\ndetection:\n  selection:\n    CommandLine|contains:\n", r, r);
+                for (int n = 0; n < NEEDLES; n++) {
+                        char nd[LEN + 1];
+                        int len = 3 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % (LEN - 2);
+                        for (int k = 0; k < len; k++)
+                                nd[k] = "abcdEFG"[((seed = seed * 1103515245u + 12345u) >> 16) % 7];
+                        nd[len] = '\0';
+                        fprintf(f, "      - '%s'\n", nd);
+                }
+                fprintf(f, "  condition: selection\n");
+                fclose(f);
+        }
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
+        ck_assert_uint_eq(rep.loaded, RULES);
+
+        winevent_init(&ev);
+        for (int e = 0; e < EVENTS; e++) {
+                struct pf_set fast = { 0 }, full = { 0 };
+                int len = (int)((seed = seed * 1103515245u + 12345u) >> 16) % TEXT;
+                for (int k = 0; k < len; k++)
+                        cmd[k] = "abcdefgABCDEFG x"[((seed = seed * 1103515245u + 12345u) >> 16) % 16];
+                cmd[len] = '\0';
+                pf_event(&ev, true, "C:\\x.exe", cmd, false);
+                ruleset_eval(rs, &ev, pf_hit, &fast);
+                pf_event(&ev, true, "C:\\x.exe", cmd, false);
+                ruleset_explain(rs, &ev, pf_explain, &full);
+                qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
+                qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
+                ck_assert_msg(fast.n == full.n && memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
+                              "cmdline '%s': %zu hits, full evaluation %zu", cmd, fast.n, full.n);
+                hits += fast.n;
+        }
+        ck_assert_msg(hits > EVENTS && hits < (size_t)EVENTS * RULES, "%zu hits: the table tests nothing", hits);
+        winevent_free(&ev);
+        ruleset_free(rs);
+        ruleset_report_fini(&rep);
+        for (int r = 0; r < RULES; r++) {
+                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+END_TEST
+
+/* ---- `any` variants pinned to event ids by their selections (ruleset_sets.c) ------------------- */
+
+/* Security rules without an event id in their logsource: pinned (1 of
+ * selections that each name an EventID), half pinned, negated, `all`,
+ * non-canonical ids, and unpinned ones, evaluated on events of every id
+ * they name and others: the index never changes a result. */
+static const char *const pin_rules[] = {
+        "detection:\n  selection_517:\n    EventID: 517\n    Provider_Name: Security\n  selection_1102:\n"
+        "    EventID: 1102\n    Provider_Name: Microsoft-Windows-Eventlog\n  condition: 1 of selection_*\n",
+        "detection:\n  sel_a:\n    EventID: 4688\n  sel_b:\n    CommandLine|contains: 'x'\n"
+        "  condition: 1 of sel_*\n",
+        "detection:\n  sel_a:\n    EventID: '04688'\n  sel_b:\n    EventID: 517\n  condition: 1 of sel_*\n",
+        "detection:\n  sel:\n    EventID: 517\n  condition: not sel\n",
+        "detection:\n  sel_a:\n    EventID|all: [517, 1102]\n  sel_b:\n    - EventID: 4624\n"
+        "    - EventID: 4625\n      CommandLine: 'y'\n  condition: 1 of sel_*\n",
+        "detection:\n  sel_a:\n    EventID: 517\n  sel_b:\n    EventID: 1102\n  filter:\n"
+        "    CommandLine: 'x'\n  condition: 1 of sel_* and not filter\n",
+        "detection:\n  sel_a:\n    EventID|startswith: '11'\n  sel_b:\n    EventID: 517\n"
+        "  condition: 1 of sel_*\n",
+        "detection:\n  keywords:\n    - 'x'\n  condition: keywords\n",
+};
+
+static const uint32_t pin_ids[] = { 0, 517, 1102, 1100, 4624, 4625, 4688, 65535 };
+
+START_TEST(test_pinned_event_ids_agree_with_full_evaluation)
+{
+        char dir[] = "/tmp/spoor-test-pinned-XXXXXX";
+        char path[256], num[16];
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep = { 0 };
+        struct winevent ev;
+        size_t hits = 0;
+        static const char *const providers[] = { "Security", "Microsoft-Windows-Eventlog" };
+        static const char *const cmds[] = { NULL, "x", "y" };
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        for (size_t i = 0; i < ELEMENTSOF(pin_rules); i++) {
+                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
+                FILE *f = fopen(path, "w");
+                ck_assert_ptr_nonnull(f);
+                fprintf(f, "title: pinned %zu\nid: pin-%02zu\nlevel: high\n"
+                        "logsource:\n  product: windows\n  service: security\n%s", i, i, pin_rules[i]);
+                fclose(f);
+        }
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
+        ck_assert_msg(rep.loaded == ELEMENTSOF(pin_rules), "%zu loaded, %zu unsupported", rep.loaded,
+                      rep.unsupported);
+
+        winevent_init(&ev);
+        for (size_t id = 0; id < ELEMENTSOF(pin_ids); id++)
+                for (size_t p = 0; p < ELEMENTSOF(providers); p++)
+                        for (size_t c = 0; c < ELEMENTSOF(cmds); c++)
+                                for (int pass = 0; pass < 2; pass++) {
+                                        struct pf_set fast = { 0 }, full = { 0 };
+                                        int n = snprintf(num, sizeof(num), "%u", pin_ids[id]);
+
+                                        winevent_reset(&ev);
+                                        ev.channel = "Security";
+                                        ev.event_id = pin_ids[id];
+                                        /* as decode.c writes it: the decimal event id */
+                                        ck_assert_int_eq(winevent_set_field(&ev, "EventID", 7, num, (size_t)n), 0);
+                                        ck_assert_int_eq(winevent_set_field(&ev, "Provider_Name", 13, providers[p],
+                                                                            strlen(providers[p])), 0);
+                                        if (cmds[c])
+                                                ck_assert_int_eq(winevent_set_field(&ev, "CommandLine", 11, cmds[c],
+                                                                                    strlen(cmds[c])), 0);
+                                        if (pass == 0)
+                                                ruleset_eval(rs, &ev, pf_hit, &fast);
+                                        else
+                                                ruleset_explain(rs, &ev, pf_explain, &full);
+                                        static struct pf_set first;
+                                        if (pass == 0) {
+                                                first = fast;
+                                                continue;
+                                        }
+                                        qsort(first.v, first.n, sizeof(first.v[0]), pf_ptr_cmp);
+                                        qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
+                                        ck_assert_msg(first.n == full.n &&
+                                                      memcmp(first.v, full.v, first.n * sizeof(first.v[0])) == 0,
+                                                      "event id %u provider %s cmdline %s: %zu hits, full "
+                                                      "evaluation %zu", pin_ids[id], providers[p],
+                                                      cmds[c] ? cmds[c] : "(absent)", first.n, full.n);
+                                        hits += first.n;
+                                }
+        ck_assert_msg(hits > 20, "only %zu hits: the table tests nothing", hits);
+        winevent_free(&ev);
+        ruleset_free(rs);
+        ruleset_report_fini(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(pin_rules); i++) {
+                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------------------------------------------ */
 
 #define ADD_TABLE(s, label, tbl)                                                        \
@@ -955,6 +1144,8 @@ static Suite *match_suite(void)
         ADD_TABLE(s, "needles", needle_cases);
         ADD_TEST(s, "folded_cache_same_answers", test_folded_cache_same_answers);
         ADD_TEST(s, "prefilter_agrees_with_full_evaluation", test_prefilter_agrees_with_full_evaluation);
+        ADD_TEST(s, "pinned_event_ids_agree_with_full_evaluation", test_pinned_event_ids_agree_with_full_evaluation);
+        ADD_TEST(s, "prefilter_deep_automaton", test_prefilter_deep_automaton);
         return s;
 }
 

@@ -15,6 +15,11 @@ static void set(struct winevent *ev, const char *name, const char *value)
         ck_assert_int_eq(winevent_set_field(ev, name, strlen(name), value, strlen(value)), 0);
 }
 
+static void set_n(struct winevent *ev, const char *name, const char *value, size_t len)
+{
+        ck_assert_int_eq(winevent_set_field(ev, name, strlen(name), value, len), 0);
+}
+
 /* Arena strings never move: every pointer handed out stays valid and
  * keeps its content while the arena grows by many blocks. */
 START_TEST(test_arena_pointers_stable)
@@ -174,6 +179,103 @@ START_TEST(test_intern_basics)
 }
 END_TEST
 
+/* winevent_field_lower() looks 8 bytes at a time for an upper-case
+ * letter: every position, neighbours of 'A'..'Z' ('@', '[', '`', '{') and
+ * bytes >= 0x80 (0xc1 = 0x41 | 0x80 is not a letter) around it. */
+START_TEST(test_field_lower_every_position)
+{
+        static const unsigned char probes[] = { 'A', 'Z', 'M', '@', '[', '`', '{', 0xc1, 0xda, 0x80, 0xff };
+        struct winevent ev;
+        char v[40], want[40];
+
+        winevent_init(&ev);
+        for (size_t len = 1; len < sizeof(v); len++)
+                for (size_t at = 0; at < len; at++)
+                        for (size_t p = 0; p < sizeof(probes); p++) {
+                                memset(v, 'q', len);
+                                v[at] = (char)probes[p];
+                                for (size_t k = 0; k < len; k++) {
+                                        unsigned char c = (unsigned char)v[k];
+                                        want[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                                }
+                                winevent_reset(&ev);
+                                set_n(&ev, "F", v, len);
+                                const struct winevent_field *f = winevent_get(&ev, "F");
+                                const char *l = winevent_field_lower(&ev, f);
+                                ck_assert_ptr_nonnull(l);
+                                ck_assert_msg(memcmp(l, want, len) == 0 && l[len] == '\0',
+                                              "len %zu, byte 0x%02x at %zu", len, probes[p], at);
+                        }
+        winevent_free(&ev);
+}
+END_TEST
+
+/* A NUL byte anywhere in a name (the hash looks 8 bytes at a time) is
+ * refused, names of every length up to the bound are found again, ids
+ * count in order and intern_find() never adds. */
+START_TEST(test_intern_ids_find_nul)
+{
+        char name[INTERN_MAX_LEN + 1];
+
+        intern_reset();
+        for (size_t len = 1; len <= 40; len++) {
+                memset(name, 'k', len);
+                for (size_t at = 0; at < len; at++) {
+                        name[at] = '\0';
+                        ck_assert_msg(intern(name, len) == NULL, "NUL at %zu of %zu", at, len);
+                        ck_assert_ptr_null(intern_find(name, len));
+                        name[at] = 'k';
+                }
+                ck_assert_ptr_null(intern_find(name, len));
+                const char *p = intern(name, len);
+                ck_assert_ptr_nonnull(p);
+                ck_assert_uint_eq(intern_id(p), len - 1);
+                ck_assert_ptr_eq(intern_find(name, len), p);
+                ck_assert_ptr_eq(intern(name, len), p);
+        }
+        ck_assert_uint_eq(intern_count(), 40);
+        ck_assert_ptr_null(intern_find("Nope", 4));
+        ck_assert_uint_eq(intern_count(), 40);
+        intern_reset();
+}
+END_TEST
+
+/* The field index (by intern id) forgets the last event's fields at
+ * winevent_reset(), finds replaced fields, and agrees with winevent_get(). */
+START_TEST(test_field_index_reset)
+{
+        struct winevent ev;
+        const char *cl = intern("CommandLine", 11), *img = intern("Image", 5);
+
+        winevent_init(&ev);
+        for (int round = 0; round < 3; round++) {
+                ck_assert_ptr_null(winevent_get_interned(&ev, cl));
+                set(&ev, "Image", "a.exe");
+                if (round != 1)
+                        set(&ev, "CommandLine", "x");
+                set(&ev, "Image", "b.exe");
+                ck_assert_str_eq(winevent_get_interned(&ev, img)->value, "b.exe");
+                ck_assert_ptr_eq(winevent_get(&ev, "Image"), winevent_get_interned(&ev, img));
+                if (round == 1)
+                        ck_assert_ptr_null(winevent_get_interned(&ev, cl));
+                else
+                        ck_assert_str_eq(winevent_get_interned(&ev, cl)->value, "x");
+                ck_assert_uint_eq(ev.nfields, round == 1 ? 1 : 2);
+                winevent_reset(&ev);
+                ck_assert_ptr_null(winevent_get(&ev, "Image"));
+        }
+        /* the stamp wraps: every slot is forgotten, not reused */
+        ev.stamp = UINT32_MAX;
+        set(&ev, "Image", "c.exe");
+        winevent_reset(&ev);
+        ck_assert_ptr_null(winevent_get_interned(&ev, img));
+        set(&ev, "CommandLine", "y");
+        ck_assert_ptr_null(winevent_get_interned(&ev, img));
+        ck_assert_str_eq(winevent_get_interned(&ev, cl)->value, "y");
+        winevent_free(&ev);
+}
+END_TEST
+
 /* Past INTERN_MAX_NAMES the table refuses new names; fields keep working
  * with private copies, including replacement by name. */
 START_TEST(test_intern_bounded)
@@ -222,8 +324,10 @@ START_TEST(test_long_name_private_copy)
 }
 END_TEST
 
-/* winevent_get_interned() finds a field by its interned name alone, and
- * misses a private copy (which only a name intern() refused can have). */
+/* winevent_get_interned() finds a field by its interned name alone; a
+ * name intern() refused lives in a private copy, found by winevent_get().
+ * (Only pointers intern() returned may be passed: the index reads the
+ * id stored before them, intern_id().) */
 START_TEST(test_get_interned)
 {
         struct winevent ev;
@@ -238,8 +342,7 @@ START_TEST(test_get_interned)
         const char *key = intern("CommandLine", 11);
         ck_assert_ptr_eq(winevent_get_interned(&ev, key), winevent_get(&ev, "CommandLine"));
         ck_assert_ptr_null(winevent_get_interned(&ev, intern("Absent", 6)));
-        char copy[] = "CommandLine";                    /* equal text, not the interned pointer */
-        ck_assert_ptr_null(winevent_get_interned(&ev, copy));
+        ck_assert_ptr_null(intern(name, strlen(name)));        /* too long: a private copy */
         ck_assert_str_eq(winevent_get(&ev, name)->value, "long");
         winevent_free(&ev);
 }
@@ -329,6 +432,7 @@ static Suite *event_suite(void)
 
         tc = tcase_create("field_lower_cache");
         tcase_add_test(tc, test_field_lower);
+        tcase_add_test(tc, test_field_lower_every_position);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("get_exact");
@@ -339,6 +443,11 @@ static Suite *event_suite(void)
         tcase_add_test(tc, test_names_interned);
         tcase_add_test(tc, test_intern_basics);
         tcase_add_test(tc, test_intern_bounded);
+        tcase_add_test(tc, test_intern_ids_find_nul);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("field_index");
+        tcase_add_test(tc, test_field_index_reset);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("dialect_name");
