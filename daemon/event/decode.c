@@ -272,10 +272,7 @@ static bool decode_int_too_big(const char *s, size_t n, size_t *tok)
                 return false;   /* a fraction, an exponent, or -Infinity */
         while (d0 + 1 < d1 && s[d0] == '0')
                 d0++;
-        size_t digits = d1 - d0;
-        const char *lim = s[0] == '-' ? "9223372036854775808" : "18446744073709551615";
-        size_t lim_len = strlen(lim);
-        return digits > lim_len || (digits == lim_len && memcmp(s + d0, lim, lim_len) > 0);
+        return decode_digits_beyond_64(s + d0, d1 - d0, s[0] == '-');
 }
 
 /* A scratch copy of at most `need` bytes in d->fix[which], or NULL. */

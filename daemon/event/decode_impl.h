@@ -23,6 +23,11 @@ int decode_reject(const struct decode_fail *f, enum reject_reason r, const char 
  * printable ASCII only, '?' for anything else, cut at 40 bytes. */
 const char *decode_show(const char *s, size_t len, char buf[48]);
 
+/* Whether the decimal digits [d, d+n) (no sign, no leading zero) of an
+ * integer, negative when `neg`, lie beyond what json-c holds exactly:
+ * below INT64_MIN or above UINT64_MAX (json-c would clamp it). */
+bool decode_digits_beyond_64(const char *d, size_t n, bool neg);
+
 /* A value as the mapping sees it, whoever parsed it: its JSON type and its
  * text (strings as they are, NUL bytes included; numbers as json-c prints
  * them: integers in decimal, doubles as written; booleans as true/false). */

@@ -46,6 +46,14 @@ static const char *decode_show_value(const struct dval *v, char buf[48])
         return decode_show(v->s ? v->s : "", v->s ? v->len : 0, buf);
 }
 
+bool decode_digits_beyond_64(const char *d, size_t n, bool neg)
+{
+        const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
+        size_t lim_len = strlen(lim);
+
+        return n > lim_len || (n == lim_len && memcmp(d, lim, lim_len) > 0);
+}
+
 /* Decimal digits (base 10) or hex digits (base 16) [s, s+n) as a uint64.
  * 0, -EINVAL (not a digit, or none), -ERANGE (above UINT64_MAX). */
 static int decode_digits(const char *s, size_t n, unsigned base, uint64_t *out)

@@ -257,13 +257,9 @@ static int fs_number(const char *s, size_t n, size_t *i, struct dval *v)
                         j++;
         }
         if (integer) {
-                size_t nd = d1 - d0;
-                const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
-                size_t lim_len = strlen(lim);
-
-                if (neg && nd == 1 && s[d0] == '0')
+                if (neg && d1 - d0 == 1 && s[d0] == '0')
                         return FLATSCAN_NOT_MINE;
-                if (nd > lim_len || (nd == lim_len && memcmp(s + d0, lim, lim_len) > 0))
+                if (decode_digits_beyond_64(s + d0, d1 - d0, neg))
                         return FLATSCAN_NOT_MINE;
         }
         *v = (struct dval){ .kind = integer ? DV_INT : DV_DOUBLE, .s = s + *i, .len = j - *i };

@@ -135,14 +135,23 @@ static const char *intern_lookup(const char *s, size_t len, uint32_t h)
         return NULL;
 }
 
-const char *intern_find(const char *s, size_t len)
+/* A name intern() can never take (too long, holds a NUL): false.  Else
+ * true with its hash in *h. */
+static bool intern_hashable(const char *s, size_t len, uint32_t *h)
 {
         bool has_nul;
 
         if (len > INTERN_MAX_LEN)
-                return NULL;
-        uint32_t h = intern_hash(s, len, &has_nul);
-        return has_nul ? NULL : intern_lookup(s, len, h);
+                return false;
+        *h = intern_hash(s, len, &has_nul);
+        return !has_nul;
+}
+
+const char *intern_find(const char *s, size_t len)
+{
+        uint32_t h;
+
+        return intern_hashable(s, len, &h) ? intern_lookup(s, len, h) : NULL;
 }
 
 uint32_t intern_id(const char *interned)
@@ -155,12 +164,9 @@ uint32_t intern_id(const char *interned)
 
 const char *intern(const char *s, size_t len)
 {
-        bool has_nul;
+        uint32_t h;
 
-        if (len > INTERN_MAX_LEN)
-                return NULL;
-        uint32_t h = intern_hash(s, len, &has_nul);
-        if (has_nul)
+        if (!intern_hashable(s, len, &h))
                 return NULL;
         const char *found = intern_lookup(s, len, h);
 
