@@ -141,6 +141,9 @@ const struct config_key config_keys[] = {
         { .path = "log_level", .type = CONFIG_ENUM, C_OFF(log_level), .def = "info",
           .values = config_log_levels, .reloadable = true,
           .doc = "Lowest priority that is logged" },
+        { .path = "engine_thread", .type = CONFIG_BOOL, C_OFF(engine_thread), .def = "true",
+          .doc = "Evaluate rules on a second thread while the first reads and decodes (uses two cores; "
+                 "false: one thread does everything)" },
         { .path = "limits", .type = CONFIG_SECTION, .reloadable = true,
           .doc = "Bounds on what peers can make spoord hold" },
         { .path = "limits.max_frame_bytes", .type = CONFIG_SIZE, C_OFF(limits.max_frame_bytes),

@@ -1,5 +1,6 @@
 /* The one logging API (include/spoor/log.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ static struct {
         unsigned emitted;
         unsigned suppressed;
 } log_limits[LOG_LIMIT_KEYS];
+/* log_limits is shared by the decoding thread and the pipeline's worker */
+static pthread_mutex_t log_limits_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_init(const char *ident, bool to_journal, int max_priority)
 {
@@ -72,27 +75,32 @@ void log_limited(int key, int prio, const char *fmt, ...)
         va_list ap;
         time_t now = time(NULL);
         int saved = errno;
+        unsigned suppressed = 0;
+        bool emit;
 
         if (prio > log_max)
                 return;
         key = (key < 0 ? -key : key) % LOG_LIMIT_KEYS;
+        pthread_mutex_lock(&log_limits_mu);
         if (now - log_limits[key].period_start >= LOG_LIMIT_PERIOD_S) {
-                if (log_limits[key].suppressed > 0)
-                        log_msg(prio, "(%u similar messages suppressed in the last %d s)",
-                                log_limits[key].suppressed, LOG_LIMIT_PERIOD_S);
+                suppressed = log_limits[key].suppressed;
                 log_limits[key].period_start = now;
                 log_limits[key].emitted = 0;
                 log_limits[key].suppressed = 0;
         }
-        if (log_limits[key].emitted >= LOG_LIMIT_BURST) {
+        emit = log_limits[key].emitted < LOG_LIMIT_BURST;
+        if (emit)
+                log_limits[key].emitted++;
+        else
                 log_limits[key].suppressed++;
-                errno = saved;
-                return;
+        pthread_mutex_unlock(&log_limits_mu);
+        if (suppressed > 0)
+                log_msg(prio, "(%u similar messages suppressed in the last %d s)", suppressed, LOG_LIMIT_PERIOD_S);
+        if (emit) {
+                va_start(ap, fmt);
+                log_write(prio, fmt, ap);
+                va_end(ap);
         }
-        log_limits[key].emitted++;
-        va_start(ap, fmt);
-        log_write(prio, fmt, ap);
-        va_end(ap);
         errno = saved;
 }
 

@@ -35,14 +35,34 @@ static void spoord_event(void *ud, struct winevent *ev)
         engine_event(&d->engine, ev);
 }
 
-static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
+void spoord_sync(struct spoord *d)
+{
+        pipeline_sync(&d->pipe);
+}
+
+/* On the engine thread, in order with the events. */
+static void spoord_tick(void *arg, int64_t now_us)
 {
         struct spoord *d = arg;
 
         /* processing time moves correlation watermarks while input is idle */
-        engine_advance(&d->engine, timefmt_now_us());
+        engine_advance(&d->engine, now_us);
         if (d->engine.spool)
                 spool_tick(d->engine.spool);
+}
+
+static void spoord_prepare(void *ud, struct winevent *ev)
+{
+        struct spoord *d = ud;
+
+        engine_prepare(&d->engine, ev);
+}
+
+static void spoord_spool_cb(evutil_socket_t fd, short what, void *arg)
+{
+        struct spoord *d = arg;
+
+        pipeline_call(&d->pipe, spoord_tick, d, timefmt_now_us());
 }
 
 /* ---- state across restarts ------------------------------------------------ */
@@ -98,6 +118,7 @@ static bool spoord_state_save(struct spoord *d)
 
 static void spoord_state_cb(evutil_socket_t fd, short what, void *arg)
 {
+        spoord_sync(arg);
         spoord_state_save(arg);
 }
 
@@ -281,6 +302,7 @@ static void spoord_state_lost_check(struct spoord *d)
 
 static void spoord_state_lost_cb(evutil_socket_t fd, short what, void *arg)
 {
+        spoord_sync(arg);
         spoord_state_lost_check(arg);
 }
 
@@ -449,6 +471,7 @@ void spoord_notify_status(struct spoord *d)
 
 static void spoord_status_cb(evutil_socket_t fd, short what, void *arg)
 {
+        spoord_sync(arg);
         spoord_notify_status(arg);
 }
 
@@ -525,6 +548,7 @@ int spoord_reload(struct spoord *d, char *err, size_t errlen)
         bool kept;
         char mono[64];
 
+        spoord_sync(d);
         if (err && errlen)
                 err[0] = '\0';
         snprintf(mono, sizeof(mono), "MONOTONIC_USEC=%" PRIu64, spoord_monotonic_us());
@@ -558,6 +582,8 @@ int spoord_reload(struct spoord *d, char *err, size_t errlen)
          * (the frame and connection limits apply to new connections). */
         if (spoord_listen_changed(d->cfg, nc))
                 log_warn("reload: listen/http changes take effect only after a restart");
+        if (nc->engine_thread != d->cfg->engine_thread)
+                log_warn("reload: an engine_thread change takes effect only after a restart");
         for (size_t i = 0; i < d->nlisteners; i++)
                 if (d->listeners[i].tls) {
                         log_info("reload: TLS certificates, keys and CAs are read at start: restart spoord "
@@ -602,6 +628,7 @@ static void spoord_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
         struct spoord *d = arg;
 
+        spoord_sync(d);
         switch (sig) {
         case SIGTERM:
         case SIGINT:
@@ -630,7 +657,8 @@ static int spoord_setup(struct spoord *d)
         struct timeval status_tv = { STATUS_INTERVAL_S, 0 };
         uint64_t wd_usec = 0;
         struct pipeline_sink sink = { .event = spoord_event, .reject = spoord_reject_log,
-                                      .accepted = spoord_accepted, .ud = d };
+                                      .accepted = spoord_accepted, .prepare = spoord_prepare,
+                                      .prepare_size = ENGINE_PREP_SIZE, .ud = d };
         struct timeval spool_tv = { 0, 250000 };
         char err[512];
         int r;
@@ -662,6 +690,8 @@ static int spoord_setup(struct spoord *d)
         r = pipeline_init(&d->pipe, (int)d->cfg->limits.max_json_depth, &sink);
         if (r < 0)
                 return r;
+        if (d->cfg->engine_thread && (r = pipeline_start_worker(&d->pipe, 0)) < 0)
+                log_warn("engine thread: cannot start it (%s); one thread does everything", strerror(-r));
         r = listener_open_all(d);
         if (r < 0)
                 return r;
@@ -691,6 +721,7 @@ static void spoord_teardown(struct spoord *d)
         http_close(d);
         if (d->base)
                 conn_drain_all(d);
+        spoord_sync(d);
         /* the processing time since the last tick moves the watermarks, as a
          * tick would: what it passed is decided, the rest is saved */
         engine_advance(&d->engine, timefmt_now_us());

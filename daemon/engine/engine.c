@@ -405,8 +405,14 @@ void engine_event(struct engine *e, struct winevent *ev)
         if (!e->rs)
                 return;
         e->events++;
-        e->candidates += ruleset_eval(e->rs, ev, engine_hit, e);
+        e->candidates += ruleset_eval_pre(e->rs, ev, ev->prep, engine_hit, e);
         engine_corr_metrics(e);
+}
+
+void engine_prepare(struct engine *e, struct winevent *ev)
+{
+        if (ev->prep)
+                ruleset_prescan(e->rs, ev, ev->prep);
 }
 
 void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len)

@@ -590,6 +590,19 @@ static int ls_derive_4657(struct winevent *ev)
         return ls_add(ev, "TargetObject", buf);
 }
 
+bool logsource_derived_field(const char *name)
+{
+        /* every name ls_add() is given above */
+        static const char *const derived[] = { "User", "IntegrityLevel", "NewProcessIdDecimal",
+                                               "CreatorProcessIdDecimal", "Initiated", "ProtocolName",
+                                               "TargetObject" };
+
+        for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+                if (strcmp(name, derived[i]) == 0)
+                        return true;
+        return false;
+}
+
 int logsource_derive(struct winevent *ev)
 {
         if (!ev->channel || strcmp(ev->channel, CH_SECURITY) != 0)

@@ -528,6 +528,7 @@ int prefilter_channel(struct rs_channel *c, const struct sigma_variant **vars)
                 memset(ac, 0, sizeof(*ac));
                 ac->field = l.v[i].field;
                 ac->key = l.v[i].key;
+                ac->late = ruleset_field_late(ac->field);
                 if (ac_build(ac, &l, idx, n) < 0) {
                         free(done);
                         goto fail;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "spoor/cleanup.h"
+#include "spoor/enrich.h"
 #include "spoor/intern.h"
 #include "spoor/logsource.h"
 #include "spoor/ruleset.h"
@@ -351,29 +352,50 @@ static const struct rs_channel *ruleset_find_channel(const struct ruleset *rs, c
         return NULL;
 }
 
-/* Mark the variants of c whose prefilter passes: those without one, and
- * those with a needle in the folded value of its field.  acs: the automata
- * to run. */
-static void ruleset_prefilter(const struct rs_channel *c, struct winevent *ev, uint64_t acs, uint64_t *marks)
+bool ruleset_field_late(const char *field)
 {
-        size_t words = (c->nvars + 63) / 64;
+        return logsource_derived_field(field) || strcmp(field, ENRICH_FIELD_CHANGE_WINDOW) == 0 ||
+               strcmp(field, ENRICH_FIELD_PRIVILEGED) == 0;
+}
 
-        memcpy(marks, c->always, words * sizeof(*marks));
+/* Which automata ruleset_scan() runs. */
+enum rs_scan { RS_SCAN_ALL, RS_SCAN_EARLY, RS_SCAN_LATE };
+
+/* Run the automata `acs` of c (those `which` selects) over the folded
+ * values of their fields, marking the variants with a needle found.
+ * false: out of memory (the caller marks every variant). */
+static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
+                         uint64_t *marks)
+{
         for (size_t a = 0; a < c->nacs; a++) {
                 const struct rs_ac *ac = &c->acs[a];
                 if (!((acs >> (a < 63 ? a : 63)) & 1))
+                        continue;
+                if ((which == RS_SCAN_EARLY && ac->late) || (which == RS_SCAN_LATE && !ac->late))
                         continue;
                 const struct winevent_field *f = ac->key ? winevent_get_interned(ev, ac->key)
                                                          : winevent_get(ev, ac->field);
                 if (!f)
                         continue;       /* absent: its items are UNKNOWN, never YES */
                 const char *lower = winevent_field_lower(ev, f);
-                if (!lower) {           /* ENOMEM: evaluate every candidate */
-                        memset(marks, 0xff, words * sizeof(*marks));
-                        return;
-                }
+                if (!lower)
+                        return false;
                 prefilter_scan(ac, (const unsigned char *)lower, f->len, marks);
         }
+        return true;
+}
+
+/* Mark the variants of c whose prefilter passes: those without one, and
+ * those with a needle in the folded value of its field.  acs: the automata
+ * to run. */
+static void ruleset_prefilter(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
+                              uint64_t *marks)
+{
+        size_t words = (c->nvars + 63) / 64;
+
+        memcpy(marks, c->always, words * sizeof(*marks));
+        if (!ruleset_scan(c, ev, acs, which, marks))
+                memset(marks, 0xff, words * sizeof(*marks));    /* ENOMEM: evaluate every candidate */
 }
 
 static inline bool ruleset_marked(const struct rs_channel *c, const uint64_t *marks, uint32_t vi)
@@ -416,14 +438,76 @@ static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev,
         if (lo < c->neids && c->eids[lo].event_id == ev->event_id)
                 d = &c->eids[lo];
         if (d) {
-                ruleset_prefilter(c, ev, d->acs, marks);
+                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, marks);
                 ruleset_eval_set(c, d->set, marks, ev, hit, ud);
                 ruleset_eval_set(c, d->then, marks, ev, hit, ud);
                 return d->ncand;
         }
         if (!c->nrest)
                 return 0;
-        ruleset_prefilter(c, ev, c->rest_acs, marks);
+        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, marks);
+        ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
+        return c->nrest;
+}
+
+/* The event id's entry of a channel with bit sets, or NULL. */
+static const struct rs_eid *ruleset_find_eid(const struct rs_channel *c, uint32_t event_id)
+{
+        size_t lo = 0, hi = c->neids;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (c->eids[mid].event_id < event_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < c->neids && c->eids[lo].event_id == event_id ? &c->eids[lo] : NULL;
+}
+
+void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct ruleset_pre *pre)
+{
+        const struct rs_channel *c;
+
+        pre->rs = NULL;
+        if (!rs || !ev->channel)
+                return;
+        pre->chan = NULL;
+        pre->found = false;
+        if ((c = ruleset_find_channel(rs, ev->channel))) {
+                pre->found = true;
+                if (!c->vars || (c->nvars + 63) / 64 > RULESET_PRE_WORDS)
+                        return;         /* no bit sets: ruleset_eval() does it all */
+                pre->eid = ruleset_find_eid(c, ev->event_id);
+                if (pre->eid || c->nrest) {
+                        pre->chan = c;
+                        pre->acs = pre->eid ? pre->eid->acs : c->rest_acs;
+                        ruleset_prefilter(c, ev, pre->acs, RS_SCAN_EARLY, pre->marks);
+                }
+        }
+        pre->rs = rs;
+}
+
+size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const struct ruleset_pre *pre,
+                        ruleset_hit_fn hit, void *ud)
+{
+        const struct rs_channel *c;
+        uint64_t marks[RS_PF_WORDS];
+
+        if (!pre || !rs || pre->rs != rs)
+                return ruleset_eval(rs, ev, hit, ud);
+        if (pre->found)
+                logsource_derive(ev);   /* as ruleset_eval() would */
+        if (!(c = pre->chan))
+                return 0;
+        memcpy(marks, pre->marks, (c->nvars + 63) / 64 * sizeof(*marks));
+        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, marks))
+                memset(marks, 0xff, (c->nvars + 63) / 64 * sizeof(*marks));
+        if (pre->eid) {
+                ruleset_eval_set(c, pre->eid->set, marks, ev, hit, ud);
+                ruleset_eval_set(c, pre->eid->then, marks, ev, hit, ud);
+                return pre->eid->ncand;
+        }
         ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
         return c->nrest;
 }
@@ -453,7 +537,7 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
         if (!by_eid && !c->nany)
                 return 0;
         if (c->always)
-                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, marks);
+                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, RS_SCAN_ALL, marks);
         for (size_t i = lo; i < c->nby_eid && c->by_eid[i].event_id == ev->event_id; i++, n++)
                 if (ruleset_marked(c, marks, c->by_eid[i].vi))
                         ruleset_eval_variant(c->by_eid[i].v, ev, hit, ud);

@@ -1,8 +1,14 @@
 /* Private to ruleset.c and prefilter.c: the ruleset's index structures. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "spoor/ruleset.h"
+
+/* A field the engine adds to an event after decoding and before
+ * evaluation (logsource_derive, enrich): ruleset_prescan() leaves its
+ * automata to ruleset_eval_pre(). */
+bool ruleset_field_late(const char *field);
 
 /* Channels with more variants go without a prefilter (the marks live on
  * the stack: RS_PF_MAX_VARS / 8 bytes). */
@@ -31,6 +37,7 @@ struct rs_cand {
 struct rs_ac {
         const char *field;                      /* borrowed from a match item */
         const char *key;                        /* field interned, or NULL */
+        bool late;                              /* a field set after decoding (ruleset_field_late) */
         uint16_t cls[256];                      /* byte → class; 0: in no needle */
         uint32_t ncls;                          /* classes, 0 included */
         uint32_t ndense;

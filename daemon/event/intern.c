@@ -8,7 +8,16 @@
  * INTERN_MAX_NAMES names: past that, intern() returns NULL and the caller
  * keeps a private copy.
  *
- * Not thread-safe: spoord decodes on its single event-loop thread. */
+ * Two threads use it at once (the decoding thread and the pipeline's
+ * worker, include/spoor/pipeline.h): lookups take no lock, additions take
+ * one.  A slot's name pointer is published last (release) after its hash
+ * and length; a grown table is published whole (release) and the old one
+ * is kept until intern_reset(), so a reader holding it still reads a
+ * consistent, older set of names.  The old tables add at most the size of
+ * the current one.  intern_reset() is for tests and exit, with no other
+ * thread using the table. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,15 +35,21 @@ struct intern_chunk {
 };
 
 struct intern_slot {
-        const char *s;
+        _Atomic(const char *) s;
         uint32_t hash;
         uint32_t len;
 };
 
-static struct intern_slot *intern_slots;
-static size_t intern_nslots;            /* power of two, or 0 */
-static size_t intern_n;
-static struct intern_chunk *intern_chunks;
+struct intern_table {
+        struct intern_table *older;     /* replaced tables, freed by intern_reset() */
+        size_t nslots;                  /* power of two */
+        struct intern_slot slots[];
+};
+
+static _Atomic(struct intern_table *) intern_tab;
+static atomic_size_t intern_n;
+static struct intern_chunk *intern_chunks;     /* under intern_mu */
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Reads of 8 bytes at a time (the last read overlapping), multiplied and
  * folded (names are short: 10 to 30 bytes); *has_nul: whether s holds a
@@ -74,27 +89,31 @@ static uint32_t intern_hash(const char *s, size_t len, bool *has_nul)
         return (uint32_t)(h >> 32);
 }
 
-static int intern_grow(void)
+/* Under intern_mu: a table twice the size, published whole.  NULL: ENOMEM. */
+static struct intern_table *intern_grow(struct intern_table *old)
 {
-        size_t nslots = intern_nslots ? intern_nslots * 2 : INTERN_MIN_SLOTS;
-        struct intern_slot *slots = calloc(nslots, sizeof(*slots));
+        size_t nslots = old ? old->nslots * 2 : INTERN_MIN_SLOTS;
+        struct intern_table *t = calloc(1, sizeof(*t) + nslots * sizeof(t->slots[0]));
 
-        if (!slots)
-                return -1;
-        for (size_t i = 0; i < intern_nslots; i++) {
-                struct intern_slot *o = &intern_slots[i];
+        if (!t)
+                return NULL;
+        t->nslots = nslots;
+        t->older = old;
+        for (size_t i = 0; old && i < old->nslots; i++) {
+                const struct intern_slot *o = &old->slots[i];
+                const char *os = atomic_load_explicit(&o->s, memory_order_relaxed);
 
-                if (!o->s)
+                if (!os)
                         continue;
                 size_t j = o->hash & (nslots - 1);
-                while (slots[j].s)
+                while (atomic_load_explicit(&t->slots[j].s, memory_order_relaxed))
                         j = (j + 1) & (nslots - 1);
-                slots[j] = *o;
+                t->slots[j].hash = o->hash;
+                t->slots[j].len = o->len;
+                atomic_store_explicit(&t->slots[j].s, os, memory_order_relaxed);
         }
-        free(intern_slots);
-        intern_slots = slots;
-        intern_nslots = nslots;
-        return 0;
+        atomic_store_explicit(&intern_tab, t, memory_order_release);
+        return t;
 }
 
 /* [uint32_t id][bytes][NUL], the id 4-byte aligned; returns the bytes. */
@@ -121,16 +140,19 @@ static const char *intern_store(const char *s, size_t len, uint32_t id)
         return p;
 }
 
-/* The interned copy of s, or NULL when there is none. */
-static const char *intern_lookup(const char *s, size_t len, uint32_t h)
+/* The interned copy of s in t, or NULL when there is none. */
+static const char *intern_lookup(const struct intern_table *t, const char *s, size_t len, uint32_t h)
 {
-        if (!intern_nslots)
+        const char *p;
+
+        if (!t)
                 return NULL;
-        size_t mask = intern_nslots - 1;
-        for (size_t i = h & mask; intern_slots[i].s; i = (i + 1) & mask) {
-                const struct intern_slot *sl = &intern_slots[i];
-                if (sl->hash == h && sl->len == len && memcmp(sl->s, s, len) == 0)
-                        return sl->s;
+        size_t mask = t->nslots - 1;
+        for (size_t i = h & mask; (p = atomic_load_explicit(&t->slots[i].s, memory_order_acquire));
+             i = (i + 1) & mask) {
+                const struct intern_slot *sl = &t->slots[i];
+                if (sl->hash == h && sl->len == len && memcmp(p, s, len) == 0)
+                        return p;
         }
         return NULL;
 }
@@ -151,7 +173,9 @@ const char *intern_find(const char *s, size_t len)
 {
         uint32_t h;
 
-        return intern_hashable(s, len, &h) ? intern_lookup(s, len, h) : NULL;
+        return intern_hashable(s, len, &h)
+                       ? intern_lookup(atomic_load_explicit(&intern_tab, memory_order_acquire), s, len, h)
+                       : NULL;
 }
 
 uint32_t intern_id(const char *interned)
@@ -162,50 +186,74 @@ uint32_t intern_id(const char *interned)
         return id;
 }
 
+/* Under intern_mu, after a lookup missed. */
+static const char *intern_add(const char *s, size_t len, uint32_t h)
+{
+        struct intern_table *t = atomic_load_explicit(&intern_tab, memory_order_relaxed);
+        size_t n = atomic_load_explicit(&intern_n, memory_order_relaxed);
+        /* another thread may have added it since the lookup */
+        const char *found = intern_lookup(t, s, len, h);
+
+        if (found)
+                return found;
+        if (n >= INTERN_MAX_NAMES)
+                return NULL;
+        /* keep the load factor at or below 1/2 */
+        if ((!t || (n + 1) * 2 > t->nslots) && !(t = intern_grow(t)))
+                return NULL;
+
+        const char *copy = intern_store(s, len, (uint32_t)n);
+        if (!copy)
+                return NULL;
+
+        size_t mask = t->nslots - 1;
+        size_t i = h & mask;
+        while (atomic_load_explicit(&t->slots[i].s, memory_order_relaxed))
+                i = (i + 1) & mask;
+        t->slots[i].hash = h;
+        t->slots[i].len = (uint32_t)len;
+        atomic_store_explicit(&t->slots[i].s, copy, memory_order_release);
+        atomic_store_explicit(&intern_n, n + 1, memory_order_release);
+        return copy;
+}
+
 const char *intern(const char *s, size_t len)
 {
         uint32_t h;
 
         if (!intern_hashable(s, len, &h))
                 return NULL;
-        const char *found = intern_lookup(s, len, h);
+        const char *found = intern_lookup(atomic_load_explicit(&intern_tab, memory_order_acquire), s, len, h);
 
         if (found)
                 return found;
-
-        if (intern_n >= INTERN_MAX_NAMES)
-                return NULL;
-        /* keep the load factor at or below 1/2 */
-        if ((intern_n + 1) * 2 > intern_nslots && intern_grow() < 0)
-                return NULL;
-
-        const char *copy = intern_store(s, len, (uint32_t)intern_n);
-        if (!copy)
-                return NULL;
-
-        size_t mask = intern_nslots - 1;
-        size_t i = h & mask;
-        while (intern_slots[i].s)
-                i = (i + 1) & mask;
-        intern_slots[i] = (struct intern_slot){ .s = copy, .hash = h, .len = (uint32_t)len };
-        intern_n++;
-        return copy;
+        pthread_mutex_lock(&intern_mu);
+        found = intern_add(s, len, h);
+        pthread_mutex_unlock(&intern_mu);
+        return found;
 }
 
 size_t intern_count(void)
 {
-        return intern_n;
+        return atomic_load_explicit(&intern_n, memory_order_acquire);
 }
 
 void intern_reset(void)
 {
+        struct intern_table *t = atomic_load_explicit(&intern_tab, memory_order_relaxed);
+
+        pthread_mutex_lock(&intern_mu);
         while (intern_chunks) {
                 struct intern_chunk *next = intern_chunks->next;
                 free(intern_chunks);
                 intern_chunks = next;
         }
-        free(intern_slots);
-        intern_slots = NULL;
-        intern_nslots = 0;
-        intern_n = 0;
+        while (t) {
+                struct intern_table *older = t->older;
+                free(t);
+                t = older;
+        }
+        atomic_store_explicit(&intern_tab, NULL, memory_order_release);
+        atomic_store_explicit(&intern_n, 0, memory_order_release);
+        pthread_mutex_unlock(&intern_mu);
 }

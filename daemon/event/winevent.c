@@ -86,6 +86,7 @@ void winevent_reset(struct winevent *ev)
         ev->dialect = _DIALECT_INVALID;
         ev->nfields = 0;
         ev->nprivate = 0;
+        ev->prep = NULL;
         if (++ev->stamp == 0) {         /* wrapped: forget every old stamp */
                 memset(ev->slots, 0, ev->nslots * sizeof(*ev->slots));
                 ev->stamp = 1;

@@ -95,20 +95,12 @@ static size_t conn_count_peer(struct spoord *d, const char *ip)
         return n;
 }
 
-/* bind_host_to_peer: the pipeline's sink as seen through one connection.
- * The pipeline is shared by every connection, so conn_process puts this
- * in front of the real sink for the frames of a bound connection only. */
-struct conn_bound_sink {
-        struct pipeline_sink inner;
-        struct conn *c;
-};
-
-/* An accepted event: flag it when the client certificate does not name its
- * host, then hand it on unchanged otherwise. */
-static void conn_bound_event(void *ud, struct winevent *ev)
+/* bind_host_to_peer: an event that decoded on a bound connection (the
+ * pipeline_src's check, on the decoding thread): flag it when the client
+ * certificate does not name its host; it is kept and evaluated. */
+static void conn_bound_check(void *ctx, struct winevent *ev)
 {
-        struct conn_bound_sink *b = ud;
-        struct conn *c = b->c;
+        struct conn *c = ctx;
 
         if (tls_session_names_host(c->tls, ev->host) != 1) {
                 const char *peer = tls_session_peer(c->tls);
@@ -122,23 +114,6 @@ static void conn_bound_event(void *ud, struct winevent *ev)
                             "(bind_host_to_peer): event kept with " CONN_PEER_MISMATCH_FIELD,
                             c->peer, c->frames, ev->host, peer);
         }
-        if (b->inner.event)
-                b->inner.event(b->inner.ud, ev);
-}
-
-static void conn_bound_reject(void *ud, const struct pipeline_src *src, enum reject_reason why, const char *detail,
-                              const char *data, size_t len)
-{
-        struct conn_bound_sink *b = ud;
-
-        b->inner.reject(b->inner.ud, src, why, detail, data, len);
-}
-
-static void conn_bound_accepted(void *ud, const struct pipeline_src *src, size_t len, const struct winevent *ev)
-{
-        struct conn_bound_sink *b = ud;
-
-        b->inner.accepted(b->inner.ud, src, len, ev);
 }
 
 /* Run every complete frame in the input buffer through the pipeline.
@@ -149,10 +124,9 @@ static bool conn_process(struct conn *c, bool eof)
         size_t len = evbuffer_get_length(in);
         size_t off = 0;
         const char *buf;
-        struct pipeline_src src = { .name = c->peer, .zone = &c->l->zone };
+        struct pipeline_src src = { .name = c->peer, .zone = &c->l->zone,
+                                    .check = c->bind_host ? conn_bound_check : NULL, .check_ctx = c };
         struct pipeline *pl = &c->d->pipe;
-        struct pipeline_sink saved = pl->sink;
-        struct conn_bound_sink bound = { .inner = saved, .c = c };
         bool keep = true;
 
         metrics.bytes_received += len - c->buffered;
@@ -162,13 +136,6 @@ static bool conn_process(struct conn *c, bool eof)
         buf = len ? (const char *)evbuffer_pullup(in, -1) : "";
         if (!buf)
                 return false;
-        if (c->bind_host)
-                pl->sink = (struct pipeline_sink) {
-                        .event = conn_bound_event,
-                        .reject = saved.reject ? conn_bound_reject : NULL,
-                        .accepted = saved.accepted ? conn_bound_accepted : NULL,
-                        .ud = &bound,
-                };
         for (;;) {
                 struct frame fr;
                 size_t n = framer_next(&c->framer, buf + off, len - off, eof, &fr);
@@ -192,7 +159,6 @@ static bool conn_process(struct conn *c, bool eof)
                 if (off > len)
                         off = len;
         }
-        pl->sink = saved;
         evbuffer_drain(in, off);
         c->buffered = len - off;
         return keep;

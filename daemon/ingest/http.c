@@ -355,6 +355,9 @@ static void http_dispatch_cb(struct evhttp_request *req, void *arg)
         const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
         const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 
+        /* every handler reads what the engine thread writes (counters,
+         * coverage, the spool): let it finish what it holds */
+        spoord_sync(d);
         metrics.http_requests++;
         for (size_t i = 0; path && i < ELEMENTSOF(http_routes); i++) {
                 const struct http_route *rt = &http_routes[i];

@@ -159,6 +159,7 @@ void http_events(struct spoord *d, struct evhttp_request *req)
                 return;
         }
         http_take_body(d, &src, body, len);
+        spoord_sync(d);         /* every record of the body written before the flush */
         r = spool_flush(d->engine.spool);
         if (r < 0) {
                 snprintf(msg, sizeof(msg), "the records of these events are not on disk yet (%s); send them again",

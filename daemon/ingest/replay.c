@@ -57,6 +57,13 @@ static void replay_event(void *ud, struct winevent *ev)
         engine_event(&rp->engine, ev);
 }
 
+static void replay_prepare(void *ud, struct winevent *ev)
+{
+        struct replay *rp = ud;
+
+        engine_prepare(&rp->engine, ev);
+}
+
 static void replay_reject(void *ud, const struct pipeline_src *src, enum reject_reason why,
                           const char *detail, const char *data, size_t len)
 {
@@ -64,12 +71,14 @@ static void replay_reject(void *ud, const struct pipeline_src *src, enum reject_
 
         rp->rejected++;
         engine_reject(&rp->engine, src->name, why, data, len);
+        /* src, not rp->file and rp->line: on the engine thread, the reader
+         * has moved on */
         if (rp->o->dump_events)
-                fprintf(stderr, "%s:%llu: rejected (%s)%s%s\n", rp->file, (unsigned long long)rp->line,
+                fprintf(stderr, "%s:%llu: rejected (%s)%s%s\n", src->name, (unsigned long long)src->pos,
                         reject_reason_name(why), detail && *detail ? ": " : "", detail ? detail : "");
         else
-                log_limited(why, LOG_WARNING, "%s:%llu: rejected (%s)%s%s", rp->file,
-                            (unsigned long long)rp->line, reject_reason_name(why),
+                log_limited(why, LOG_WARNING, "%s:%llu: rejected (%s)%s%s", src->name,
+                            (unsigned long long)src->pos, reject_reason_name(why),
                             detail && *detail ? ": " : "", detail ? detail : "");
 }
 
@@ -100,7 +109,7 @@ static int replay_file(struct pipeline *pipe, struct replay *rp, const char *pat
         _cleanup_free_ char *buf = NULL;
         size_t cap = max_frame + REPLAY_READ_CHUNK, len = 0;
         struct framer fr;
-        struct pipeline_src src = { .name = path, .zone = zone };
+        struct pipeline_src src = { .zone = zone };
         bool eof = false;
 
         if (strcmp(path, "-") == 0) {
@@ -112,6 +121,7 @@ static int replay_file(struct pipeline *pipe, struct replay *rp, const char *pat
         }
         if (fd < 0)
                 return -errno;
+        src.name = rp->file;
         buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
@@ -170,6 +180,9 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                 .event = replay_event,
                 .reject = replay_reject,
                 .accepted = replay_accepted,
+                /* --dump-events shows events as decoded: nothing added before */
+                .prepare = o->dump_events ? NULL : replay_prepare,
+                .prepare_size = o->dump_events ? 0 : ENGINE_PREP_SIZE,
                 .ud = &rp,
         };
         struct pipeline pipe;
@@ -201,6 +214,12 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                 engine_fini(&rp.engine);
                 return 1;
         }
+        if (cfg->engine_thread) {
+                int r = pipeline_start_worker(&pipe, 0);
+                if (r < 0)
+                        fprintf(stderr, "spoord: engine thread: cannot start it (%s); one thread does everything\n",
+                                strerror(-r));
+        }
         for (int i = 0; i < nfiles; i++) {
                 int r = replay_file(&pipe, &rp, files[i], &zone, cfg->limits.max_frame_bytes);
                 if (r < 0) {
@@ -208,6 +227,7 @@ int replay_run(struct config *cfg, struct ruleset *rs, char **files, int nfiles,
                         rc = 1;
                 }
         }
+        pipeline_sync(&pipe);   /* the engine is ours again */
         if (rp.engine.corr) {
                 const struct corr_stats *st = correlator_stats(rp.engine.corr);
 

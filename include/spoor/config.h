@@ -112,6 +112,7 @@ struct config {
         struct limits_conf limits;
         struct time_conf time;
         char *log_level;                /* "debug" | "info" | "notice" | "warning" | "error" */
+        bool engine_thread;             /* true: the sink runs on a worker thread (pipeline.h) */
         struct json_object *placeholders;       /* Sigma |expand: name → array of strings; owned,
                                                  * a fresh tree (no YAML marks, no shared nodes) */
         uint64_t suppress_s;            /* default suppression window of repeated leads; 0 = off */

@@ -51,6 +51,16 @@ int engine_configure(struct engine *e, const struct config *cfg);
  * correlations that complete with it). */
 void engine_event(struct engine *e, struct winevent *ev);
 
+/* The part of engine_event() that reads only the event and the ruleset
+ * (the literal prefilter, ruleset_prescan), into ev->prep (a struct
+ * ruleset_pre), on the decoding thread: the pipeline sink's prepare
+ * (include/spoor/pipeline.h), with prepare_size ENGINE_PREP_SIZE.  The
+ * ruleset must not change before engine_event() takes the event (a
+ * reload syncs the pipeline first); engine_event() ignores a ev->prep
+ * computed for another ruleset. */
+#define ENGINE_PREP_SIZE sizeof(struct ruleset_pre)
+void engine_prepare(struct engine *e, struct winevent *ev);
+
 /* A frame the pipeline rejected: evidence for coverage (sender_truncation). */
 void engine_reject(struct engine *e, const char *peer, enum reject_reason why, const char *data, size_t len);
 /* A frame that decoded: its source and length (coverage_frame_ok). */

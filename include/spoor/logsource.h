@@ -52,3 +52,5 @@ const char *logsource_map_field(const struct logsource_variant *v, const char *s
 /* Add the derived fields some sources need (see above) to an event, once,
  * before rules are evaluated.  Cheap no-op for other events. 0 or -ENOMEM. */
 int logsource_derive(struct winevent *ev);
+/* Whether logsource_derive() may add a field of this name. */
+bool logsource_derived_field(const char *name);

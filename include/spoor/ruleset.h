@@ -75,6 +75,29 @@ typedef void (*ruleset_hit_fn)(void *ud, const struct sigma_variant *v, const en
  * selections pin EventID is a candidate of those ids only. */
 size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud);
 
+/* ruleset_eval() in two steps, so that the literal prefilter (the larger
+ * part of the work that reads only the decoded event) can run on the
+ * decoding thread while the engine thread evaluates earlier events:
+ * ruleset_prescan() right after decoding scans every field but those the
+ * engine adds later (logsource_derive, enrich); ruleset_eval_pre() on the
+ * same event, after those are added, scans them and evaluates: the same
+ * hits, in the same order, as ruleset_eval().  A pre computed for another
+ * ruleset (a reload in between) is ignored. */
+#define RULESET_PRE_WORDS 128           /* RS_PF_MAX_VARS / 64 */
+struct rs_channel;
+struct rs_eid;
+struct ruleset_pre {
+        const struct ruleset *rs;       /* what it was computed for; NULL: not computed */
+        bool found;                     /* the event's channel has rules */
+        const struct rs_channel *chan;  /* NULL: no candidates */
+        const struct rs_eid *eid;       /* NULL: the channel's `rest` */
+        uint64_t acs;                   /* automata the candidates need */
+        uint64_t marks[RULESET_PRE_WORDS];
+};
+void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct ruleset_pre *pre);
+size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const struct ruleset_pre *pre,
+                        ruleset_hit_fn hit, void *ud);
+
 /* `spoorctl test`: every variant of every rule, with whether the event is
  * one of its candidates (channel and event id), the condition's result and
  * every selection's result (all computed, for the explanation). */

@@ -105,6 +105,11 @@ int spoord_run(struct config *cfg, const char *config_path, struct ruleset *rs);
  * answers 503). */
 int spoord_reload(struct spoord *d, char *err, size_t errlen);
 
+/* Let the engine thread finish the events queued for it (pipeline_sync):
+ * afterwards the caller may read or change the engine, its spool and the
+ * counters it keeps, until it takes more input. */
+void spoord_sync(struct spoord *d);
+
 /* Notify systemd (no-op outside systemd) of the headline numbers. */
 void spoord_notify_status(struct spoord *d);
 

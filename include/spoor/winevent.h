@@ -65,6 +65,11 @@ struct winevent {
         size_t nprivate;
 
         struct winevent_arena_block *arena;
+
+        /* What the pipeline's prepare step computed for this event (the
+         * engine's struct ruleset_pre), or NULL; set by the pipeline after
+         * each decode. */
+        void *prep;
 };
 
 void winevent_init(struct winevent *ev);

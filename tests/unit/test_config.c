@@ -606,7 +606,7 @@ START_TEST(test_shipped_config_has_every_key)
                 ck_assert_msg(strstr(shipped, needle), "conf/spoord.yml lacks '%s'", key);
                 keys++;
         }
-        ck_assert_uint_eq(keys, 60);
+        ck_assert_uint_eq(keys, 61);
 }
 END_TEST
 

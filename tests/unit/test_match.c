@@ -816,6 +816,13 @@ static const char *const pf_rules[] = {
         "  condition: selection\n",
         "detection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  noise:\n    CommandLine|contains: 'qq'\n"
         "  condition: selection or not noise\n",
+        /* fields the engine adds after decoding (ruleset_prescan leaves them late) */
+        "detection:\n  selection:\n    User|contains: 'ADMIN'\n  condition: selection\n",
+        "detection:\n  selection:\n    IntegrityLevel: 'High'\n    CommandLine|contains: 'yy'\n"
+        "  condition: selection\n",
+        "detection:\n  selection:\n    InChangeWindow|contains: 'tru'\n  condition: selection\n",
+        "detection:\n  selection:\n    SubjectLogonPrivileged: 'true'\n    CommandLine|contains: 'x'\n"
+        "  condition: selection\n",
 };
 
 static const char *const pf_cmdlines[] = {
@@ -871,6 +878,21 @@ static void pf_event(struct winevent *ev, bool sysmon, const char *image, const 
                                                     sysmon ? 11 : 17, "C:\\x", 4), 0);
         if (sysmon)
                 ck_assert_int_eq(winevent_set_field(ev, "OriginalFileName", 16, "pc.exe", 6), 0);
+        if (!sysmon) {
+                /* what logsource_derive() turns into User and IntegrityLevel */
+                ck_assert_int_eq(winevent_set_field(ev, "SubjectUserName", 15, "admin", 5), 0);
+                ck_assert_int_eq(winevent_set_field(ev, "SubjectDomainName", 17, "CORP", 4), 0);
+                ck_assert_int_eq(winevent_set_field(ev, "MandatoryLabel", 14, "S-1-16-12288", 12), 0);
+        }
+}
+
+/* What enrich_event() adds, after the prescan. */
+static void pf_enrich(struct winevent *ev, int parent)
+{
+        if (parent) {
+                ck_assert_int_eq(winevent_set_field(ev, "InChangeWindow", 14, "true", 4), 0);
+                ck_assert_int_eq(winevent_set_field(ev, "SubjectLogonPrivileged", 22, "true", 4), 0);
+        }
 }
 
 START_TEST(test_prefilter_agrees_with_full_evaluation)
@@ -904,11 +926,26 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
                         for (size_t cl = 0; cl <= ELEMENTSOF(pf_cmdlines); cl++)
                                 for (int parent = 0; parent < 2; parent++) {
                                         const char *cmd = cl < ELEMENTSOF(pf_cmdlines) ? pf_cmdlines[cl] : NULL;
-                                        struct pf_set fast = { 0 }, full = { 0 };
+                                        struct pf_set fast = { 0 }, full = { 0 }, split = { 0 };
+                                        struct ruleset_pre pre;
 
                                         pf_event(&ev, sysmon, pf_images[im], cmd, parent);
+                                        pf_enrich(&ev, parent);
                                         ruleset_eval(rs, &ev, pf_hit, &fast);
+                                        /* in two steps, the enrichment between them: the same
+                                         * hits in the same order */
                                         pf_event(&ev, sysmon, pf_images[im], cmd, parent);
+                                        ruleset_prescan(rs, &ev, &pre);
+                                        ck_assert_ptr_eq(pre.rs, rs);
+                                        pf_enrich(&ev, parent);
+                                        ruleset_eval_pre(rs, &ev, &pre, pf_hit, &split);
+                                        ck_assert_msg(split.n == fast.n &&
+                                                      memcmp(split.v, fast.v, fast.n * sizeof(fast.v[0])) == 0,
+                                                      "sysmon %d image %s cmdline %s parent %d: %zu hits in two "
+                                                      "steps, %zu in one", sysmon, pf_images[im],
+                                                      cmd ? cmd : "(absent)", parent, split.n, fast.n);
+                                        pf_event(&ev, sysmon, pf_images[im], cmd, parent);
+                                        pf_enrich(&ev, parent);
                                         ruleset_explain(rs, &ev, pf_explain, &full);
                                         qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
                                         qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);

@@ -5,6 +5,7 @@
  * every frame: received == accepted + metrics_rejected_total(). */
 #include <check.h>
 #include "unit.h"
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -406,6 +407,171 @@ START_TEST(test_sequence)
 }
 END_TEST
 
+/* ---- the worker thread ---------------------------------------------------------
+ *
+ * What the worker's sink sees, as a log of tagged sequence numbers: an
+ * event's number is its record id, a reject's is in its bytes ("#N{"), a
+ * call's is its argument.  The log is only read after pipeline_sync(). */
+
+#define W_MAX 20000
+
+struct wlog {
+        uint64_t seq[W_MAX];
+        char kind[W_MAX];               /* 'e' event, 'r' reject, 'c' call */
+        size_t n;
+        size_t data_bytes;              /* rejected bytes delivered */
+        bool wrong_thread;              /* a sink call on the caller's thread, or prepare on the worker */
+        bool prep_mismatch;             /* ev->prep not what prepare wrote for the event */
+        pthread_t caller;
+};
+
+static struct wlog *wl;
+
+static void wlog_add(char kind, uint64_t seq)
+{
+        if (pthread_equal(pthread_self(), wl->caller))
+                wl->wrong_thread = true;
+        if (wl->n < W_MAX) {
+                wl->kind[wl->n] = kind;
+                wl->seq[wl->n++] = seq;
+        }
+}
+
+static void w_prepare(void *ud, struct winevent *ev)
+{
+        if (!pthread_equal(pthread_self(), wl->caller))
+                wl->wrong_thread = true;
+        memcpy(ev->prep, &ev->record_id, sizeof(ev->record_id));
+}
+
+static void w_event(void *ud, struct winevent *ev)
+{
+        uint64_t got;
+
+        memcpy(&got, ev->prep, sizeof(got));
+        if (got != ev->record_id)
+                wl->prep_mismatch = true;
+        wlog_add('e', ev->record_id);
+}
+
+static void w_reject(void *ud, const struct pipeline_src *src, enum reject_reason why, const char *detail,
+                     const char *data, size_t len)
+{
+        unsigned long long n = 0;
+
+        if (data && len > 1 && data[0] == '#')
+                n = strtoull(data + 1, NULL, 10);
+        wl->data_bytes += len;
+        wlog_add('r', n);
+}
+
+static void w_call(void *arg, int64_t now_us)
+{
+        wlog_add('c', (uint64_t)now_us);
+}
+
+static void w_frame(struct pipeline *p, const char *data, size_t len)
+{
+        struct pipeline_src src = { .name = "worker-test", .pos = 1, .zone = &utc };
+        struct frame fr = { .kind = FRAME_MSG, .method = FRAME_METHOD_LF, .data = data, .len = len };
+
+        pipeline_frame(p, &src, &fr);
+}
+
+static void w_start(struct pipeline *p, size_t depth)
+{
+        struct pipeline_sink sink = { .event = w_event, .reject = w_reject, .prepare = w_prepare,
+                                      .prepare_size = sizeof(uint64_t) };
+
+        wl = calloc(1, sizeof(*wl));
+        ck_assert_ptr_nonnull(wl);
+        wl->caller = pthread_self();
+        ck_assert_int_eq(pipeline_init(p, 16, &sink), 0);
+        ck_assert_int_eq(pipeline_start_worker(p, depth), 0);
+}
+
+/* Events, rejects and calls, interleaved through a queue far shorter than
+ * the input: the worker sees every one, in order, never on the caller's
+ * thread, each event with what prepare computed for it. */
+START_TEST(test_worker_order)
+{
+        static const size_t depths[] = { 1, 3, 64 };
+        struct pipeline p;
+        char buf[256];
+        uint64_t want = 0;
+        size_t len;
+
+        w_start(&p, depths[_i]);
+        for (uint64_t i = 1; i <= 5000; i++) {
+                switch (i % 7) {
+                case 3:
+                        len = (size_t)snprintf(buf, sizeof(buf), "#%llu{not json", (unsigned long long)i);
+                        w_frame(&p, buf, len);
+                        break;
+                case 5:
+                        pipeline_call(&p, w_call, NULL, (int64_t)i);
+                        break;
+                default:
+                        len = (size_t)snprintf(buf, sizeof(buf),
+                                               "{\"Hostname\":\"h%llu\",\"Channel\":\"Security\",\"EventID\":4624,"
+                                               "\"RecordNumber\":%llu," CE_TIME "}",
+                                               (unsigned long long)(i % 13), (unsigned long long)i);
+                        w_frame(&p, buf, len);
+                        break;
+                }
+                if (i % 1000 == 0) {
+                        pipeline_sync(&p);
+                        ck_assert_uint_eq(pipeline_pending(&p), 0);
+                        ck_assert_uint_eq(wl->n, i);
+                }
+        }
+        pipeline_sync(&p);
+        ck_assert_uint_eq(wl->n, 5000);
+        for (size_t k = 0; k < wl->n; k++) {
+                want = k + 1;
+                char kind = want % 7 == 3 ? 'r' : want % 7 == 5 ? 'c' : 'e';
+                ck_assert_msg(wl->kind[k] == kind && wl->seq[k] == want, "item %zu: %c %llu, want %c %llu", k,
+                              wl->kind[k], (unsigned long long)wl->seq[k], kind, (unsigned long long)want);
+        }
+        ck_assert(!wl->wrong_thread);
+        ck_assert(!wl->prep_mismatch);
+        check_balance("worker");
+        ck_assert_uint_eq(metrics.events_rejected[REJ_NOT_JSON], 5000 / 7 + (5000 % 7 >= 3));
+        pipeline_fini(&p);
+        free(wl);
+}
+END_TEST
+
+/* Rejected frames keep their bytes in the queue up to a bound: beyond it
+ * the caller waits, and a frame larger than the bound is handled on the
+ * caller's thread once the worker is idle.  None is lost or cut. */
+START_TEST(test_worker_reject_bytes)
+{
+        struct pipeline p;
+        size_t sizes[] = { 100, 300 * 1024, 700 * 1024, 2 * 1024 * 1024, 10, 900 * 1024 };
+        size_t total = 0;
+        char *buf = malloc(2 * 1024 * 1024 + 16);
+
+        ck_assert_ptr_nonnull(buf);
+        w_start(&p, 8);
+        for (size_t round = 0; round < 3; round++)
+                for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                        memset(buf, 'x', sizes[i]);
+                        int n = snprintf(buf, 32, "#%zu{", round * 100 + i);
+                        buf[n] = 'x';
+                        w_frame(&p, buf, sizes[i]);
+                        total += sizes[i];
+                }
+        pipeline_fini(&p);      /* stops the worker after what it holds */
+        ck_assert_uint_eq(wl->n, 3 * ELEMENTSOF(sizes));
+        ck_assert_uint_eq(wl->data_bytes, total);
+        for (size_t k = 0; k < wl->n; k++)
+                ck_assert_uint_eq(wl->seq[k], (k / ELEMENTSOF(sizes)) * 100 + k % ELEMENTSOF(sizes));
+        free(wl);
+        free(buf);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
         Suite *s = suite_create("pipeline");
@@ -423,6 +589,8 @@ static Suite *pipeline_suite(void)
                 { "ignored_kinds", test_ignored_kinds, 1 },
                 { "null_sink", test_null_sink, 1 },
                 { "sequence", test_sequence, 1 },
+                { "worker_order", test_worker_order, 3 },
+                { "worker_reject_bytes", test_worker_reject_bytes, 1 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(tc); i++) {

@@ -2,6 +2,7 @@
 #include <check.h>
 #include "unit.h"
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,73 @@ END_TEST
 /* winevent_field_lower() looks 8 bytes at a time for an upper-case
  * letter: every position, neighbours of 'A'..'Z' ('@', '[', '`', '{') and
  * bytes >= 0x80 (0xc1 = 0x41 | 0x80 is not a letter) around it. */
+/* Two threads intern and look up at once (the decoding thread and the
+ * pipeline's worker): every name gets one pointer and one id, whoever
+ * added it, and a lookup never sees a half-added name. */
+#define CI_NAMES 6000
+
+struct ci_arg {
+        int which;
+        const char *got[CI_NAMES];
+        bool bad_find;
+};
+
+static void ci_name(char *buf, size_t len, int i)
+{
+        snprintf(buf, len, "Field%05dName", i);
+}
+
+static void *ci_thread(void *p)
+{
+        struct ci_arg *a = p;
+        char name[32];
+
+        for (int k = 0; k < CI_NAMES; k++) {
+                /* both threads take every name, in opposite orders */
+                int i = a->which ? CI_NAMES - 1 - k : k;
+                ci_name(name, sizeof(name), i);
+                a->got[i] = intern(name, strlen(name));
+                const char *f = intern_find(name, strlen(name));
+                if (!a->got[i] || f != a->got[i] || strcmp(f, name) != 0)
+                        a->bad_find = true;
+                /* and look up a name the other thread may be adding */
+                ci_name(name, sizeof(name), CI_NAMES - 1 - i);
+                f = intern_find(name, strlen(name));
+                if (f && strcmp(f, name) != 0)
+                        a->bad_find = true;
+        }
+        return NULL;
+}
+
+START_TEST(test_intern_concurrent)
+{
+        static struct ci_arg a[2];
+        pthread_t t[2];
+        bool *seen = calloc(CI_NAMES, sizeof(*seen));
+
+        ck_assert_ptr_nonnull(seen);
+        intern_reset();
+        for (int i = 0; i < 2; i++) {
+                memset(&a[i], 0, sizeof(a[i]));
+                a[i].which = i;
+                ck_assert_int_eq(pthread_create(&t[i], NULL, ci_thread, &a[i]), 0);
+        }
+        for (int i = 0; i < 2; i++)
+                pthread_join(t[i], NULL);
+        ck_assert(!a[0].bad_find && !a[1].bad_find);
+        ck_assert_uint_eq(intern_count(), CI_NAMES);
+        for (int i = 0; i < CI_NAMES; i++) {
+                ck_assert_ptr_eq(a[0].got[i], a[1].got[i]);
+                uint32_t id = intern_id(a[0].got[i]);
+                ck_assert_uint_lt(id, CI_NAMES);
+                ck_assert_msg(!seen[id], "id %u given twice", id);
+                seen[id] = true;
+        }
+        free(seen);
+        intern_reset();
+}
+END_TEST
+
 START_TEST(test_field_lower_every_position)
 {
         static const unsigned char probes[] = { 'A', 'Z', 'M', '@', '[', '`', '{', 0xc1, 0xda, 0x80, 0xff };
@@ -444,6 +512,7 @@ static Suite *event_suite(void)
         tcase_add_test(tc, test_intern_basics);
         tcase_add_test(tc, test_intern_bounded);
         tcase_add_test(tc, test_intern_ids_find_nul);
+        tcase_add_test(tc, test_intern_concurrent);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("field_index");
