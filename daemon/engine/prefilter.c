@@ -115,6 +115,30 @@ void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, ui
         }
 }
 
+size_t prefilter_collect(const struct rs_ac *ac, const unsigned char *h, size_t n, uint32_t *vi, size_t max)
+{
+        uint32_t s = 0;
+        size_t nvi = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!ac->cls[h[i]]) {
+                        s = 0;
+                        continue;
+                }
+                uint32_t t = ac_step(ac, s, h[i]);
+                s = t & ~AC_HIT;
+                if (!(t & AC_HIT))
+                        continue;
+                for (uint32_t o = ac_has_out(ac, s) ? s : ac->dict[s]; o; o = ac->dict[o])
+                        for (uint32_t k = ac->out_off[o]; k < ac->out_off[o + 1]; k++) {
+                                if (nvi == max)
+                                        return SIZE_MAX;
+                                vi[nvi++] = ac->outv[k];
+                        }
+        }
+        return nvi;
+}
+
 /* Trie under construction: first child / next sibling lists. */
 struct ac_node {
         uint32_t child, sibling;

@@ -123,6 +123,7 @@ void ruleset_free(struct ruleset *rs)
 {
         if (!rs)
                 return;
+        pf_cache_free(rs->scan_cache);
         for (size_t i = 0; i < rs->nrules; i++) {
                 for (size_t k = 0; k < rs->rules[i].nvariants; k++)
                         sigma_variant_fini(&rs->rules[i].variants[k]);
@@ -271,6 +272,8 @@ int ruleset_index(struct ruleset *rs)
         }
         if (rs->nchans)
                 qsort(rs->chans, rs->nchans, sizeof(*rs->chans), chan_cmp);
+        if (!rs->scan_cache)
+                rs->scan_cache = pf_cache_new();        /* NULL: every value is scanned */
         return 0;
 }
 
@@ -365,7 +368,7 @@ enum rs_scan { RS_SCAN_ALL, RS_SCAN_EARLY, RS_SCAN_LATE };
  * values of their fields, marking the variants with a needle found.
  * false: out of memory (the caller marks every variant). */
 static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
-                         uint64_t *marks)
+                         struct pf_cache *cache, uint64_t *marks)
 {
         for (size_t a = 0; a < c->nacs; a++) {
                 const struct rs_ac *ac = &c->acs[a];
@@ -380,7 +383,7 @@ static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64
                 const char *lower = winevent_field_lower(ev, f);
                 if (!lower)
                         return false;
-                prefilter_scan(ac, (const unsigned char *)lower, f->len, marks);
+                pf_cache_scan(cache, ac, (const unsigned char *)lower, f->len, marks);
         }
         return true;
 }
@@ -389,12 +392,12 @@ static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64
  * those with a needle in the folded value of its field.  acs: the automata
  * to run. */
 static void ruleset_prefilter(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
-                              uint64_t *marks)
+                              struct pf_cache *cache, uint64_t *marks)
 {
         size_t words = (c->nvars + 63) / 64;
 
         memcpy(marks, c->always, words * sizeof(*marks));
-        if (!ruleset_scan(c, ev, acs, which, marks))
+        if (!ruleset_scan(c, ev, acs, which, cache, marks))
                 memset(marks, 0xff, words * sizeof(*marks));    /* ENOMEM: evaluate every candidate */
 }
 
@@ -438,14 +441,14 @@ static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev,
         if (lo < c->neids && c->eids[lo].event_id == ev->event_id)
                 d = &c->eids[lo];
         if (d) {
-                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, marks);
+                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, NULL, marks);
                 ruleset_eval_set(c, d->set, marks, ev, hit, ud);
                 ruleset_eval_set(c, d->then, marks, ev, hit, ud);
                 return d->ncand;
         }
         if (!c->nrest)
                 return 0;
-        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, marks);
+        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, NULL, marks);
         ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
         return c->nrest;
 }
@@ -482,7 +485,7 @@ void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct rules
                 if (pre->eid || c->nrest) {
                         pre->chan = c;
                         pre->acs = pre->eid ? pre->eid->acs : c->rest_acs;
-                        ruleset_prefilter(c, ev, pre->acs, RS_SCAN_EARLY, pre->marks);
+                        ruleset_prefilter(c, ev, pre->acs, RS_SCAN_EARLY, rs->scan_cache, pre->marks);
                 }
         }
         pre->rs = rs;
@@ -501,7 +504,7 @@ size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const str
         if (!(c = pre->chan))
                 return 0;
         memcpy(marks, pre->marks, (c->nvars + 63) / 64 * sizeof(*marks));
-        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, marks))
+        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, NULL, marks))
                 memset(marks, 0xff, (c->nvars + 63) / 64 * sizeof(*marks));
         if (pre->eid) {
                 ruleset_eval_set(c, pre->eid->set, marks, ev, hit, ud);
@@ -537,7 +540,7 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
         if (!by_eid && !c->nany)
                 return 0;
         if (c->always)
-                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, RS_SCAN_ALL, marks);
+                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, RS_SCAN_ALL, NULL, marks);
         for (size_t i = lo; i < c->nby_eid && c->by_eid[i].event_id == ev->event_id; i++, n++)
                 if (ruleset_marked(c, marks, c->by_eid[i].vi))
                         ruleset_eval_variant(c->by_eid[i].v, ev, hit, ud);

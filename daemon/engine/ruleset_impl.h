@@ -92,6 +92,7 @@ struct ruleset {
         size_t nchans;
         struct sigma_corr *corrs;               /* correlation rules, referenced by index */
         size_t ncorrs;
+        struct pf_cache *scan_cache;            /* ruleset_prescan's (its caller's thread only); may be NULL */
 };
 
 /* ruleset_sets.c: the bit sets (struct rs_eid) of a channel with a
@@ -110,3 +111,18 @@ void prefilter_ac_free(struct rs_ac *ac);
 int prefilter_channel(struct rs_channel *c, const struct sigma_variant **vars);
 /* Mark in `marks` the variants whose needle occurs in h[0..n). */
 void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks);
+/* The same scan, the variants listed in vi[] instead (a variant may be
+ * listed more than once): their number, or SIZE_MAX when there are more
+ * than max. */
+size_t prefilter_collect(const struct rs_ac *ac, const unsigned char *h, size_t n, uint32_t *vi, size_t max);
+
+/* prefilter_cache.c: prefilter_scan() of values seen before, replayed.
+ * pf_cache_scan(NULL, ...) scans. */
+struct pf_cache;
+struct pf_cache_stats {
+        uint64_t hits, misses;
+};
+struct pf_cache *pf_cache_new(void);
+void pf_cache_free(struct pf_cache *c);
+void pf_cache_scan(struct pf_cache *c, const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks);
+const struct pf_cache_stats *pf_cache_stats(const struct pf_cache *c);

@@ -82,7 +82,10 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
  * engine adds later (logsource_derive, enrich); ruleset_eval_pre() on the
  * same event, after those are added, scans them and evaluates: the same
  * hits, in the same order, as ruleset_eval().  A pre computed for another
- * ruleset (a reload in between) is ignored. */
+ * ruleset (a reload in between) is ignored.  ruleset_prescan() keeps the
+ * scans of long values in the ruleset for when they come again
+ * (engine/prefilter_cache.c): one thread at a time may call it; any thread
+ * may call the others (they only read). */
 #define RULESET_PRE_WORDS 128           /* RS_PF_MAX_VARS / 64 */
 struct rs_channel;
 struct rs_eid;
