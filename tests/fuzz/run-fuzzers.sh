@@ -53,7 +53,7 @@ fi
 # is bounded to look at, so the bounds themselves are exercised.
 max_len() {
         case $1 in
-        fuzz_syslog|fuzz_sigma_cond|fuzz_tls_peer) echo 4096 ;;
+        fuzz_syslog|fuzz_sigma_cond|fuzz_tls_peer|fuzz_re_literal) echo 4096 ;;
         fuzz_config|fuzz_record) echo 8192 ;;
         fuzz_decode|fuzz_flatscan|fuzz_yaml|fuzz_sigma_load) echo 16384 ;;
         fuzz_taskxml) echo 32768 ;;
