@@ -162,6 +162,9 @@ void metrics_render(FILE *out)
                     "Bytes read from TCP connections and replayed files.", metrics.bytes_received);
         metrics_one(out, "spoor_syslog_pri_invalid_total", "counter",
                     "Syslog headers with a numeric PRI above 191 (event kept).", metrics.syslog_pri_invalid);
+        metrics_one(out, "spoor_engine_queue_full_total", "counter",
+                    "Times the reading thread found the engine thread's queue full and waited (engine_thread).",
+                    metrics.engine_queue_full);
         metrics_one(out, "spoor_connections_active", "gauge",
                     "Open TCP connections.", metrics.connections_active);
         metrics_one(out, "spoor_connections_accepted_total", "counter",

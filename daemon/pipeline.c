@@ -128,6 +128,8 @@ static struct pipeline_item *pipeline_slot(struct pipeline_worker *w)
 {
         if (w->head == w->room) {
                 pthread_mutex_lock(&w->mu);
+                if (w->head == w->tail + w->depth)
+                        metrics.engine_queue_full++;    /* the caller's counter: it waits */
                 while (w->head == w->tail + w->depth) {
                         w->producer_waits = true;
                         pthread_cond_wait(&w->cv_done, &w->mu);

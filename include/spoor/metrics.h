@@ -54,6 +54,7 @@ struct metrics {
         uint64_t frames_empty;
         uint64_t bytes_received;
         uint64_t syslog_pri_invalid;
+        uint64_t engine_queue_full;     /* the decoding thread waited for the engine thread (pipeline.c) */
         uint64_t connections_accepted;
         uint64_t connections_active;
         uint64_t connections_rejected[_CONN_REJ_MAX];
