@@ -75,6 +75,7 @@ static void cov_host_free(struct coverage *cov, struct cov_host *h)
         cov_fields_host_fini(h);
         for (size_t i = 0; i < h->nchans; i++) {
                 cov_fields_chan_fini(&h->chans[i]);
+                recordseq_fini(&h->chans[i].seq);
                 free(h->chans[i].eids);
                 free(h->chans[i].name);
         }
@@ -513,7 +514,8 @@ void coverage_event(struct coverage *cov, const struct winevent *ev)
                         return;
                 }
                 if (h->nchans == h->cap) {
-                        size_t cap = h->cap ? h->cap * 2 : 4;
+                        /* one at a time while few (most hosts send two or three channels) */
+                        size_t cap = h->cap < 4 ? h->cap + 1 : h->cap * 2;
                         struct cov_chan *n = realloc(h->chans, cap * sizeof(*n));
 
                         if (!n)

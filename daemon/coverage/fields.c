@@ -172,13 +172,11 @@ static ssize_t fields_obs_entry(struct coverage *cov, struct cov_chan *c, const 
                 return -1;
         }
         if (fc->nobs + e->n > fc->cap) {
-                size_t cap = fc->cap ? fc->cap : 8;
+                /* exactly what is needed: an entry is added once per event id a host channel
+                 * sends, and every host keeps its observations */
+                size_t cap = fc->nobs + e->n;
                 struct cov_fields_obs *o;
 
-                while (cap < fc->nobs + e->n)
-                        cap *= 2;
-                if (cap > COV_FIELDS_MAX_PAIRS)
-                        cap = COV_FIELDS_MAX_PAIRS;
                 if (!(o = realloc(fc->obs, cap * sizeof(*o)))) {
                         cov->fields.pairs_dropped += e->n;
                         metrics.coverage_field_pairs_dropped += e->n;

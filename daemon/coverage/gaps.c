@@ -9,14 +9,26 @@
  *   - Metrics: spoor_gaps_open (gauge), spoor_gaps_opened_total{kind},
  *     spoor_gaps_closed_total, spoor_gaps_ttr_median_seconds (recomputed
  *     at each close: a sort of at most GAPS_TTR_SAMPLES values, and gaps
- *     close rarely). */
+ *     close rarely).
+ *   - The strings many open gaps repeat (host, channel, field, key,
+ *     remedy, the blinded rules' ids and titles: a host short of channels
+ *     has a channel_missing gap per channel, each blinding up to 20 rules,
+ *     and so has the next host) are shared, counted, in a table of the
+ *     struct gaps from gaps_open / gaps_adopt on (gap->shared) until the
+ *     gap closes or is dropped.  Before that a gap owns its copies, so
+ *     gap_new, gap_set_* and gap_free work without the table; without
+ *     memory for the table a gap just keeps them. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/random.h>
 
 #include "spoor/gaps.h"
+#include "spoor/siphash.h"
 #include "spoor/log.h"
 #include "spoor/metrics.h"
 #include "spoor/timefmt.h"
@@ -34,9 +46,18 @@ static const char *const gap_kind_names[_GAP_KIND_MAX] = {
         [GAP_STATE_LOST] = "state_lost",
 };
 
+struct gaps_str {
+        uint64_t hash;
+        uint32_t refs;
+        char s[];
+};
+
 struct gaps {
         gaps_write_fn write;
         void *ud;
+        uint64_t k0, k1;                        /* SipHash key of strs: hosts come from peers */
+        struct gaps_str **strs;                 /* the shared strings (linear probing) */
+        size_t nstrs, strs_mask;
         size_t open;
         uint64_t opened, closed;
         int64_t ttr_s[GAPS_TTR_SAMPLES];        /* the last closed gaps' ttr (ring) */
@@ -52,18 +73,159 @@ struct gaps *gaps_new(gaps_write_fn write, void *ud)
 {
         struct gaps *gs = calloc(1, sizeof(*gs));
 
+        uint64_t k[2];
+
         if (gs) {
                 gs->write = write;
                 gs->ud = ud;
+                if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+                        k[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uintptr_t)gs;
+                        k[1] = (uint64_t)clock() ^ 0xc2b2ae3d27d4eb4full;
+                }
+                gs->k0 = k[0];
+                gs->k1 = k[1];
         }
         return gs;
 }
 
 void gaps_free(struct gaps *gs)
 {
-        if (gs)
+        if (gs) {
                 metrics.gaps_open -= gs->open <= metrics.gaps_open ? gs->open : metrics.gaps_open;
+                for (size_t i = 0; gs->strs && i <= gs->strs_mask; i++)
+                        free(gs->strs[i]);      /* of gaps still open: their lists are dropped without us */
+                free(gs->strs);
+        }
         free(gs);
+}
+
+/* ---- shared strings --------------------------------------------------- */
+
+/* Keyed: a peer choosing host names cannot make them collide. */
+static uint64_t gaps_str_hash(const struct gaps *gs, const char *s)
+{
+        return siphash24(s, strlen(s), gs->k0, gs->k1);
+}
+
+static struct gaps_str *gaps_str_of(const char *s)
+{
+        return (struct gaps_str *)(void *)(s - offsetof(struct gaps_str, s));
+}
+
+static bool gaps_strs_grow(struct gaps *gs)
+{
+        size_t size = gs->strs ? 2 * (gs->strs_mask + 1) : 256;
+        struct gaps_str **t = calloc(size, sizeof(*t));
+
+        if (!t)
+                return false;
+        for (size_t i = 0; gs->strs && i <= gs->strs_mask; i++) {
+                size_t k;
+
+                if (!gs->strs[i])
+                        continue;
+                for (k = gs->strs[i]->hash & (size - 1); t[k]; k = (k + 1) & (size - 1))
+                        ;
+                t[k] = gs->strs[i];
+        }
+        free(gs->strs);
+        gs->strs = t;
+        gs->strs_mask = size - 1;
+        return true;
+}
+
+/* The shared copy of s (one more reference), NULL on ENOMEM. */
+static const char *gaps_str_get(struct gaps *gs, const char *s)
+{
+        uint64_t h = gaps_str_hash(gs, s);
+        size_t k, len;
+        struct gaps_str *e;
+
+        if ((!gs->strs || 2 * (gs->nstrs + 1) > gs->strs_mask + 1) && !gaps_strs_grow(gs))
+                return NULL;
+        for (k = h & gs->strs_mask; (e = gs->strs[k]); k = (k + 1) & gs->strs_mask)
+                if (e->hash == h && strcmp(e->s, s) == 0) {
+                        e->refs++;
+                        return e->s;
+                }
+        len = strlen(s);
+        if (!(e = malloc(sizeof(*e) + len + 1)))
+                return NULL;
+        e->hash = h;
+        e->refs = 1;
+        memcpy(e->s, s, len + 1);
+        gs->strs[k] = e;
+        gs->nstrs++;
+        return e->s;
+}
+
+/* One reference less to shared string s (NULL: none); the last frees it. */
+static void gaps_str_put(struct gaps *gs, const char *s)
+{
+        struct gaps_str *e;
+        size_t k, j;
+
+        if (!s || --(e = gaps_str_of(s))->refs)
+                return;
+        for (k = e->hash & gs->strs_mask; gs->strs[k] != e; k = (k + 1) & gs->strs_mask)
+                ;
+        /* backward-shift deletion keeps every probe chain whole */
+        for (j = (k + 1) & gs->strs_mask; gs->strs[j]; j = (j + 1) & gs->strs_mask) {
+                size_t home = gs->strs[j]->hash & gs->strs_mask;
+
+                if (((j - home) & gs->strs_mask) >= ((j - k) & gs->strs_mask)) {
+                        gs->strs[k] = gs->strs[j];
+                        k = j;
+                }
+        }
+        gs->strs[k] = NULL;
+        gs->nstrs--;
+        free(e);
+}
+
+/* The strings a gap may share, in the order of its bit in gap->shared:
+ * host, channel, field, key, remedy, then each blind's id and title. */
+#define GAPS_OWN 5
+_Static_assert(GAPS_OWN + 2 * GAP_MAX_BLINDS <= 64, "gap->shared has a bit per string");
+
+static char **gaps_slot(struct gap *g, size_t i)
+{
+        char **own[GAPS_OWN] = { &g->host, &g->channel, &g->field, &g->key, &g->remedy };
+
+        if (i < GAPS_OWN)
+                return own[i];
+        i -= GAPS_OWN;
+        return (char **)(i % 2 ? &g->blinds[i / 2].title : &g->blinds[i / 2].id);
+}
+
+/* Share g's repeated strings, each one that can be (on ENOMEM the gap
+ * keeps its own copy of the others). */
+static void gaps_share(struct gaps *gs, struct gap *g)
+{
+        for (size_t i = 0; i < GAPS_OWN + 2 * g->nblinds; i++) {
+                char **p = gaps_slot(g, i);
+                const char *s;
+
+                if (!*p || (g->shared & (UINT64_C(1) << i)) || !(s = gaps_str_get(gs, *p)))
+                        continue;
+                free(*p);
+                *p = (char *)s;
+                g->shared |= UINT64_C(1) << i;
+        }
+}
+
+/* Put back g's shared strings (set to NULL; gap_free frees the rest). */
+static void gaps_unshare(struct gaps *gs, struct gap *g)
+{
+        for (size_t i = 0; g->shared && i < GAPS_OWN + 2 * GAP_MAX_BLINDS; i++) {
+                char **p = gaps_slot(g, i);
+
+                if (!(g->shared & (UINT64_C(1) << i)))
+                        continue;
+                gaps_str_put(gs, *p);
+                *p = NULL;
+                g->shared &= ~(UINT64_C(1) << i);
+        }
 }
 
 struct gap *gap_new(enum gap_kind kind, const char *host, const char *channel, const uint16_t *event_ids,
@@ -150,6 +312,11 @@ void gap_free(struct gap *g)
 {
         if (!g)
                 return;
+        if (g->shared) {
+                /* an open gap: gaps_close / gaps_drop put its shared strings back */
+                log_limited(331, LOG_ERR, "gap %s on %s freed while open", g->id, g->host);
+                return;
+        }
         for (size_t i = 0; i < g->nblinds; i++) {
                 free((char *)g->blinds[i].id);
                 free((char *)g->blinds[i].title);
@@ -195,6 +362,7 @@ void gaps_open(struct gaps *gs, struct gap_list *list, struct gap *g)
         }
         record_gap_id(gap_kind_names[g->kind], g->host, g->channel, g->event_ids, g->nevent_ids, idfield,
                       g->opened_us, g->id);
+        gaps_share(gs, g);
         g->next = list->head;
         list->head = g;
         list->nkind[g->kind]++;
@@ -231,6 +399,7 @@ void gaps_close(struct gaps *gs, struct gap_list *list, struct gap *g, int64_t c
         if (gs->nttr < GAPS_TTR_SAMPLES)
                 gs->nttr++;
         gaps_median_ttr(gs, &metrics.gaps_ttr_median_s);
+        gaps_unshare(gs, g);
         gap_free(g);
 }
 
@@ -258,6 +427,7 @@ struct gap *gaps_find_key(const struct gap_list *list, enum gap_kind kind, const
 
 void gaps_adopt(struct gaps *gs, struct gap_list *list, struct gap *g)
 {
+        gaps_share(gs, g);
         g->next = list->head;
         list->head = g;
         list->nkind[g->kind]++;
@@ -275,6 +445,7 @@ void gaps_drop(struct gaps *gs, struct gap_list *list)
                 gs->open--;
                 if (metrics.gaps_open)
                         metrics.gaps_open--;
+                gaps_unshare(gs, g);
                 gap_free(g);
         }
 }

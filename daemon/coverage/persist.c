@@ -410,6 +410,8 @@ static int persist_restore_seq(struct state_reader *r, struct recordseq *s)
                                          started, restart_ok, nholes, RECORDSEQ_MAX_HOLES);
         s->started = started;
         s->restart_ok = restart_ok;
+        if (nholes && recordseq_holes_alloc(s) < 0)
+                return -ENOMEM;
         for (s->nholes = 0; s->nholes < nholes; s->nholes++) {
                 struct recordseq_hole *x = &s->holes[s->nholes];
 
@@ -452,16 +454,18 @@ static int persist_restore_chans(struct state_reader *r, struct cov_host *h, str
                 c.count = state_get_u64(r);
                 c.in_order_quiet = state_get_u64(r);
                 rc = persist_restore_seq(r, &c.seq);
+                if (rc == 0 && cov_chan_find(h, name))
+                        rc = state_reader_fail(r, "channel %s of %s saved twice", name, h->name);
+                if (rc == 0 && i < keep && !(c.name = strdup(name)))
+                        rc = -ENOMEM;
+                if (rc < 0 || i >= keep)
+                        recordseq_fini(&c.seq);
                 if (rc < 0)
                         return rc;
-                if (cov_chan_find(h, name))
-                        return state_reader_fail(r, "channel %s of %s saved twice", name, h->name);
                 if (i >= keep) {
                         st->chans_dropped++;
                         continue;
                 }
-                if (!(c.name = strdup(name)))
-                        return -ENOMEM;
                 h->chans[h->nchans++] = c;
                 st->chans++;
         }
@@ -509,8 +513,10 @@ static void persist_link(struct coverage *cov, struct cov_host *h)
 static void persist_host_free(struct coverage *cov, struct cov_host *h)
 {
         gaps_drop(cov->gaps, &h->gaps);
-        for (size_t i = 0; i < h->nchans; i++)
+        for (size_t i = 0; i < h->nchans; i++) {
+                recordseq_fini(&h->chans[i].seq);
                 free(h->chans[i].name);
+        }
         free(h->chans);
         free(h->name);
         free(h);

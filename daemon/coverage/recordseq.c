@@ -1,11 +1,26 @@
 /* RecordNumber sequences (contract in include/spoor/recordseq.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spoor/recordseq.h"
 
 void recordseq_reset(struct recordseq *s)
 {
+        free(s->holes);
         memset(s, 0, sizeof(*s));
+}
+
+void recordseq_fini(struct recordseq *s)
+{
+        recordseq_reset(s);
+}
+
+int recordseq_holes_alloc(struct recordseq *s)
+{
+        if (!s->holes && !(s->holes = malloc(RECORDSEQ_MAX_HOLES * sizeof(*s->holes))))
+                return -ENOMEM;
+        return 0;
 }
 
 void recordseq_allow_restart(struct recordseq *s)
@@ -20,7 +35,10 @@ static void recordseq_confirm(struct recordseq *s, size_t i, struct recordseq_ou
         if (h->filled < h->hi - h->lo + 1 && out->nlost < RECORDSEQ_MAX_HOLES + 1)
                 out->lost[out->nlost++] = *h;
         memmove(&s->holes[i], &s->holes[i + 1], (s->nholes - i - 1) * sizeof(s->holes[0]));
-        s->nholes--;
+        if (--s->nholes == 0) {
+                free(s->holes);
+                s->holes = NULL;
+        }
 }
 
 static bool recordseq_fill(struct recordseq *s, uint64_t rec)
@@ -53,9 +71,14 @@ void recordseq_observe(struct recordseq *s, uint64_t rec, struct recordseq_out *
                 uint64_t shift = rec - s->hwm;
 
                 if (shift > 1) {
+                        struct recordseq_hole hole = { s->hwm + 1, rec - 1, 0 };
+
                         if (s->nholes == RECORDSEQ_MAX_HOLES)
                                 recordseq_confirm(s, 0, out);
-                        s->holes[s->nholes++] = (struct recordseq_hole){ s->hwm + 1, rec - 1, 0 };
+                        if (recordseq_holes_alloc(s) == 0)
+                                s->holes[s->nholes++] = hole;
+                        else if (out->nlost < RECORDSEQ_MAX_HOLES + 1)
+                                out->lost[out->nlost++] = hole;         /* cannot wait: confirmed now */
                 }
                 s->seen = shift >= 64 ? 1 : (s->seen << shift) | 1;
                 s->hwm = rec;

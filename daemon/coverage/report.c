@@ -4,14 +4,23 @@
  *   - Hosts are written sorted by name, rules and techniques in ruleset
  *     order, so two reports of the same model are byte-identical but for
  *     "generated".
- *   - The per-channel event ids are not kept by the model, so channels
- *     carry no "event_ids".
  *   - A rule that cannot fire on a host is "blinded by" the kinds of the
  *     host's open gaps that explain it (channel_missing on a channel one of
  *     its variants reads, field_missing on a field one reads); a host with
  *     neither (still inside the grace period) blinds with "not sent yet".
- *   - The whole tree is built in memory (bounded by the model's host
- *     bound) and published with state_publish. */
+ *   - coverage.json is streamed (jsonw.c) into the temporary file that
+ *     state_publish_stream renames into place: no tree of the whole fleet,
+ *     the memory it takes is the sorted host views (tens of bytes a host)
+ *     and the groups below.  attack-layer.json is one small tree (a row per
+ *     technique).
+ *   - Which rules can fire on a host depends only on which of the rules'
+ *     channels it sends and on its open gaps of the kinds that block or
+ *     explain (host_silent; channel_missing, channel_silent, field_missing,
+ *     audit_off on a channel a rule reads).  Live hosts are grouped by that
+ *     key while they are written, and the rules are evaluated once per
+ *     group: hosts x (channels + gaps) + groups x rules, not hosts x rules
+ *     (a fleet of alike hosts has a handful of groups; at worst every host
+ *     is its own group, the old cost). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +30,7 @@
 #include <strings.h>
 #include <json-c/json.h>
 
+#include "jsonw.h"
 #include "spoor/coverage.h"
 #include "spoor/gaps.h"
 #include "spoor/metrics.h"
@@ -48,20 +58,37 @@ struct rep_tech {
         unsigned kinds;                 /* reason bits over the blinded hosts */
 };
 
+/* Live hosts alike for the rules (the key: a bit per rep.chans the host
+ * sends, then its gaps that matter, see rep_key). */
+struct rep_group {
+        uint64_t hash;
+        size_t key, keylen;             /* in rep.keys */
+        size_t host;                    /* its first host, an index in the sorted views */
+        uint64_t hosts;
+};
+
 struct rep {
         struct rep_rule *rules;
         size_t nrules;
         struct rep_tech *techs;
         size_t ntechs;
-        bool *can;                      /* per rule, for the current host */
+        bool *can;                      /* per rule, for the group being tallied */
         unsigned *why;
         /* The distinct channels the variants read (case-insensitive), and
-         * whether the current host sends each: -1 not looked up yet.  A
-         * report of 100k hosts asked rep_has_channel() once per host and
-         * variant (~3,000 strcasecmp loops per host with SigmaHQ). */
+         * an index of them by case-folded name (slot: index + 1, 0: free). */
         const char **chans;
         size_t nchans;
-        signed char *has;
+        size_t *chash;
+        size_t chash_mask;
+        /* the groups, and their index by key (slot: index + 1, 0: free) */
+        struct rep_group *groups;
+        size_t ngroups, gcap;
+        size_t *gidx;
+        size_t gidx_mask;
+        unsigned char *keys;            /* the groups' keys, one after the other */
+        size_t keyslen, keyscap;
+        unsigned char *kb;              /* the key being built */
+        size_t kblen, kbcap;
 };
 
 /* "attack.t1053.005" → "T1053.005"; false when the tag is not a technique */
@@ -100,7 +127,11 @@ static void rep_free(struct rep *rp)
         free(rp->can);
         free(rp->why);
         free(rp->chans);
-        free(rp->has);
+        free(rp->chash);
+        free(rp->groups);
+        free(rp->gidx);
+        free(rp->keys);
+        free(rp->kb);
 }
 
 /* Index of channel ch in rp->chans (added when new), SIZE_MAX on ENOMEM. */
@@ -113,12 +144,56 @@ static size_t rep_chan_index(struct rep *rp, const char *ch)
         if (!c)
                 return SIZE_MAX;
         rp->chans = c;
-        signed char *h = realloc(rp->has, rp->nchans + 1);
-        if (!h)
-                return SIZE_MAX;
-        rp->has = h;
         rp->chans[rp->nchans] = ch;
         return rp->nchans++;
+}
+
+/* FNV-1a of the case-folded name (channels compare as strcasecmp does) */
+static uint64_t rep_fold_hash(const char *s)
+{
+        uint64_t h = 1469598103934665603ULL;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 1099511628211ULL;
+        return h;
+}
+
+static uint64_t rep_bytes_hash(const unsigned char *p, size_t n)
+{
+        uint64_t h = 1469598103934665603ULL;
+
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ p[i]) * 1099511628211ULL;
+        return h;
+}
+
+static int rep_chan_hash_build(struct rep *rp)
+{
+        size_t size = 16;
+
+        while (size < 2 * rp->nchans)
+                size *= 2;
+        if (!(rp->chash = calloc(size, sizeof(*rp->chash))))
+                return -ENOMEM;
+        rp->chash_mask = size - 1;
+        for (size_t i = 0; i < rp->nchans; i++) {
+                size_t s = rep_fold_hash(rp->chans[i]) & rp->chash_mask;
+
+                while (rp->chash[s])
+                        s = (s + 1) & rp->chash_mask;
+                rp->chash[s] = i + 1;
+        }
+        return 0;
+}
+
+/* Index of channel ch in rp->chans (case-insensitive), SIZE_MAX: no rule
+ * reads it. */
+static size_t rep_chan_find(const struct rep *rp, const char *ch)
+{
+        for (size_t s = rep_fold_hash(ch) & rp->chash_mask; rp->chash[s]; s = (s + 1) & rp->chash_mask)
+                if (strcasecmp(rp->chans[rp->chash[s] - 1], ch) == 0)
+                        return rp->chash[s] - 1;
+        return SIZE_MAX;
 }
 
 static int rep_add_tech(struct rep *rp, const char *id, size_t rule)
@@ -178,24 +253,13 @@ static int rep_init(struct rep *rp, const struct ruleset *rs)
                                 return -ENOMEM;
                 }
         }
-        return 0;
+        return rep_chan_hash_build(rp);
 }
 
 static bool rep_reads_field(const struct sigma_variant *v, const char *field)
 {
         for (size_t i = 0; i < v->nneeds_fields; i++)
                 if (strcasecmp(v->needs_fields[i], field) == 0)
-                        return true;
-        return false;
-}
-
-static bool rep_has_channel(const struct coverage_host_view *hv, const char *ch)
-{
-        struct coverage_channel_stats st;
-        const char *name;
-
-        for (size_t i = 0; (name = coverage_host_channel(hv, i, &st)); i++)
-                if (strcasecmp(name, ch) == 0)
                         return true;
         return false;
 }
@@ -228,19 +292,11 @@ static bool rep_gap_blocks(const struct gap *g, const struct sigma_variant *v, c
         }
 }
 
-/* rep_has_channel() for channel rp->chans[idx], once per host. */
-static bool rep_host_has(struct rep *rp, const struct coverage_host_view *hv, size_t idx)
+/* Which rules can fire on the hosts of a group (rp->can), and why not
+ * (rp->why): gaps are the open gaps of one of its hosts, has the key's
+ * channel bits. */
+static void rep_eval(struct rep *rp, const struct gap *gaps, const unsigned char *has)
 {
-        if (rp->has[idx] < 0)
-                rp->has[idx] = rep_has_channel(hv, rp->chans[idx]);
-        return rp->has[idx];
-}
-
-/* Which rules can fire on a live host (rp->can), and why not (rp->why) */
-static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
-{
-        if (rp->nchans)
-                memset(rp->has, -1, rp->nchans);
         for (size_t i = 0; i < rp->nrules; i++) {
                 const struct rep_rule *x = &rp->rules[i];
                 bool can = false;
@@ -255,7 +311,7 @@ static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
                                 can = true;
                                 break;
                         }
-                        for (const struct gap *g = hv->gaps; g; g = g->next) {
+                        for (const struct gap *g = gaps; g; g = g->next) {
                                 if (g->kind == GAP_CHANNEL_MISSING && strcasecmp(g->channel, ch) == 0) {
                                         why |= 1u << g->kind;
                                 } else if (rep_gap_blocks(g, v, ch)) {
@@ -265,7 +321,7 @@ static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
                         }
                         if (blocked)
                                 continue;
-                        if (rep_host_has(rp, hv, x->vchan[k]))
+                        if (has[x->vchan[k] >> 3] & (1u << (x->vchan[k] & 7)))
                                 can = true;
                         else if (!(why & (1u << GAP_CHANNEL_MISSING)))
                                 why |= REPORT_NOT_SENT;
@@ -275,7 +331,349 @@ static void rep_host(struct rep *rp, const struct coverage_host_view *hv)
         }
 }
 
-/* ---- json helpers ----------------------------------------------------- */
+/* ---- grouping live hosts ---------------------------------------------- */
+
+static bool rep_kb_put(struct rep *rp, const void *p, size_t n)
+{
+        if (rp->kbcap - rp->kblen < n) {
+                size_t cap = rp->kbcap ? rp->kbcap : 256;
+                unsigned char *b;
+
+                while (cap - rp->kblen < n)
+                        cap *= 2;
+                if (!(b = realloc(rp->kb, cap)))
+                        return false;
+                rp->kb = b;
+                rp->kbcap = cap;
+        }
+        memcpy(rp->kb + rp->kblen, p, n);
+        rp->kblen += n;
+        return true;
+}
+
+/* The key of a live host into rp->kb: a bit per rp->chans (sent or not),
+ * then per open gap that rep_eval can see: its kind, and but for
+ * host_silent its channel's index, field_missing's field, audit_off's
+ * event ids.  Gaps of other kinds, or on channels no rule reads, change
+ * nothing and are left out.  0 or -ENOMEM. */
+static int rep_key(struct rep *rp, const struct coverage_host_view *hv)
+{
+        size_t nb = (rp->nchans + 7) / 8;
+        struct coverage_channel_stats st;
+        const char *name;
+
+        rp->kblen = 0;
+        for (size_t i = 0; i < nb; i++)
+                if (!rep_kb_put(rp, "", 1))     /* a zero byte */
+                        return -ENOMEM;
+        for (size_t i = 0; (name = coverage_host_channel(hv, i, &st)); i++) {
+                size_t c = rep_chan_find(rp, name);
+
+                if (c != SIZE_MAX)
+                        rp->kb[c >> 3] |= (unsigned char)(1u << (c & 7));
+        }
+        for (const struct gap *g = hv->gaps; g; g = g->next) {
+                unsigned char kind = (unsigned char)g->kind;
+                size_t ci;
+                uint32_t c;
+                uint16_t n;
+
+                switch (g->kind) {
+                case GAP_HOST_SILENT:
+                        if (!rep_kb_put(rp, &kind, 1))
+                                return -ENOMEM;
+                        continue;
+                case GAP_CHANNEL_MISSING:
+                case GAP_CHANNEL_SILENT:
+                case GAP_FIELD_MISSING:
+                case GAP_AUDIT_OFF:
+                        break;
+                default:
+                        continue;
+                }
+                if ((ci = rep_chan_find(rp, g->channel)) == SIZE_MAX)
+                        continue;
+                c = (uint32_t)ci;
+                if (!rep_kb_put(rp, &kind, 1) || !rep_kb_put(rp, &c, sizeof(c)))
+                        return -ENOMEM;
+                if (g->kind == GAP_FIELD_MISSING &&
+                    !(g->field ? rep_kb_put(rp, "+", 1) && rep_kb_put(rp, g->field, strlen(g->field) + 1)
+                               : rep_kb_put(rp, "-", 1)))
+                        return -ENOMEM;
+                n = (uint16_t)g->nevent_ids;
+                if (g->kind == GAP_AUDIT_OFF &&
+                    (!rep_kb_put(rp, &n, sizeof(n)) || !rep_kb_put(rp, g->event_ids, n * sizeof(g->event_ids[0]))))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int rep_gidx_grow(struct rep *rp)
+{
+        size_t size = rp->gidx ? 2 * (rp->gidx_mask + 1) : 64;
+        size_t *idx = calloc(size, sizeof(*idx));
+
+        if (!idx)
+                return -ENOMEM;
+        for (size_t i = 0; i < rp->ngroups; i++) {
+                size_t s = rp->groups[i].hash & (size - 1);
+
+                while (idx[s])
+                        s = (s + 1) & (size - 1);
+                idx[s] = i + 1;
+        }
+        free(rp->gidx);
+        rp->gidx = idx;
+        rp->gidx_mask = size - 1;
+        return 0;
+}
+
+/* Count live host `host` (its view hv) in its group.  0 or -ENOMEM. */
+static int rep_group_add(struct rep *rp, const struct coverage_host_view *hv, size_t host)
+{
+        uint64_t hash;
+        size_t s;
+        struct rep_group *g;
+
+        if (rep_key(rp, hv) < 0)
+                return -ENOMEM;
+        hash = rep_bytes_hash(rp->kb, rp->kblen);
+        if ((!rp->gidx || 2 * (rp->ngroups + 1) > rp->gidx_mask + 1) && rep_gidx_grow(rp) < 0)
+                return -ENOMEM;
+        for (s = hash & rp->gidx_mask; rp->gidx[s]; s = (s + 1) & rp->gidx_mask) {
+                g = &rp->groups[rp->gidx[s] - 1];
+                if (g->hash == hash && g->keylen == rp->kblen && memcmp(rp->keys + g->key, rp->kb, rp->kblen) == 0) {
+                        g->hosts++;
+                        return 0;
+                }
+        }
+        if (rp->ngroups == rp->gcap) {
+                size_t cap = rp->gcap ? 2 * rp->gcap : 16;
+                struct rep_group *n = realloc(rp->groups, cap * sizeof(*n));
+
+                if (!n)
+                        return -ENOMEM;
+                rp->groups = n;
+                rp->gcap = cap;
+        }
+        if (rp->keyscap - rp->keyslen < rp->kblen) {
+                size_t cap = rp->keyscap ? rp->keyscap : 4096;
+                unsigned char *k;
+
+                while (cap - rp->keyslen < rp->kblen)
+                        cap *= 2;
+                if (!(k = realloc(rp->keys, cap)))
+                        return -ENOMEM;
+                rp->keys = k;
+                rp->keyscap = cap;
+        }
+        memcpy(rp->keys + rp->keyslen, rp->kb, rp->kblen);
+        rp->groups[rp->ngroups] = (struct rep_group){ hash, rp->keyslen, rp->kblen, host, 1 };
+        rp->keyslen += rp->kblen;
+        rp->gidx[s] = ++rp->ngroups;
+        return 0;
+}
+
+/* Per rule and technique, the live hosts where it can fire or is blinded
+ * (hv: the sorted views the groups point into). */
+static void rep_tally(struct rep *rp, const struct coverage_host_view *hv)
+{
+        for (size_t i = 0; i < rp->ngroups; i++) {
+                const struct rep_group *gr = &rp->groups[i];
+
+                rep_eval(rp, hv[gr->host].gaps, rp->keys + gr->key);
+                for (size_t k = 0; k < rp->nrules; k++)
+                        if (rp->can[k])
+                                rp->rules[k].can += gr->hosts;
+                for (size_t t = 0; t < rp->ntechs; t++) {
+                        struct rep_tech *x = &rp->techs[t];
+                        bool fire = false;
+                        unsigned why = 0;
+
+                        for (size_t k = 0; k < x->nrules && !fire; k++) {
+                                fire = rp->can[x->rules[k]];
+                                why |= rp->why[x->rules[k]];
+                        }
+                        if (fire) {
+                                x->fire += gr->hosts;
+                        } else {
+                                x->blind += gr->hosts;
+                                x->kinds |= why;
+                        }
+                }
+        }
+}
+
+/* ---- coverage.json ---------------------------------------------------- */
+
+static int view_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct coverage_host_view *)a)->name, ((const struct coverage_host_view *)b)->name);
+}
+
+/* [{"id","kind","host","channel","field"?,"event_ids","opened"}] of the
+ * open gaps */
+static void report_gaps(struct jsonw *w, const struct gap *gaps)
+{
+        jsonw_lit(w, "[");
+        for (const struct gap *g = gaps; g; g = g->next) {
+                if (g != gaps)
+                        jsonw_lit(w, ",");
+                jsonw_lit(w, "{\"id\":");
+                jsonw_str(w, g->id);
+                jsonw_lit(w, ",\"kind\":");
+                jsonw_str(w, gap_kind_name(g->kind));
+                jsonw_lit(w, ",\"host\":");
+                jsonw_str(w, g->host);
+                jsonw_lit(w, ",\"channel\":");
+                jsonw_str(w, g->channel);
+                if (g->field) {
+                        jsonw_lit(w, ",\"field\":");
+                        jsonw_str(w, g->field);
+                }
+                jsonw_lit(w, ",\"event_ids\":[");
+                for (size_t i = 0; i < g->nevent_ids; i++) {
+                        if (i)
+                                jsonw_lit(w, ",");
+                        jsonw_i64(w, g->event_ids[i]);
+                }
+                jsonw_lit(w, "],\"opened\":");
+                jsonw_time(w, g->opened_us);
+                jsonw_lit(w, "}");
+        }
+        jsonw_lit(w, "]");
+}
+
+static void report_host(struct jsonw *w, const struct coverage_host_view *hv, bool live, bool first)
+{
+        struct coverage_channel_stats st;
+        const char *name;
+
+        jsonw_key(w, hv->name, first);
+        jsonw_lit(w, "{\"first_seen\":");
+        jsonw_time(w, hv->first_us);
+        jsonw_lit(w, ",\"last_seen\":");
+        jsonw_time(w, hv->last_us);
+        if (live)
+                jsonw_lit(w, ",\"live\":true,\"channels\":{");
+        else
+                jsonw_lit(w, ",\"live\":false,\"channels\":{");
+        for (size_t i = 0; (name = coverage_host_channel(hv, i, &st)); i++) {
+                jsonw_key(w, name, i == 0);
+                jsonw_lit(w, "{\"first_seen\":");
+                jsonw_time(w, st.first_us);
+                jsonw_lit(w, ",\"last_seen\":");
+                jsonw_time(w, st.last_us);
+                jsonw_lit(w, ",\"count\":");
+                jsonw_i64(w, (int64_t)st.count);
+                jsonw_lit(w, ",\"event_ids\":{");
+                for (size_t k = 0; k < st.neids; k++) {
+                        if (k)
+                                jsonw_lit(w, ",");
+                        jsonw_lit(w, "\"");
+                        jsonw_i64(w, st.eids[k].id);
+                        jsonw_lit(w, "\":");
+                        jsonw_i64(w, (int64_t)st.eids[k].count);
+                }
+                jsonw_lit(w, "}");
+                if (st.eids_dropped) {
+                        jsonw_lit(w, ",\"event_ids_other\":");
+                        jsonw_i64(w, (int64_t)st.eids_dropped);
+                }
+                jsonw_lit(w, "}");
+        }
+        jsonw_lit(w, "},\"open_gaps\":");
+        report_gaps(w, hv->gaps);
+        jsonw_lit(w, "}");
+}
+
+/* Write coverage.json (without its final newline) to w, and count the
+ * live hosts into *live and rp's rules and techniques.  0 or -errno. */
+static int report_coverage(struct jsonw *w, const struct coverage *cov, struct rep *rp, int64_t grace_us,
+                           int64_t now_us, uint64_t *live_out)
+{
+        size_t n = coverage_host_count(cov);
+        struct coverage_host_view *hv = calloc(n ? n : 1, sizeof(*hv));
+        int64_t newest = INT64_MIN, live_from;
+        uint64_t live = 0, stable = 0, esc = 0;
+        double median;
+        int r = -ENOMEM;
+
+        if (!hv)
+                return -ENOMEM;
+        n = coverage_hosts(cov, hv, n);
+        qsort(hv, n, sizeof(*hv), view_cmp);
+        for (size_t i = 0; i < n; i++)
+                if (hv[i].last_us > newest)
+                        newest = hv[i].last_us;
+        live_from = n ? newest - 2 * grace_us : 0;
+        jsonw_lit(w, "{\"generated\":");
+        jsonw_time(w, now_us);
+        jsonw_lit(w, ",\"hosts\":{");
+        for (size_t i = 0; i < n; i++) {
+                bool is_live = hv[i].last_us >= live_from;
+
+                report_host(w, &hv[i], is_live, i == 0);
+                if (!is_live)
+                        continue;
+                live++;
+                if (rep_group_add(rp, &hv[i], i) < 0)
+                        goto out;
+        }
+        rep_tally(rp, hv);
+        jsonw_lit(w, "},\"rules\":{");
+        for (size_t k = 0; k < rp->nrules; k++) {
+                const struct rep_rule *x = &rp->rules[k];
+
+                jsonw_key(w, x->r->id, k == 0);
+                jsonw_lit(w, "{\"title\":");
+                jsonw_str(w, x->r->title ? x->r->title : "");
+                jsonw_lit(w, ",\"can_fire_hosts\":");
+                jsonw_i64(w, (int64_t)x->can);
+                jsonw_lit(w, ",\"live_hosts\":");
+                jsonw_i64(w, (int64_t)live);
+                jsonw_lit(w, ",\"share\":");
+                jsonw_num(w, live ? (double)x->can / (double)live : 0);
+                jsonw_lit(w, "}");
+                if (x->r->status && strcmp(x->r->status, "stable") == 0)
+                        stable++;
+        }
+        for (size_t l = 0; l < sizeof(metrics.leads) / sizeof(metrics.leads[0]); l++)
+                esc += metrics.leads[l][RECORD_KIND_ESCALATION];
+        jsonw_lit(w, "},\"fleet\":{\"hosts\":");
+        jsonw_i64(w, (int64_t)n);
+        jsonw_lit(w, ",\"live_hosts\":");
+        jsonw_i64(w, (int64_t)live);
+        jsonw_lit(w, ",\"gaps_surfaced\":");
+        jsonw_i64(w, (int64_t)coverage_surfaced_gaps(cov));
+        jsonw_lit(w, ",\"gaps_open\":");
+        jsonw_i64(w, (int64_t)coverage_open_gaps(cov));
+        jsonw_lit(w, ",\"gaps_closed\":");
+        jsonw_i64(w, (int64_t)coverage_closed_gaps(cov));
+        jsonw_lit(w, ",\"median_ttr_seconds\":");
+        if (coverage_median_ttr(cov, &median))
+                jsonw_num(w, median);
+        else
+                jsonw_lit(w, "null");
+        jsonw_lit(w, ",\"rules_loaded\":");
+        jsonw_i64(w, (int64_t)rp->nrules);
+        jsonw_lit(w, ",\"rules_stable\":");
+        jsonw_i64(w, (int64_t)stable);
+        jsonw_lit(w, ",\"rules_promoted\":");
+        jsonw_i64(w, (int64_t)metrics.rules_promoted);
+        jsonw_lit(w, ",\"escalations\":");
+        jsonw_i64(w, (int64_t)esc);
+        jsonw_lit(w, "},\"fleet_gaps\":");
+        report_gaps(w, coverage_fleet_gaps(cov));
+        jsonw_lit(w, "}");
+        *live_out = live;
+        r = w->err;
+out:
+        free(hv);
+        return r;
+}
+
+/* ---- attack-layer.json ------------------------------------------------ */
 
 static int add(struct json_object *o, const char *k, struct json_object *v)
 {
@@ -297,79 +695,6 @@ static int push(struct json_object *a, struct json_object *v)
                 return -ENOMEM;
         }
         return 0;
-}
-
-static struct json_object *jtime(int64_t us)
-{
-        char buf[TIMEFMT_MAX];
-
-        return json_object_new_string(timefmt_format(us, buf));
-}
-
-static struct json_object *jnum(double v)
-{
-        if (v == (double)(int64_t)v)
-                return json_object_new_int64((int64_t)v);
-        return json_object_new_double(v);
-}
-
-static int view_cmp(const void *a, const void *b)
-{
-        return strcmp(((const struct coverage_host_view *)a)->name, ((const struct coverage_host_view *)b)->name);
-}
-
-/* {"id","kind","channel","field"?,"event_ids","opened"} of each open gap */
-static int report_gaps(struct json_object *arr, const struct gap *gaps)
-{
-        for (const struct gap *g = gaps; g; g = g->next) {
-                struct json_object *o = json_object_new_object(), *ids;
-
-                if (push(arr, o) < 0 || add(o, "id", json_object_new_string(g->id)) < 0 ||
-                    add(o, "kind", json_object_new_string(gap_kind_name(g->kind))) < 0 ||
-                    add(o, "host", json_object_new_string(g->host)) < 0 ||
-                    add(o, "channel", json_object_new_string(g->channel)) < 0 ||
-                    (g->field && add(o, "field", json_object_new_string(g->field)) < 0) ||
-                    add(o, "event_ids", ids = json_object_new_array()) < 0 || add(o, "opened", jtime(g->opened_us)) < 0)
-                        return -ENOMEM;
-                for (size_t i = 0; i < g->nevent_ids; i++)
-                        if (push(ids, json_object_new_int(g->event_ids[i])) < 0)
-                                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int report_host(struct json_object *hosts, const struct coverage_host_view *hv, bool live)
-{
-        struct json_object *h = json_object_new_object(), *chans, *gaps;
-        struct coverage_channel_stats st;
-        const char *name;
-        int r;
-
-        if (!h)
-                return -ENOMEM;
-        if ((r = add(hosts, hv->name, h)) < 0)
-                return r;
-        if (add(h, "first_seen", jtime(hv->first_us)) < 0 || add(h, "last_seen", jtime(hv->last_us)) < 0 ||
-            add(h, "live", json_object_new_boolean(live)) < 0 || add(h, "channels", chans = json_object_new_object()) < 0 ||
-            add(h, "open_gaps", gaps = json_object_new_array()) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; (name = coverage_host_channel(hv, i, &st)); i++) {
-                struct json_object *c = json_object_new_object(), *ids;
-                char key[8];
-
-                if (add(chans, name, c) < 0 || add(c, "first_seen", jtime(st.first_us)) < 0 ||
-                    add(c, "last_seen", jtime(st.last_us)) < 0 ||
-                    add(c, "count", json_object_new_int64((int64_t)st.count)) < 0 ||
-                    add(c, "event_ids", ids = json_object_new_object()) < 0 ||
-                    (st.eids_dropped && add(c, "event_ids_other", json_object_new_int64((int64_t)st.eids_dropped)) < 0))
-                        return -ENOMEM;
-                for (size_t k = 0; k < st.neids; k++) {
-                        snprintf(key, sizeof(key), "%u", (unsigned)st.eids[k].id);
-                        if (add(ids, key, json_object_new_int64((int64_t)st.eids[k].count)) < 0)
-                                return -ENOMEM;
-                }
-        }
-        return report_gaps(gaps, hv->gaps);
 }
 
 static int report_kinds(char *buf, size_t len, unsigned kinds)
@@ -439,96 +764,62 @@ fail:
         return NULL;
 }
 
+/* ---- render, publish -------------------------------------------------- */
+
 int report_render(const struct coverage *cov, const struct ruleset *rs, int64_t grace_us, int64_t now_us,
                   struct json_object **coverage_out, struct json_object **layer_out)
 {
         struct rep rp;
-        size_t n = coverage_host_count(cov);
-        struct coverage_host_view *hv = calloc(n ? n : 1, sizeof(*hv));
-        struct json_object *o = json_object_new_object(), *hosts, *rules, *fleet;
-        int64_t newest = INT64_MIN, live_from;
-        uint64_t live = 0, stable = 0, esc = 0;
-        double median;
-        int r = -ENOMEM;
+        struct jsonw w;
+        struct json_tokener *tok = NULL;
+        struct json_object *c = NULL;
+        uint64_t live = 0;
+        int r;
 
         *coverage_out = *layer_out = NULL;
-        if (rep_init(&rp, rs) < 0 || !hv || !o)
+        jsonw_init_mem(&w);
+        if ((r = rep_init(&rp, rs)) < 0 || (r = report_coverage(&w, cov, &rp, grace_us, now_us, &live)) < 0)
                 goto out;
-        n = coverage_hosts(cov, hv, n);
-        qsort(hv, n, sizeof(*hv), view_cmp);
-        for (size_t i = 0; i < n; i++)
-                if (hv[i].last_us > newest)
-                        newest = hv[i].last_us;
-        live_from = n ? newest - 2 * grace_us : 0;
-        if (add(o, "generated", jtime(now_us)) < 0 || add(o, "hosts", hosts = json_object_new_object()) < 0)
+        r = -ENOMEM;
+        if (w.len > INT32_MAX || !(tok = json_tokener_new()))
                 goto out;
-        for (size_t i = 0; i < n; i++) {
-                bool is_live = hv[i].last_us >= live_from;
-
-                if (report_host(hosts, &hv[i], is_live) < 0)
-                        goto out;
-                if (!is_live)
-                        continue;
-                live++;
-                rep_host(&rp, &hv[i]);
-                for (size_t k = 0; k < rp.nrules; k++)
-                        rp.rules[k].can += rp.can[k];
-                for (size_t t = 0; t < rp.ntechs; t++) {
-                        struct rep_tech *x = &rp.techs[t];
-                        bool fire = false;
-                        unsigned why = 0;
-
-                        for (size_t k = 0; k < x->nrules && !fire; k++) {
-                                fire = rp.can[x->rules[k]];
-                                why |= rp.why[x->rules[k]];
-                        }
-                        if (fire) {
-                                x->fire++;
-                        } else {
-                                x->blind++;
-                                x->kinds |= why;
-                        }
-                }
+        c = json_tokener_parse_ex(tok, w.buf, (int)w.len);
+        if (!c || json_tokener_get_error(tok) != json_tokener_success) {
+                r = -EINVAL;    /* not JSON: a bug of this file */
+                goto out;
         }
-        if (add(o, "rules", rules = json_object_new_object()) < 0)
-                goto out;
-        for (size_t k = 0; k < rp.nrules; k++) {
-                const struct rep_rule *x = &rp.rules[k];
-                struct json_object *ro = json_object_new_object();
-
-                if (add(rules, x->r->id, ro) < 0 || add(ro, "title", json_object_new_string(x->r->title ? x->r->title : "")) < 0 ||
-                    add(ro, "can_fire_hosts", json_object_new_int64((int64_t)x->can)) < 0 ||
-                    add(ro, "live_hosts", json_object_new_int64((int64_t)live)) < 0 ||
-                    add(ro, "share", jnum(live ? (double)x->can / (double)live : 0)) < 0)
-                        goto out;
-                if (x->r->status && strcmp(x->r->status, "stable") == 0)
-                        stable++;
-        }
-        for (size_t l = 0; l < sizeof(metrics.leads) / sizeof(metrics.leads[0]); l++)
-                esc += metrics.leads[l][RECORD_KIND_ESCALATION];
-        if (add(o, "fleet", fleet = json_object_new_object()) < 0 ||
-            add(fleet, "hosts", json_object_new_int64((int64_t)n)) < 0 ||
-            add(fleet, "live_hosts", json_object_new_int64((int64_t)live)) < 0 ||
-            add(fleet, "gaps_surfaced", json_object_new_int64((int64_t)coverage_surfaced_gaps(cov))) < 0 ||
-            add(fleet, "gaps_open", json_object_new_int64((int64_t)coverage_open_gaps(cov))) < 0 ||
-            add(fleet, "gaps_closed", json_object_new_int64((int64_t)coverage_closed_gaps(cov))) < 0 ||
-            json_object_object_add(fleet, "median_ttr_seconds",
-                                   coverage_median_ttr(cov, &median) ? jnum(median) : NULL) < 0 ||
-            add(fleet, "rules_loaded", json_object_new_int64((int64_t)rp.nrules)) < 0 ||
-            add(fleet, "rules_stable", json_object_new_int64((int64_t)stable)) < 0 ||
-            add(fleet, "rules_promoted", json_object_new_int64((int64_t)metrics.rules_promoted)) < 0 ||
-            add(fleet, "escalations", json_object_new_int64((int64_t)esc)) < 0 ||
-            add(o, "fleet_gaps", fleet = json_object_new_array()) < 0 || report_gaps(fleet, coverage_fleet_gaps(cov)) < 0)
-                goto out;
         if (!(*layer_out = report_layer(&rp, live, now_us)))
                 goto out;
-        *coverage_out = o;
-        o = NULL;
+        *coverage_out = c;
+        c = NULL;
         r = 0;
 out:
-        json_object_put(o);
-        free(hv);
+        json_object_put(c);
+        if (tok)
+                json_tokener_free(tok);
+        jsonw_fini(&w);
         rep_free(&rp);
+        return r;
+}
+
+struct report_fill {
+        const struct coverage *cov;
+        struct rep *rp;
+        int64_t grace_us, now_us;
+        uint64_t live;
+};
+
+static int report_fill_coverage(void *ud, int fd)
+{
+        struct report_fill *f = ud;
+        struct jsonw w;
+        int r = jsonw_init_fd(&w, fd);
+
+        if (r == 0 && (r = report_coverage(&w, f->cov, f->rp, f->grace_us, f->now_us, &f->live)) == 0) {
+                jsonw_lit(&w, "\n");
+                r = jsonw_finish(&w);
+        }
+        jsonw_fini(&w);
         return r;
 }
 
@@ -550,14 +841,16 @@ static int report_publish(int dirfd, const char *name, struct json_object *o)
 
 int report_write(int dirfd, const struct coverage *cov, const struct ruleset *rs, int64_t grace_us, int64_t now_us)
 {
-        struct json_object *c, *l;
-        int r = report_render(cov, rs, grace_us, now_us, &c, &l);
+        struct rep rp;
+        struct report_fill f = { .cov = cov, .rp = &rp, .grace_us = grace_us, .now_us = now_us };
+        struct json_object *l = NULL;
+        int r = rep_init(&rp, rs);
 
         if (r == 0)
-                r = report_publish(dirfd, REPORT_COVERAGE_FILE, c);
+                r = state_publish_stream(dirfd, REPORT_COVERAGE_FILE, report_fill_coverage, &f);
         if (r == 0)
-                r = report_publish(dirfd, REPORT_LAYER_FILE, l);
-        json_object_put(c);
+                r = (l = report_layer(&rp, f.live, now_us)) ? report_publish(dirfd, REPORT_LAYER_FILE, l) : -ENOMEM;
         json_object_put(l);
+        rep_free(&rp);
         return r;
 }

@@ -49,9 +49,12 @@
  *     waiting Sysmon 1 and one waiting 4688: while one waits, later ones are
  *     not queued (the first verdict says the same about the window).  The
  *     state is allocated at a host's first twin-relevant event, the task
- *     list at its first 106 (twins.h).  It is not saved across restarts:
- *     after one, windows that start before the host's first event get no
- *     verdict (open gaps are persist.c's and are found again by key).
+ *     list at its first 106 (twins.h).  A waiting event's name (task,
+ *     image; at most TWINS_WHAT - 1 bytes) is a heap copy held while it
+ *     waits, not a buffer in every wait: most hosts hold a wait or two for
+ *     good.  The state is not saved across restarts: after one, windows
+ *     that start before the host's first event get no verdict (open gaps
+ *     are persist.c's and are found again by key).
  *   - The gap opens at t + w, when the twin was due, so replay and live
  *     write the same id and ttr.  Channel "Security" with key = the
  *     subcategory GUID (the remedy table's spelling), event_ids [4698] or
@@ -341,6 +344,19 @@ static const char *twins_rec(const struct cov_twins_wait *wt, char *buf, size_t 
         return buf;
 }
 
+static const char *twins_what(const struct cov_twins_wait *wt)
+{
+        return wt->what ? wt->what : "?";
+}
+
+/* A wait dropped or decided: its name goes (a held wait owns it). */
+static void twins_wait_clear(struct cov_twins_wait *wt)
+{
+        free(wt->what);
+        wt->what = NULL;
+        wt->on = false;
+}
+
 /* A Security subcategory twin (the task or forward twin) was missing;
  * subject: what waited for it, as the evidence names it. */
 static void twins_open_sec(struct coverage *cov, struct cov_host *h, const struct cov_twins_wait *wt, uint16_t eid,
@@ -364,7 +380,7 @@ static void twins_open_sysmon(struct coverage *cov, struct cov_host *h, const st
         char rec[32], when[TIMEFMT_MAX], evidence[512];
 
         snprintf(evidence, sizeof(evidence), "Security 4688%s (%s) at %s: no Sysmon 1 within ±%llds, while the "
-                 "host's Sysmon events kept arriving", twins_rec(wt, rec, sizeof(rec)), wt->what,
+                 "host's Sysmon events kept arriving", twins_rec(wt, rec, sizeof(rec)), twins_what(wt),
                  timefmt_format(wt->t_us, when), (long long)(w / 1000000));
         twins_open(cov, h, TWINS_SYSMON, &one, 1, TWINS_SYSMON_KEY, wt->t_us + w, evidence,
                    "make the Sysmon configuration log ProcessCreate (event 1; an empty <ProcessCreate "
@@ -395,10 +411,10 @@ static void twins_verdict(struct coverage *cov, struct cov_host *h, const struct
                 return;
         if (side == TWINS_TASK) {
                 snprintf(subject, sizeof(subject), "TaskScheduler 106%s registered task %s",
-                         twins_rec(wt, rec, sizeof(rec)), wt->what);
+                         twins_rec(wt, rec, sizeof(rec)), twins_what(wt));
                 twins_open_sec(cov, h, wt, 4698, subject, w);
         } else if (side == TWINS_FWD) {
-                snprintf(subject, sizeof(subject), "Sysmon 1%s (%s)", twins_rec(wt, rec, sizeof(rec)), wt->what);
+                snprintf(subject, sizeof(subject), "Sysmon 1%s (%s)", twins_rec(wt, rec, sizeof(rec)), twins_what(wt));
                 twins_open_sec(cov, h, wt, 4688, subject, w);
         } else {
                 twins_open_sysmon(cov, h, wt, w);
@@ -427,16 +443,19 @@ static void twins_judge_security(struct coverage *cov, struct cov_host *h, int64
         for (size_t i = 0; tk && i < tk->n; i++) {
                 struct cov_twins_wait wt = tk->w[i];
 
-                if (twins_due(&wt, y, w, final))
+                if (twins_due(&wt, y, w, final)) {
                         twins_verdict(cov, h, &wt, TWINS_TASK);
-                else
+                        twins_wait_clear(&wt);
+                } else {
                         tk->w[k++] = wt;
+                }
         }
         if (tk)
                 tk->n = k;
         if (twins_due(&st->fwd, y, w, final)) {
                 st->fwd.on = false;
                 twins_verdict(cov, h, &st->fwd, TWINS_FWD);
+                twins_wait_clear(&st->fwd);
         }
 }
 
@@ -447,6 +466,7 @@ static void twins_judge_sysmon(struct coverage *cov, struct cov_host *h, int64_t
         if (twins_due(&st->rev, y, twins_window(cov), final)) {
                 st->rev.on = false;
                 twins_verdict(cov, h, &st->rev, TWINS_REV);
+                twins_wait_clear(&st->rev);
         }
 }
 
@@ -548,7 +568,7 @@ static void twins_wait_set(struct cov_twins_wait *wt, const struct winevent *ev,
         wt->t_us = ev->time_us;
         wt->rec = ev->record_id;
         wt->has_rec = ev->has_record_id;
-        snprintf(wt->what, sizeof(wt->what), "%s", what && *what ? what : "?");
+        wt->what = strndup(what && *what ? what : "?", TWINS_WHAT - 1);        /* a free slot: no name held */
 }
 
 /* A 106: wait for its 4698 unless the subcategory is known on around it. */
@@ -567,8 +587,10 @@ static void twins_task_registered(struct coverage *cov, struct cov_host *h, stru
         if (!st->tasks && !(st->tasks = calloc(1, sizeof(*st->tasks))))
                 return;
         tk = st->tasks;
-        if (tk->n == TWINS_TASKS)               /* full: the oldest goes without a verdict */
+        if (tk->n == TWINS_TASKS) {             /* full: the oldest goes without a verdict */
+                twins_wait_clear(&tk->w[0]);
                 memmove(&tk->w[0], &tk->w[1], --tk->n * sizeof(tk->w[0]));
+        }
         wt = &tk->w[tk->n++];
         twins_wait_set(wt, ev, name, cov_chan_find(h, TWINS_SECURITY), twins_window(cov));
         wt->hash = twins_hash_lower(name ? name : "");
@@ -586,10 +608,12 @@ static void twins_task_created(const struct coverage *cov, struct cov_twins_stat
         if (!tk || !name)
                 return;
         for (size_t i = 0; i < tk->n; i++) {
-                const struct cov_twins_wait *wt = &tk->w[i];
+                struct cov_twins_wait *wt = &tk->w[i];
 
-                if (wt->hash == hash && ev->time_us >= wt->t_us - w && ev->time_us <= wt->t_us + w)
+                if (wt->hash == hash && ev->time_us >= wt->t_us - w && ev->time_us <= wt->t_us + w) {
+                        twins_wait_clear(wt);
                         continue;
+                }
                 tk->w[k++] = *wt;
         }
         tk->n = k;
@@ -623,7 +647,7 @@ static void twins_wait_proc(struct coverage *cov, struct cov_host *h, struct cov
 static void twins_release(struct cov_twins_wait *wt, int64_t t, int64_t w)
 {
         if (wt->on && t >= wt->t_us - w && t <= wt->t_us + w)
-                wt->on = false;
+                twins_wait_clear(wt);
 }
 
 void cov_twins_event(struct coverage *cov, struct cov_host *h, const struct winevent *ev)
@@ -740,8 +764,15 @@ void cov_twins_set_rules(struct coverage *cov)
 
 void cov_twins_host_fini(struct cov_host *h)
 {
-        if (h->twins.st)
-                free(h->twins.st->tasks);
+        struct cov_twins_state *st = h->twins.st;
+
+        if (st) {
+                twins_wait_clear(&st->fwd);
+                twins_wait_clear(&st->rev);
+                for (size_t i = 0; st->tasks && i < st->tasks->n; i++)
+                        twins_wait_clear(&st->tasks->w[i]);
+                free(st->tasks);
+        }
         free(h->twins.st);
         h->twins.st = NULL;
 }

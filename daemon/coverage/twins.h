@@ -32,7 +32,8 @@ struct cov_twins_wait {
         uint64_t hash;                  /* tasks: FNV-1a of the lower-cased TaskName */
         bool has_rec, on;
         bool flowing;                   /* the twin's channel had an event within [t - w, t + w] */
-        char what[TWINS_WHAT];          /* the task name or the process image */
+        char *what;                     /* the task name or the process image (at most TWINS_WHAT - 1
+                                         * bytes), owned while the wait is held; NULL: "?" */
 };
 
 /* The 106s waiting for their 4698, oldest first. */

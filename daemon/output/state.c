@@ -419,6 +419,20 @@ int state_publish(int dirfd, const char *name, const void *buf, size_t len)
         return state_commit(dirfd, fd, tmp, name, r);
 }
 
+int state_publish_stream(int dirfd, const char *name, int (*fill)(void *ud, int fd), void *ud)
+{
+        char tmp[256];
+        int fd, r;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = state_tmp_open(dirfd, tmp);
+        if (fd < 0)
+                return fd;
+        r = fill(ud, fd);
+        return state_commit(dirfd, fd, tmp, name, r);
+}
+
 int state_read(int dirfd, const char *name, void **buf, size_t *len)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);

@@ -46,6 +46,9 @@ struct gap {
         /* kind-specific */
         uint64_t lo, hi, missing;       /* events_lost: range and records still missing */
         uint64_t quiet;                 /* events_duplicated: in-order records since the last repeat */
+        uint64_t shared;                /* open: which of host, channel, field, key, remedy and the
+                                         * blinds are the struct gaps' shared strings (gaps.c): an
+                                         * open gap's strings are not to be set again */
         struct gap *next;
 };
 

@@ -14,7 +14,12 @@
  * A cleared log (Security 1102, System 104) restarts the numbering: the
  * caller calls recordseq_reset (the channel that was cleared, when known)
  * or recordseq_allow_restart (if the next record jumps backward, that is a
- * restart, not a duplicate).  Pending holes are dropped by either. */
+ * restart, not a duplicate).  Pending holes are dropped by either.
+ *
+ * Memory: the pending holes live in an array allocated at the first hole
+ * and freed when none is pending (most channels never have one); without
+ * memory for it a new hole is confirmed at once.  recordseq_fini frees it;
+ * a struct recordseq may be copied (moved), not duplicated. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,10 +36,10 @@ struct recordseq_hole {
 struct recordseq {
         bool started;
         bool restart_ok;
+        uint8_t nholes;
         uint64_t hwm;           /* highest record number seen */
         uint64_t seen;          /* bit i: record hwm - i seen */
-        struct recordseq_hole holes[RECORDSEQ_MAX_HOLES];       /* pending */
-        size_t nholes;
+        struct recordseq_hole *holes;   /* pending: RECORDSEQ_MAX_HOLES slots, NULL while none */
 };
 
 enum recordseq_what {
@@ -52,6 +57,10 @@ struct recordseq_out {
 };
 
 void recordseq_reset(struct recordseq *s);
+void recordseq_fini(struct recordseq *s);
+/* Room for RECORDSEQ_MAX_HOLES pending holes (a restore fills them).  0 or
+ * -ENOMEM. */
+int recordseq_holes_alloc(struct recordseq *s);
 void recordseq_allow_restart(struct recordseq *s);
 void recordseq_observe(struct recordseq *s, uint64_t rec, struct recordseq_out *out);
 /* Confirm every pending hole (the end of the input). */

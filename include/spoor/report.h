@@ -26,10 +26,16 @@ struct ruleset;
 #define REPORT_COVERAGE_FILE "coverage.json"
 #define REPORT_LAYER_FILE "attack-layer.json"
 
-/* Build both documents (rs may be NULL: no rules).  now_us: "generated".
- * 0 or -ENOMEM; the caller puts the objects. */
+/* Build both documents as json-c objects (rs may be NULL: no rules).
+ * now_us: "generated".  coverage.json is rendered as report_write streams
+ * it, into memory, and parsed: for tests and small models, a tree of the
+ * whole fleet.  0 or -ENOMEM; the caller puts the objects. */
 int report_render(const struct coverage *cov, const struct ruleset *rs, int64_t grace_us, int64_t now_us,
                   struct json_object **coverage_out, struct json_object **layer_out);
 
-/* Render and publish both into the directory dirfd.  0 or -errno. */
+/* Render and publish both into the directory dirfd.  coverage.json is
+ * written as it is rendered (no tree of the whole fleet: memory of a few
+ * tens of bytes per host), in time hosts x (channels + open gaps) plus
+ * rules x the distinct kinds of host (daemon/coverage/report.c).  0 or
+ * -errno. */
 int report_write(int dirfd, const struct coverage *cov, const struct ruleset *rs, int64_t grace_us, int64_t now_us);

@@ -122,6 +122,12 @@ int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_w
  * JSON reports), the same way as state_save.  0 or -errno. */
 int state_publish(int dirfd, const char *name, const void *buf, size_t len);
 
+/* Write dirfd/name atomically from a stream: `fill` writes the whole
+ * content to fd (a new temporary file in the same directory) and returns
+ * 0 or -errno; then as state_publish (a failure of fill leaves the
+ * previous file untouched).  0 or -errno. */
+int state_publish_stream(int dirfd, const char *name, int (*fill)(void *ud, int fd), void *ud);
+
 /* Read dirfd/name whole (O_NOFOLLOW: a symlink is refused with -ELOOP; a
  * non-regular file with -EINVAL).  0 with *buf (free it) and *len;
  * -ENOENT when missing; other -errno. */

@@ -151,6 +151,60 @@ START_TEST(test_blinds_and_drop)
 }
 END_TEST
 
+/* Open gaps share the strings they repeat (one copy per struct gaps);
+ * the records are the same, a close leaves the others' intact. */
+START_TEST(test_shared_strings)
+{
+        static const char *remedy = "enable the channel: wevtutil sl \"Microsoft-Windows-Sysmon/Operational\" /e:true";
+        struct gaps *gs;
+        struct gap_list a = { 0 }, b = { 0 };
+        struct gap *ga, *gb;
+        struct json_object *v;
+
+        reset();
+        gs = gaps_new(collect, NULL);
+        ga = gap_new(GAP_CHANNEL_MISSING, "ws1", "Microsoft-Windows-Sysmon/Operational", NULL, 0, NULL, T0);
+        gb = gap_new(GAP_CHANNEL_MISSING, "ws2", "Microsoft-Windows-Sysmon/Operational", NULL, 0, NULL, T0);
+        ck_assert_int_eq(gap_set_remedy(ga, remedy), 0);
+        ck_assert_int_eq(gap_set_remedy(gb, remedy), 0);
+        ck_assert_int_eq(gap_set_evidence(ga, "ws1 sent 1 channel"), 0);
+        ck_assert_int_eq(gap_set_evidence(gb, "ws2 sent 1 channel"), 0);
+        for (int i = 0; i < 3; i++) {
+                char id[16];
+
+                snprintf(id, sizeof(id), "rule-%d", i);
+                ck_assert_int_eq(gap_add_blind(ga, id, "a title"), 0);
+                ck_assert_int_eq(gap_add_blind(gb, id, "a title"), 0);
+        }
+        ck_assert_ptr_ne(ga->remedy, gb->remedy);       /* own copies until opened */
+        gaps_open(gs, &a, ga);
+        gaps_open(gs, &b, gb);
+        ck_assert_ptr_eq(ga->remedy, gb->remedy);
+        ck_assert_ptr_eq(ga->channel, gb->channel);
+        ck_assert_ptr_eq(ga->blinds[2].id, gb->blinds[2].id);
+        ck_assert_ptr_eq(ga->blinds[0].title, ga->blinds[1].title);
+        ck_assert_ptr_ne(ga->host, gb->host);
+        ck_assert_ptr_ne(ga->evidence, gb->evidence);
+        ck_assert_str_eq(str(lines[0], "remedy"), remedy);
+        ck_assert_str_eq(str(lines[1], "remedy"), remedy);
+        ck_assert_str_eq(str(lines[1], "host"), "ws2");
+        gaps_close(gs, &a, ga, T0 + 1000000);
+        ck_assert_uint_eq(nlines, 3);
+        ck_assert_str_eq(str(lines[2], "remedy"), remedy);
+        ck_assert(json_object_object_get_ex(lines[2], "blinds", &v));
+        ck_assert_uint_eq(json_object_array_length(v), 3);
+        /* the other's strings outlive the close */
+        ck_assert_str_eq(gb->remedy, remedy);
+        ck_assert_str_eq(gb->channel, "Microsoft-Windows-Sysmon/Operational");
+        ck_assert_str_eq(gb->blinds[2].id, "rule-2");
+        ck_assert_ptr_eq(gaps_find(&b, GAP_CHANNEL_MISSING, "microsoft-windows-sysmon/operational", NULL), gb);
+        gaps_drop(gs, &b);
+        ck_assert_uint_eq(gaps_open_count(gs), 0);
+        gaps_free(gs);
+        reset();
+}
+END_TEST
+
 static Suite *gaps_suite(void)
 {
         Suite *s = suite_create("gaps");
@@ -159,6 +213,7 @@ static Suite *gaps_suite(void)
         tcase_add_test(tc, test_open_close);
         tcase_add_test(tc, test_ids_differ);
         tcase_add_test(tc, test_blinds_and_drop);
+        tcase_add_test(tc, test_shared_strings);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -25,6 +25,7 @@ START_TEST(test_in_order)
         ck_assert_int_eq(feed(&s, 1, 500, &all), RECORDSEQ_IN_ORDER);
         ck_assert_uint_eq(all.nlost, 0);
         ck_assert_uint_eq(s.hwm, 500);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -41,6 +42,7 @@ START_TEST(test_hole_confirmed_after_window)
         ck_assert_uint_eq(all.lost[0].lo, 1051);
         ck_assert_uint_eq(all.lost[0].hi, 1100);
         ck_assert_uint_eq(all.lost[0].filled, 0);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -54,6 +56,7 @@ START_TEST(test_reordered_within_window)
         ck_assert_int_eq(feed(&s, 11, 14, &all), RECORDSEQ_REORDERED);
         feed(&s, 21, 300, &all);
         ck_assert_uint_eq(all.nlost, 0);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -70,6 +73,7 @@ START_TEST(test_partly_filled)
         ck_assert_uint_eq(all.lost[0].lo, 11);
         ck_assert_uint_eq(all.lost[0].hi, 20);
         ck_assert_uint_eq(all.lost[0].filled, 5);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -81,6 +85,7 @@ START_TEST(test_duplicate_and_late)
         ck_assert_int_eq(feed(&s, 90, 90, NULL), RECORDSEQ_DUPLICATE);
         ck_assert_int_eq(feed(&s, 100, 100, NULL), RECORDSEQ_DUPLICATE);
         ck_assert_int_eq(feed(&s, 5, 5, NULL), RECORDSEQ_LATE);        /* older than the window */
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -98,6 +103,7 @@ START_TEST(test_restart)
         ck_assert_int_eq(feed(&s, 150, 150, &all), RECORDSEQ_DUPLICATE);
         recordseq_reset(&s);
         ck_assert_int_eq(feed(&s, 1, 1, &all), RECORDSEQ_IN_ORDER);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -114,6 +120,31 @@ START_TEST(test_flush_and_many_holes)
         recordseq_flush(&s, &out);
         ck_assert_uint_eq(out.nlost, RECORDSEQ_MAX_HOLES);
         ck_assert_uint_eq(s.nholes, 0);
+        recordseq_fini(&s);
+}
+END_TEST
+
+/* the pending holes take memory only while there are some */
+START_TEST(test_holes_memory)
+{
+        struct recordseq s = { 0 };
+        struct recordseq_out all = { 0 };
+
+        feed(&s, 1, 10, &all);
+        ck_assert_ptr_null(s.holes);
+        feed(&s, 20, 20, &all);
+        ck_assert_ptr_nonnull(s.holes);
+        ck_assert_uint_eq(s.nholes, 1);
+        feed(&s, 11, 19, &all);         /* filled in time: no hole left pending after the window */
+        feed(&s, 21, 20 + RECORDSEQ_WINDOW, &all);
+        ck_assert_uint_eq(s.nholes, 0);
+        ck_assert_ptr_null(s.holes);
+        ck_assert_uint_eq(all.nlost, 0);
+        feed(&s, 200, 200, &all);
+        ck_assert_ptr_nonnull(s.holes);
+        recordseq_reset(&s);
+        ck_assert_ptr_null(s.holes);
+        recordseq_fini(&s);
 }
 END_TEST
 
@@ -129,6 +160,7 @@ static Suite *recordseq_suite(void)
         tcase_add_test(tc, test_duplicate_and_late);
         tcase_add_test(tc, test_restart);
         tcase_add_test(tc, test_flush_and_many_holes);
+        tcase_add_test(tc, test_holes_memory);
         suite_add_tcase(s, tc);
         return s;
 }
