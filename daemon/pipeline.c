@@ -23,6 +23,10 @@
 /* Rejected frames' bytes held in the queue at once: past this, the frame
  * waits for the worker to catch up (coverage reads the whole frame). */
 #define PIPELINE_REJECT_BYTES_MAX (1024 * 1024)
+/* What a queued event may keep after it is handled: a larger one (a big
+ * frame, a field with a late-interned name) gives its memory back, so the
+ * queue holds at most depth x this between large events. */
+#define PIPELINE_ITEM_KEEP (64 * 1024)
 
 enum pipeline_item_kind { PI_EVENT, PI_REJECT, PI_CALL, PI_STOP };
 
@@ -104,6 +108,8 @@ static void *pipeline_worker_main(void *arg)
                 pthread_mutex_unlock(&w->mu);
 
                 pipeline_handle(w->p, it);
+                if (it->kind == PI_EVENT && winevent_memory(&it->ev) > PIPELINE_ITEM_KEEP)
+                        winevent_free(&it->ev);         /* and ready for the next decode */
                 bool stop = it->kind == PI_STOP;
                 size_t freed = 0;
                 if (it->kind == PI_REJECT && it->data) {

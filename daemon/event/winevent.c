@@ -107,6 +107,15 @@ void winevent_free(struct winevent *ev)
         winevent_init(ev);
 }
 
+size_t winevent_memory(const struct winevent *ev)
+{
+        size_t n = ev->fields_cap * sizeof(*ev->fields) + ev->nslots * sizeof(*ev->slots);
+
+        for (const struct winevent_arena_block *b = ev->arena; b; b = b->next)
+                n += b->size;
+        return n;
+}
+
 static void *event_alloc(struct winevent *ev, size_t n)
 {
         struct winevent_arena_block *b = ev->arena;

@@ -75,6 +75,8 @@ struct winevent {
 void winevent_init(struct winevent *ev);
 void winevent_reset(struct winevent *ev);     /* forget the content, keep the memory */
 void winevent_free(struct winevent *ev);
+/* Bytes the event holds (arena blocks, field array, index). */
+size_t winevent_memory(const struct winevent *ev);
 
 /* Copy `len` bytes into the arena, NUL-terminated.  NULL on ENOMEM. */
 char *winevent_strndup(struct winevent *ev, const char *s, size_t len);
