@@ -27,6 +27,11 @@
  * frame, a field with a late-interned name) gives its memory back, so the
  * queue holds at most depth x this between large events. */
 #define PIPELINE_ITEM_KEEP (64 * 1024)
+/* Waking a thread costs a system call on each side: the worker is woken
+ * once this many items wait (or at pipeline_flush(), a call, a sync, the
+ * stop), and the producer once a quarter of the queue is free again (or
+ * the queue is empty, for a sync). */
+#define PIPELINE_WAKE_BATCH 32
 
 enum pipeline_item_kind { PI_EVENT, PI_REJECT, PI_CALL, PI_STOP };
 
@@ -57,6 +62,7 @@ struct pipeline_worker {
         uint64_t tail;                  /* next item the worker handles */
         uint64_t room;                  /* producer's copy: tail + depth as last seen */
         bool worker_waits, producer_waits;
+        size_t wake_batch;              /* min(PIPELINE_WAKE_BATCH, depth) */
         size_t reject_bytes;            /* data held by queued PI_REJECT items */
 };
 
@@ -121,7 +127,7 @@ static void *pipeline_worker_main(void *arg)
                 pthread_mutex_lock(&w->mu);
                 w->tail++;
                 w->reject_bytes -= freed;
-                if (w->producer_waits)
+                if (w->producer_waits && (w->tail == w->head || w->head - w->tail <= w->depth - w->depth / 4))
                         pthread_cond_signal(&w->cv_done);
                 pthread_mutex_unlock(&w->mu);
                 if (stop)
@@ -147,13 +153,26 @@ static struct pipeline_item *pipeline_slot(struct pipeline_worker *w)
         return &w->items[w->head % w->depth];
 }
 
-/* Hand the item pipeline_slot() gave over to the worker. */
-static void pipeline_push(struct pipeline_worker *w)
+/* Hand the item pipeline_slot() gave over to the worker; now: wake it
+ * whatever is queued (else only once a batch waits). */
+static void pipeline_push(struct pipeline_worker *w, bool now)
 {
         pthread_mutex_lock(&w->mu);
         w->head++;
         w->room = w->tail + w->depth;
-        if (w->worker_waits)
+        if (w->worker_waits && (now || w->head - w->tail >= w->wake_batch))
+                pthread_cond_signal(&w->cv_work);
+        pthread_mutex_unlock(&w->mu);
+}
+
+void pipeline_flush(struct pipeline *p)
+{
+        struct pipeline_worker *w = p->w;
+
+        if (!w)
+                return;
+        pthread_mutex_lock(&w->mu);
+        if (w->worker_waits && w->head != w->tail)
                 pthread_cond_signal(&w->cv_work);
         pthread_mutex_unlock(&w->mu);
 }
@@ -190,6 +209,7 @@ int pipeline_start_worker(struct pipeline *p, size_t depth)
         w->p = p;
         w->depth = depth;
         w->room = depth;
+        w->wake_batch = depth < PIPELINE_WAKE_BATCH ? depth : PIPELINE_WAKE_BATCH;
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->cv_work, NULL);
         pthread_cond_init(&w->cv_done, NULL);
@@ -217,6 +237,8 @@ void pipeline_sync(struct pipeline *p)
         if (!w)
                 return;
         pthread_mutex_lock(&w->mu);
+        if (w->worker_waits && w->head != w->tail)
+                pthread_cond_signal(&w->cv_work);       /* fewer than a batch may wait */
         while (w->tail != w->head) {
                 w->producer_waits = true;
                 pthread_cond_wait(&w->cv_done, &w->mu);
@@ -252,7 +274,7 @@ void pipeline_call(struct pipeline *p, void (*fn)(void *arg, int64_t now_us), vo
         it->fn = fn;
         it->arg = arg;
         it->now_us = now_us;
-        pipeline_push(p->w);
+        pipeline_push(p->w, true);
 }
 
 static void pipeline_stop_worker(struct pipeline *p)
@@ -262,7 +284,7 @@ static void pipeline_stop_worker(struct pipeline *p)
         if (!w)
                 return;
         pipeline_slot(w)->kind = PI_STOP;
-        pipeline_push(w);
+        pipeline_push(w, true);
         pthread_join(w->thread, NULL);
         for (size_t i = 0; i < w->depth; i++) {
                 winevent_free(&w->items[i].ev);
@@ -347,7 +369,7 @@ static void pipeline_reject(struct pipeline *p, const struct pipeline_src *src, 
         pthread_mutex_lock(&w->mu);
         w->reject_bytes += it->len;
         pthread_mutex_unlock(&w->mu);
-        pipeline_push(w);
+        pipeline_push(w, false);
 }
 
 /* The syslog header (when there is one) and the JSON into p->ev.  0, or -1
@@ -444,7 +466,7 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
                 it->kind = PI_EVENT;
                 pipeline_item_src(it, src);
                 it->len = fr->len;
-                pipeline_push(p->w);
+                pipeline_push(p->w, false);
                 return;
         }
         if (p->sink.event)

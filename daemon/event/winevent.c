@@ -151,14 +151,27 @@ char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
         return p;
 }
 
+#define EVENT_INDEX_MIN 128       /* slots: 1.5 KiB, for up to 64 named fields */
+
+static inline uint32_t event_slot_home(uint32_t id, size_t nslots)
+{
+        return (uint32_t)((id * UINT32_C(0x9e3779b1)) >> 7) & (uint32_t)(nslots - 1);
+}
+
 /* The slot of an interned name, or NULL when the field is absent. */
 static inline const struct winevent_slot *event_slot(const struct winevent *ev, const char *name)
 {
         uint32_t id = intern_id(name);
 
-        if (id >= ev->nslots || ev->slots[id].stamp != ev->stamp)
+        if (!ev->nslots)
                 return NULL;
-        return &ev->slots[id];
+        for (uint32_t i = event_slot_home(id, ev->nslots);; i = (i + 1) & (uint32_t)(ev->nslots - 1)) {
+                const struct winevent_slot *sl = &ev->slots[i];
+                if (sl->stamp != ev->stamp)
+                        return NULL;
+                if (sl->id == id)
+                        return sl;
+        }
 }
 
 /* Names are interned whenever intern() can take them, and intern() fails
@@ -181,20 +194,34 @@ static struct winevent_field *event_find(const struct winevent *ev, const char *
         return NULL;
 }
 
-/* Make room for id in the index.  0 or -ENOMEM. */
-static int event_slots_reserve(struct winevent *ev, uint32_t id)
+/* Index fields[idx] (an interned name, not in the index yet). */
+static void event_slot_put(struct winevent *ev, uint32_t id, uint32_t idx)
 {
-        if (id < ev->nslots)
+        uint32_t i = event_slot_home(id, ev->nslots);
+
+        while (ev->slots[i].stamp == ev->stamp)
+                i = (i + 1) & (uint32_t)(ev->nslots - 1);
+        ev->slots[i] = (struct winevent_slot){ .stamp = ev->stamp, .id = id, .idx = idx };
+}
+
+/* Room in the index for one more name (at most half full).  0 or -ENOMEM. */
+static int event_slots_reserve(struct winevent *ev)
+{
+        size_t used = ev->nfields - ev->nprivate;
+
+        if ((used + 1) * 2 <= ev->nslots)
                 return 0;
-        size_t n = ev->nslots ? ev->nslots : 256;
-        while (n <= id)
-                n *= 2;
-        struct winevent_slot *s = realloc(ev->slots, n * sizeof(*s));
+        size_t n = ev->nslots ? ev->nslots * 2 : EVENT_INDEX_MIN;
+        struct winevent_slot *s = calloc(n, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        memset(s + ev->nslots, 0, (n - ev->nslots) * sizeof(*s));
+        free(ev->slots);
         ev->slots = s;
         ev->nslots = n;
+        /* stamps start at 1: a zeroed slot is free; re-index what there is */
+        for (size_t k = 0; k < ev->nfields; k++)
+                if (ev->fields[k].interned)
+                        event_slot_put(ev, intern_id(ev->fields[k].name), (uint32_t)k);
         return 0;
 }
 
@@ -226,7 +253,7 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                 return 0;
         }
 
-        if (interned && event_slots_reserve(ev, intern_id(n)) < 0)
+        if (interned && event_slots_reserve(ev) < 0)
                 return -ENOMEM;
         if (ev->nfields == ev->fields_cap) {
                 size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
@@ -237,12 +264,11 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                 ev->fields_cap = cap;
         }
         if (interned)
-                ev->slots[intern_id(n)] = (struct winevent_slot){ .stamp = ev->stamp,
-                                                                  .idx = (uint32_t)ev->nfields };
+                event_slot_put(ev, intern_id(n), (uint32_t)ev->nfields);
         else
                 ev->nprivate++;
         ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
-                                                              .lower = NULL };
+                                                              .lower = NULL, .interned = interned };
         return 0;
 }
 

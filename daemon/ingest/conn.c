@@ -159,6 +159,7 @@ static bool conn_process(struct conn *c, bool eof)
                 if (off > len)
                         off = len;
         }
+        pipeline_flush(pl);     /* the engine thread takes what this read brought */
         evbuffer_drain(in, off);
         c->buffered = len - off;
         return keep;
@@ -229,6 +230,7 @@ static void conn_close_frame_timeout(struct conn *c, uint64_t now)
         size_t held = c->buffered;
 
         pipeline_frame(&c->d->pipe, &src, &fr);
+        pipeline_flush(&c->d->pipe);
         log_limited(CONN_LOG_FRAME_TIMEOUT, LOG_WARNING,
                     "%s: frame %" PRIu64 " incomplete after %llu s (%zu bytes; limits.frame_timeout): "
                     "rejected as truncated, connection closed", c->peer, c->frames,

@@ -170,6 +170,7 @@ static int replay_file(struct pipeline *pipe, struct replay *rp, const char *pat
                 memmove(buf, buf + off, len - off);
                 len -= off;
         }
+        pipeline_flush(pipe);
         return 0;
 }
 

@@ -71,6 +71,11 @@ void pipeline_fini(struct pipeline *p);
  * synchronous). */
 #define PIPELINE_QUEUE_DEPTH 256
 int pipeline_start_worker(struct pipeline *p, size_t depth);
+/* The worker is woken once a batch of frames waits; the caller says
+ * when it has no more input for now (the end of a read, of a file, of a
+ * request), so that fewer wait no longer than that.  Without a worker:
+ * nothing to do. */
+void pipeline_flush(struct pipeline *p);
 /* Wait until the worker has handled everything queued: afterwards, and
  * until the next pipeline_frame()/pipeline_call(), the caller may touch
  * what the sink touches.  Without a worker: nothing to do. */

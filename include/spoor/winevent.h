@@ -27,12 +27,14 @@ struct winevent_field {
         const char *value;      /* NUL-terminated, arena; numbers as decimal text */
         size_t len;             /* strlen(value) unless the value holds NUL bytes */
         const char *lower;      /* cache of winevent_field_lower(): NULL until computed */
+        bool interned;          /* name is intern()'s (indexed), else an arena copy */
 };
 
 struct winevent_arena_block;
 struct winevent_slot {
-        uint32_t stamp;
-        uint32_t idx;
+        uint32_t stamp;         /* the event's stamp when in use */
+        uint32_t id;            /* intern_id() of the field's name */
+        uint32_t idx;           /* into fields[] */
 };
 
 struct winevent {
@@ -55,9 +57,12 @@ struct winevent {
         size_t nfields;
         size_t fields_cap;
 
-        /* Field index by interned name: slots[intern_id(name)] holds the
-         * field's index when its stamp is the event's (winevent_reset bumps
-         * the stamp instead of clearing).  nprivate: fields whose name could
+        /* Field index by interned name: an open-addressing table by
+         * intern_id(name) (linear probing, at most half full), its entries
+         * in use when their stamp is the event's (winevent_reset bumps the
+         * stamp instead of clearing).  Compact on purpose: the pipeline's
+         * two threads hand events over, and every cache line an event
+         * touches moves between cores.  nprivate: fields whose name could
          * not be interned (looked up by strcmp). */
         struct winevent_slot *slots;
         size_t nslots;

@@ -310,6 +310,39 @@ END_TEST
 
 /* The field index (by intern id) forgets the last event's fields at
  * winevent_reset(), finds replaced fields, and agrees with winevent_get(). */
+/* The index grows past its first size (at most half full) and keeps
+ * every field findable, through resets, private names among them. */
+START_TEST(test_field_index_grows)
+{
+        struct winevent ev;
+        char name[32], value[32];
+
+        winevent_init(&ev);
+        for (int round = 0; round < 3; round++) {
+                int n = round == 1 ? 5 : 700;
+                for (int i = 0; i < n; i++) {
+                        snprintf(name, sizeof(name), "GrowField%d", i);
+                        snprintf(value, sizeof(value), "v%d.%d", round, i);
+                        set(&ev, name, value);
+                }
+                ck_assert_uint_le((ev.nfields - ev.nprivate) * 2, ev.nslots);
+                for (int i = 0; i < 700; i++) {
+                        snprintf(name, sizeof(name), "GrowField%d", i);
+                        snprintf(value, sizeof(value), "v%d.%d", round, i);
+                        const struct winevent_field *f = winevent_get(&ev, name);
+                        if (i < n) {
+                                ck_assert_msg(f && strcmp(f->value, value) == 0, "round %d field %d", round, i);
+                                ck_assert_ptr_eq(f, winevent_get_interned(&ev, intern(name, strlen(name))));
+                        } else {
+                                ck_assert_ptr_null(f);
+                        }
+                }
+                winevent_reset(&ev);
+        }
+        winevent_free(&ev);
+}
+END_TEST
+
 START_TEST(test_field_index_reset)
 {
         struct winevent ev;
@@ -517,6 +550,7 @@ static Suite *event_suite(void)
 
         tc = tcase_create("field_index");
         tcase_add_test(tc, test_field_index_reset);
+        tcase_add_test(tc, test_field_index_grows);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("dialect_name");
