@@ -218,10 +218,14 @@ static int event_slots_reserve(struct winevent *ev)
         free(ev->slots);
         ev->slots = s;
         ev->nslots = n;
-        /* stamps start at 1: a zeroed slot is free; re-index what there is */
-        for (size_t k = 0; k < ev->nfields; k++)
-                if (ev->fields[k].interned)
-                        event_slot_put(ev, intern_id(ev->fields[k].name), (uint32_t)k);
+        /* stamps start at 1: a zeroed slot is free; re-index what there is
+         * (the interned names: intern() gave them, a private copy is
+         * another pointer; rare, the field array stays 32 bytes a field) */
+        for (size_t k = 0; k < ev->nfields; k++) {
+                const char *nm = ev->fields[k].name;
+                if (intern_find(nm, strlen(nm)) == nm)
+                        event_slot_put(ev, intern_id(nm), (uint32_t)k);
+        }
         return 0;
 }
 
@@ -268,7 +272,7 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
         else
                 ev->nprivate++;
         ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
-                                                              .lower = NULL, .interned = interned };
+                                                              .lower = NULL };
         return 0;
 }
 

@@ -27,7 +27,6 @@ struct winevent_field {
         const char *value;      /* NUL-terminated, arena; numbers as decimal text */
         size_t len;             /* strlen(value) unless the value holds NUL bytes */
         const char *lower;      /* cache of winevent_field_lower(): NULL until computed */
-        bool interned;          /* name is intern()'s (indexed), else an arena copy */
 };
 
 struct winevent_arena_block;

@@ -315,8 +315,10 @@ END_TEST
 START_TEST(test_field_index_grows)
 {
         struct winevent ev;
-        char name[32], value[32];
+        char name[32], value[32], longname[INTERN_MAX_LEN + 20];
 
+        memset(longname, 'L', sizeof(longname) - 1);
+        longname[sizeof(longname) - 1] = '\0';
         winevent_init(&ev);
         for (int round = 0; round < 3; round++) {
                 int n = round == 1 ? 5 : 700;
@@ -324,7 +326,11 @@ START_TEST(test_field_index_grows)
                         snprintf(name, sizeof(name), "GrowField%d", i);
                         snprintf(value, sizeof(value), "v%d.%d", round, i);
                         set(&ev, name, value);
+                        if (i == 3)
+                                set(&ev, longname, "private");  /* a name intern() refuses */
                 }
+                ck_assert_uint_eq(ev.nprivate, 1);
+                ck_assert_str_eq(winevent_get(&ev, longname)->value, "private");
                 ck_assert_uint_le((ev.nfields - ev.nprivate) * 2, ev.nslots);
                 for (int i = 0; i < 700; i++) {
                         snprintf(name, sizeof(name), "GrowField%d", i);
