@@ -2,6 +2,7 @@
  * sink on a worker thread behind a bounded queue (pipeline_start_worker). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,12 @@
  * stop), and the producer once a quarter of the queue is free again (or
  * the queue is empty, for a sync). */
 #define PIPELINE_WAKE_BATCH 32
+/* The sink's prepare runs on the decoding thread only while the worker has
+ * at least this many events in hand; with fewer, the worker is about to
+ * wait for input (the decoding thread is the slower one), so the event goes
+ * without and the worker does that part itself (ev->prep NULL).  The two
+ * threads share the work as their speeds require. */
+#define PIPELINE_PREPARE_BACKLOG 16
 
 enum pipeline_item_kind { PI_EVENT, PI_REJECT, PI_CALL, PI_STOP };
 
@@ -59,7 +66,7 @@ struct pipeline_worker {
         struct pipeline_item *items;
         size_t depth;
         uint64_t head;                  /* next item the producer fills */
-        uint64_t tail;                  /* next item the worker handles */
+        _Atomic uint64_t tail;          /* next item the worker handles (read unlocked: pipeline_backlog) */
         uint64_t room;                  /* producer's copy: tail + depth as last seen */
         bool worker_waits, producer_waits;
         size_t wake_batch;              /* min(PIPELINE_WAKE_BATCH, depth) */
@@ -151,6 +158,13 @@ static struct pipeline_item *pipeline_slot(struct pipeline_worker *w)
                 pthread_mutex_unlock(&w->mu);
         }
         return &w->items[w->head % w->depth];
+}
+
+/* Events queued and not yet handled, read without the lock (a moment's
+ * estimate, for pipeline_frame's choice). */
+static inline uint64_t pipeline_backlog(const struct pipeline_worker *w)
+{
+        return w->head - atomic_load_explicit(&w->tail, memory_order_relaxed);
 }
 
 /* Hand the item pipeline_slot() gave over to the worker; now: wake it
@@ -458,7 +472,7 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
         if (src->check)
                 src->check(src->check_ctx, ev);
         ev->prep = NULL;
-        if (p->sink.prepare && prep) {
+        if (p->sink.prepare && prep && (!p->w || pipeline_backlog(p->w) >= PIPELINE_PREPARE_BACKLOG)) {
                 ev->prep = prep;
                 p->sink.prepare(p->sink.ud, ev);
         }

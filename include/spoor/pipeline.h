@@ -46,7 +46,10 @@ struct pipeline_sink {
         /* Optional, on the decoding thread, before event: work that reads
          * only the event and what does not change while the queue holds
          * anything (the ruleset's literal prefilter), into ev->prep:
-         * prepare_size bytes the pipeline keeps with the event. */
+         * prepare_size bytes the pipeline keeps with the event.  With a
+         * worker it is skipped (ev->prep NULL: event does that work
+         * itself) while the worker has little in hand: it would otherwise
+         * wait for the decoding thread. */
         void (*prepare)(void *ud, struct winevent *ev);
         size_t prepare_size;
         void *ud;

@@ -422,6 +422,7 @@ struct wlog {
         size_t data_bytes;              /* rejected bytes delivered */
         bool wrong_thread;              /* a sink call on the caller's thread, or prepare on the worker */
         bool prep_mismatch;             /* ev->prep not what prepare wrote for the event */
+        size_t prepared;                /* events that came with ev->prep (prepare may be skipped) */
         pthread_t caller;
 };
 
@@ -448,9 +449,12 @@ static void w_event(void *ud, struct winevent *ev)
 {
         uint64_t got;
 
-        memcpy(&got, ev->prep, sizeof(got));
-        if (got != ev->record_id)
-                wl->prep_mismatch = true;
+        if (ev->prep) {         /* NULL: the decoding thread left it to us */
+                memcpy(&got, ev->prep, sizeof(got));
+                if (got != ev->record_id)
+                        wl->prep_mismatch = true;
+                wl->prepared++;
+        }
         wlog_add('e', ev->record_id);
 }
 
@@ -487,8 +491,32 @@ static void w_start(struct pipeline *p, size_t depth)
         ck_assert_ptr_nonnull(wl);
         wl->caller = pthread_self();
         ck_assert_int_eq(pipeline_init(p, 16, &sink), 0);
-        ck_assert_int_eq(pipeline_start_worker(p, depth), 0);
+        if (depth)
+                ck_assert_int_eq(pipeline_start_worker(p, depth), 0);
 }
+
+/* Without a worker, prepare runs for every event, on the caller's thread,
+ * right before the sink sees it. */
+START_TEST(test_prepare_without_worker)
+{
+        struct pipeline p;
+        char buf[256];
+
+        w_start(&p, 0);
+        wl->caller = (pthread_t)0;      /* every call is on this thread: do not flag it */
+        for (uint64_t i = 1; i <= 20; i++) {
+                size_t len = (size_t)snprintf(buf, sizeof(buf),
+                                              "{\"Hostname\":\"h\",\"Channel\":\"Security\",\"EventID\":4624,"
+                                              "\"RecordNumber\":%llu," CE_TIME "}", (unsigned long long)i);
+                w_frame(&p, buf, len);
+        }
+        ck_assert_uint_eq(wl->n, 20);
+        ck_assert_uint_eq(wl->prepared, 20);
+        ck_assert(!wl->prep_mismatch);
+        pipeline_fini(&p);
+        free(wl);
+}
+END_TEST
 
 /* Events, rejects and calls, interleaved through a queue far shorter than
  * the input: the worker sees every one, in order, never on the caller's
@@ -624,6 +652,7 @@ static Suite *pipeline_suite(void)
                 { "worker_order", test_worker_order, 3 },
                 { "worker_reject_bytes", test_worker_reject_bytes, 1 },
                 { "worker_large_events", test_worker_large_events, 1 },
+                { "prepare_without_worker", test_prepare_without_worker, 1 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
