@@ -179,6 +179,14 @@ static void pipeline_push(struct pipeline_worker *w, bool now)
         pthread_mutex_unlock(&w->mu);
 }
 
+/* Under w->mu: wake the worker when it waits with something queued
+ * (fewer than a batch). */
+static void pipeline_wake(struct pipeline_worker *w)
+{
+        if (w->worker_waits && w->head != w->tail)
+                pthread_cond_signal(&w->cv_work);
+}
+
 void pipeline_flush(struct pipeline *p)
 {
         struct pipeline_worker *w = p->w;
@@ -186,9 +194,23 @@ void pipeline_flush(struct pipeline *p)
         if (!w)
                 return;
         pthread_mutex_lock(&w->mu);
-        if (w->worker_waits && w->head != w->tail)
-                pthread_cond_signal(&w->cv_work);
+        pipeline_wake(w);
         pthread_mutex_unlock(&w->mu);
+}
+
+/* Free w and its items (calloc'ed: the ones never used are zero). */
+static void pipeline_worker_free(struct pipeline_worker *w)
+{
+        for (size_t i = 0; w->items && i < w->depth; i++) {
+                winevent_free(&w->items[i].ev);
+                free(w->items[i].data);
+                free(w->items[i].prep);
+        }
+        free(w->items);
+        pthread_cond_destroy(&w->cv_done);
+        pthread_cond_destroy(&w->cv_work);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
 }
 
 int pipeline_start_worker(struct pipeline *p, size_t depth)
@@ -203,41 +225,28 @@ int pipeline_start_worker(struct pipeline *p, size_t depth)
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
-        w->items = calloc(depth, sizeof(*w->items));
-        if (!w->items) {
-                free(w);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < depth; i++) {
-                winevent_init(&w->items[i].ev);
-                if (p->sink.prepare_size && !(w->items[i].prep = malloc(p->sink.prepare_size))) {
-                        for (size_t k = 0; k <= i; k++) {
-                                winevent_free(&w->items[k].ev);
-                                free(w->items[k].prep);
-                        }
-                        free(w->items);
-                        free(w);
-                        return -ENOMEM;
-                }
-        }
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv_work, NULL);
+        pthread_cond_init(&w->cv_done, NULL);
         w->p = p;
         w->depth = depth;
         w->room = depth;
         w->wake_batch = depth < PIPELINE_WAKE_BATCH ? depth : PIPELINE_WAKE_BATCH;
-        pthread_mutex_init(&w->mu, NULL);
-        pthread_cond_init(&w->cv_work, NULL);
-        pthread_cond_init(&w->cv_done, NULL);
+        w->items = calloc(depth, sizeof(*w->items));
+        for (size_t i = 0; w->items && i < depth; i++) {
+                winevent_init(&w->items[i].ev);
+                if (p->sink.prepare_size && !(w->items[i].prep = malloc(p->sink.prepare_size))) {
+                        pipeline_worker_free(w);
+                        return -ENOMEM;
+                }
+        }
+        if (!w->items) {
+                pipeline_worker_free(w);
+                return -ENOMEM;
+        }
         r = pthread_create(&w->thread, NULL, pipeline_worker_main, w);
         if (r != 0) {
-                for (size_t i = 0; i < depth; i++) {
-                        winevent_free(&w->items[i].ev);
-                        free(w->items[i].prep);
-                }
-                free(w->items);
-                pthread_cond_destroy(&w->cv_done);
-                pthread_cond_destroy(&w->cv_work);
-                pthread_mutex_destroy(&w->mu);
-                free(w);
+                pipeline_worker_free(w);
                 return -r;
         }
         p->w = w;
@@ -251,8 +260,7 @@ void pipeline_sync(struct pipeline *p)
         if (!w)
                 return;
         pthread_mutex_lock(&w->mu);
-        if (w->worker_waits && w->head != w->tail)
-                pthread_cond_signal(&w->cv_work);       /* fewer than a batch may wait */
+        pipeline_wake(w);
         while (w->tail != w->head) {
                 w->producer_waits = true;
                 pthread_cond_wait(&w->cv_done, &w->mu);
@@ -300,16 +308,7 @@ static void pipeline_stop_worker(struct pipeline *p)
         pipeline_slot(w)->kind = PI_STOP;
         pipeline_push(w, true);
         pthread_join(w->thread, NULL);
-        for (size_t i = 0; i < w->depth; i++) {
-                winevent_free(&w->items[i].ev);
-                free(w->items[i].data);
-                free(w->items[i].prep);
-        }
-        free(w->items);
-        pthread_cond_destroy(&w->cv_done);
-        pthread_cond_destroy(&w->cv_work);
-        pthread_mutex_destroy(&w->mu);
-        free(w);
+        pipeline_worker_free(w);
         p->w = NULL;
 }
 

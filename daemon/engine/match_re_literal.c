@@ -99,6 +99,28 @@ static void re_add(struct re_scan *s, const unsigned char *c, size_t k)
                 s->run[s->len++] = match_lower[c[i]];
 }
 
+/* The index of the ']' that ends the class whose '[' is at i (a leading
+ * ']', after an optional '^', is a member; "[:alpha:]" is one), or n. */
+static size_t re_class_end(const unsigned char *p, size_t n, size_t i)
+{
+        i++;
+        if (i < n && p[i] == '^')
+                i++;
+        if (i < n && p[i] == ']')
+                i++;
+        for (; i < n && p[i] != ']'; i++) {
+                if (p[i] == '\\') {
+                        i++;
+                } else if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
+                        const unsigned char *e = memchr(p + i + 2, ']', n - i - 2);
+                        if (!e || e[-1] != ':')
+                                return n;
+                        i = (size_t)(e - p);
+                }
+        }
+        return i < n ? i : n;
+}
+
 /* The end of the group whose '(' is at i: the index of its ')', or n when
  * unbalanced; *alt: whether it has a '|' at its own level. */
 static size_t re_group_end(const unsigned char *p, size_t n, size_t i, bool *alt)
@@ -111,23 +133,7 @@ static size_t re_group_end(const unsigned char *p, size_t n, size_t i, bool *alt
                 if (c == '\\') {
                         i++;
                 } else if (c == '[') {
-                        /* a class: its ']' (a leading one, after an optional '^', is a member) */
-                        i++;
-                        if (i < n && p[i] == '^')
-                                i++;
-                        if (i < n && p[i] == ']')
-                                i++;
-                        for (; i < n && p[i] != ']'; i++) {
-                                if (p[i] == '\\')
-                                        i++;
-                                else if (p[i] == '[' && i + 1 < n && p[i + 1] == ':') {
-                                        const unsigned char *e = memchr(p + i + 2, ']', n - i - 2);
-                                        if (!e || e[-1] != ':')
-                                                return n;
-                                        i = (size_t)(e - p);
-                                }
-                        }
-                        if (i >= n)
+                        if ((i = re_class_end(p, n, i)) >= n)
                                 return n;
                 } else if (c == '(') {
                         depth++;
@@ -252,22 +258,7 @@ static bool re_seq(struct re_scan *s, size_t i, size_t end)
                                 return false;   /* \x41, \p{..}, \Q, \1, \k<..>, ...: not what they look like */
                         }
                 } else if (c == '[') {
-                        /* a class: its end (a leading ']', after an optional '^', is a member) */
-                        size_t j = i + 1;
-                        if (j < end && p[j] == '^')
-                                j++;
-                        if (j < end && p[j] == ']')
-                                j++;
-                        for (; j < end && p[j] != ']'; j++) {
-                                if (p[j] == '\\')
-                                        j++;
-                                else if (p[j] == '[' && j + 1 < end && p[j + 1] == ':') {
-                                        const unsigned char *e = memchr(p + j + 2, ']', end - j - 2);
-                                        if (!e || e[-1] != ':')
-                                                return false;
-                                        j = (size_t)(e - p);
-                                }
-                        }
+                        size_t j = re_class_end(p, end, i);
                         if (j >= end)
                                 return false;
                         k = j + 1 - i;
@@ -329,17 +320,8 @@ static bool re_seq_check(struct re_scan *s, size_t i, size_t end)
                                 return false;
                         i = close;
                 } else if (s->p[i] == '[') {
-                        size_t j = i + 1;
-                        if (j < end && s->p[j] == '^')
-                                j++;
-                        if (j < end && s->p[j] == ']')
-                                j++;
-                        for (; j < end && s->p[j] != ']'; j++)
-                                if (s->p[j] == '\\')
-                                        j++;
-                        if (j >= end)
+                        if ((i = re_class_end(s->p, end, i)) >= end)
                                 return false;
-                        i = j;
                 }
         }
         return true;

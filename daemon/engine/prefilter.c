@@ -95,10 +95,14 @@ static inline uint32_t ac_step(const struct rs_ac *ac, uint32_t s, uint8_t c)
         return ac->dense[(size_t)s * ac->ncls + ac->cls[c]];
 }
 
-/* Mark (bit vi of marks) every variant one of whose needles occurs in h. */
-void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks)
+/* The scan, for both uses: with marks, set bit vi of every variant one
+ * of whose needles occurs in h; without, list them in vi[] (SIZE_MAX past
+ * max).  Inlined into each with its constant arguments. */
+static inline size_t ac_run(const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks, uint32_t *vi,
+                            size_t max)
 {
         uint32_t s = 0;
+        size_t nvi = 0;
 
         for (size_t i = 0; i < n; i++) {
                 if (!ac->cls[h[i]]) {   /* in no needle: back to the root */
@@ -110,33 +114,27 @@ void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, ui
                 if (!(t & AC_HIT))
                         continue;
                 for (uint32_t o = ac_has_out(ac, s) ? s : ac->dict[s]; o; o = ac->dict[o])
-                        for (uint32_t k = ac->out_off[o]; k < ac->out_off[o + 1]; k++)
-                                marks[ac->outv[k] / 64] |= UINT64_C(1) << (ac->outv[k] % 64);
+                        for (uint32_t k = ac->out_off[o]; k < ac->out_off[o + 1]; k++) {
+                                if (marks) {
+                                        marks[ac->outv[k] / 64] |= UINT64_C(1) << (ac->outv[k] % 64);
+                                } else {
+                                        if (nvi == max)
+                                                return SIZE_MAX;
+                                        vi[nvi++] = ac->outv[k];
+                                }
+                        }
         }
+        return nvi;
+}
+
+void prefilter_scan(const struct rs_ac *ac, const unsigned char *h, size_t n, uint64_t *marks)
+{
+        (void)ac_run(ac, h, n, marks, NULL, 0);
 }
 
 size_t prefilter_collect(const struct rs_ac *ac, const unsigned char *h, size_t n, uint32_t *vi, size_t max)
 {
-        uint32_t s = 0;
-        size_t nvi = 0;
-
-        for (size_t i = 0; i < n; i++) {
-                if (!ac->cls[h[i]]) {
-                        s = 0;
-                        continue;
-                }
-                uint32_t t = ac_step(ac, s, h[i]);
-                s = t & ~AC_HIT;
-                if (!(t & AC_HIT))
-                        continue;
-                for (uint32_t o = ac_has_out(ac, s) ? s : ac->dict[s]; o; o = ac->dict[o])
-                        for (uint32_t k = ac->out_off[o]; k < ac->out_off[o + 1]; k++) {
-                                if (nvi == max)
-                                        return SIZE_MAX;
-                                vi[nvi++] = ac->outv[k];
-                        }
-        }
-        return nvi;
+        return ac_run(ac, h, n, NULL, vi, max);
 }
 
 /* Trie under construction: first child / next sibling lists. */

@@ -405,20 +405,6 @@ int state_save(int dirfd, const char *name, int (*fill)(void *ud, struct state_w
         return state_commit(dirfd, fd, tmp, name, r);
 }
 
-int state_publish(int dirfd, const char *name, const void *buf, size_t len)
-{
-        char tmp[256];
-        int fd, r;
-
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        fd = state_tmp_open(dirfd, tmp);
-        if (fd < 0)
-                return fd;
-        r = state_write_all(fd, buf, len);
-        return state_commit(dirfd, fd, tmp, name, r);
-}
-
 int state_publish_stream(int dirfd, const char *name, int (*fill)(void *ud, int fd), void *ud)
 {
         char tmp[256];
@@ -431,6 +417,25 @@ int state_publish_stream(int dirfd, const char *name, int (*fill)(void *ud, int 
                 return fd;
         r = fill(ud, fd);
         return state_commit(dirfd, fd, tmp, name, r);
+}
+
+struct state_bytes {
+        const void *buf;
+        size_t len;
+};
+
+static int state_fill_bytes(void *ud, int fd)
+{
+        const struct state_bytes *b = ud;
+
+        return state_write_all(fd, b->buf, b->len);
+}
+
+int state_publish(int dirfd, const char *name, const void *buf, size_t len)
+{
+        struct state_bytes b = { buf, len };
+
+        return state_publish_stream(dirfd, name, state_fill_bytes, &b);
 }
 
 int state_read(int dirfd, const char *name, void **buf, size_t *len)
