@@ -335,6 +335,8 @@ static void rep_eval(struct rep *rp, const struct gap *gaps, const unsigned char
 
 static bool rep_kb_put(struct rep *rp, const void *p, size_t n)
 {
+        if (!n)
+                return true;    /* kb may still be NULL: no memcpy from or to it */
         if (rp->kbcap - rp->kblen < n) {
                 size_t cap = rp->kbcap ? rp->kbcap : 256;
                 unsigned char *b;
@@ -442,7 +444,8 @@ static int rep_group_add(struct rep *rp, const struct coverage_host_view *hv, si
                 return -ENOMEM;
         for (s = hash & rp->gidx_mask; rp->gidx[s]; s = (s + 1) & rp->gidx_mask) {
                 g = &rp->groups[rp->gidx[s] - 1];
-                if (g->hash == hash && g->keylen == rp->kblen && memcmp(rp->keys + g->key, rp->kb, rp->kblen) == 0) {
+                if (g->hash == hash && g->keylen == rp->kblen &&
+                    (!rp->kblen || memcmp(rp->keys + g->key, rp->kb, rp->kblen) == 0)) {
                         g->hosts++;
                         return 0;
                 }
@@ -467,7 +470,8 @@ static int rep_group_add(struct rep *rp, const struct coverage_host_view *hv, si
                 rp->keys = k;
                 rp->keyscap = cap;
         }
-        memcpy(rp->keys + rp->keyslen, rp->kb, rp->kblen);
+        if (rp->kblen)          /* an empty key: keys may still be NULL */
+                memcpy(rp->keys + rp->keyslen, rp->kb, rp->kblen);
         rp->groups[rp->ngroups] = (struct rep_group){ hash, rp->keyslen, rp->kblen, host, 1 };
         rp->keyslen += rp->kblen;
         rp->gidx[s] = ++rp->ngroups;

@@ -274,6 +274,31 @@ START_TEST(test_many_hosts_rules)
 }
 END_TEST
 
+/* No rule reads any channel and no host has a gap: every group key is
+ * empty (found by UBSan in the client tests: no memcpy from a NULL key
+ * buffer). */
+START_TEST(test_hosts_without_rule_channels)
+{
+        char dir[256];
+        struct ruleset *rs;
+        struct coverage_opts co = { .grace_us = 3600 * S };
+        struct coverage *cov;
+
+        memset(&metrics, 0, sizeof(metrics));
+        snprintf(dir, sizeof(dir), "%s/empty-key", tmpdir);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        rs = load("empty-key");         /* no rules */
+        cov = coverage_new(&co);
+        ck_assert_ptr_nonnull(cov);
+        ck_assert_int_eq(coverage_set_rules(cov, rs), 0);
+        cov_unit_feed(cov, "app-only-1.corp", "Application", 1000, T0, 0, NULL);
+        cov_unit_feed(cov, "app-only-2.corp", "Application", 1001, T0 + S, 0, NULL);
+        ck_assert_int_eq(same_as_tree(cov, rs, 3600 * S, T0 + 2 * S), 2);
+        coverage_free(cov);
+        ruleset_free(rs);
+}
+END_TEST
+
 static char *jsonw_text(void (*put)(struct jsonw *, const char *), const char *s)
 {
         struct jsonw w;
@@ -420,6 +445,7 @@ static Suite *report_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_stream_equals_tree);
         tcase_add_test(tc, test_many_hosts_rules);
+        tcase_add_test(tc, test_hosts_without_rule_channels);
         suite_add_tcase(s, tc);
         tc = tcase_create("jsonw");
         tcase_add_test(tc, test_jsonw_escapes_as_json_c);
