@@ -14,8 +14,9 @@
  * a direct-mapped table (a colliding value replaces the older one), values
  * of PF_CACHE_MIN_LEN..PF_CACHE_MAX_LEN bytes only, at most
  * PF_CACHE_MAX_VI marks per value, PF_CACHE_MAX_BYTES of copies in all.
- * Owned by the ruleset (its automata's addresses are the keys) and used by
- * one thread at a time (ruleset_prescan's caller). */
+ * Owned by the ruleset (its automata's addresses are the keys), two of
+ * them: one for ruleset_prescan's thread, one for ruleset_eval's; each is
+ * used by one thread at a time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@
 #define PF_CACHE_MIN_LEN 24                     /* shorter values scan about as fast as they hash */
 #define PF_CACHE_MAX_LEN 1024
 #define PF_CACHE_MAX_VI 64
-#define PF_CACHE_MAX_BYTES (6u * 1024 * 1024)
+#define PF_CACHE_MAX_BYTES (4u * 1024 * 1024)
 
 struct pf_entry {
         const struct rs_ac *ac;                 /* NULL: empty */

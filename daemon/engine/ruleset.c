@@ -124,6 +124,7 @@ void ruleset_free(struct ruleset *rs)
         if (!rs)
                 return;
         pf_cache_free(rs->scan_cache);
+        pf_cache_free(rs->eval_cache);
         for (size_t i = 0; i < rs->nrules; i++) {
                 for (size_t k = 0; k < rs->rules[i].nvariants; k++)
                         sigma_variant_fini(&rs->rules[i].variants[k]);
@@ -274,6 +275,8 @@ int ruleset_index(struct ruleset *rs)
                 qsort(rs->chans, rs->nchans, sizeof(*rs->chans), chan_cmp);
         if (!rs->scan_cache)
                 rs->scan_cache = pf_cache_new();        /* NULL: every value is scanned */
+        if (!rs->eval_cache)
+                rs->eval_cache = pf_cache_new();
         return 0;
 }
 
@@ -425,7 +428,8 @@ static void ruleset_eval_set(const struct rs_channel *c, const uint64_t *set, co
 /* ruleset_eval() on a channel with its bit sets: the event id's
  * candidates, then the channel's `any` ones that may match it, as the
  * lists would. */
-static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev, ruleset_hit_fn hit, void *ud)
+static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev, struct pf_cache *cache,
+                                ruleset_hit_fn hit, void *ud)
 {
         const struct rs_eid *d = NULL;
         size_t lo = 0, hi = c->neids;
@@ -441,14 +445,14 @@ static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev,
         if (lo < c->neids && c->eids[lo].event_id == ev->event_id)
                 d = &c->eids[lo];
         if (d) {
-                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, NULL, marks);
+                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, cache, marks);
                 ruleset_eval_set(c, d->set, marks, ev, hit, ud);
                 ruleset_eval_set(c, d->then, marks, ev, hit, ud);
                 return d->ncand;
         }
         if (!c->nrest)
                 return 0;
-        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, NULL, marks);
+        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, cache, marks);
         ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
         return c->nrest;
 }
@@ -504,7 +508,7 @@ size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const str
         if (!(c = pre->chan))
                 return 0;
         memcpy(marks, pre->marks, (c->nvars + 63) / 64 * sizeof(*marks));
-        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, NULL, marks))
+        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, rs->eval_cache, marks))
                 memset(marks, 0xff, (c->nvars + 63) / 64 * sizeof(*marks));
         if (pre->eid) {
                 ruleset_eval_set(c, pre->eid->set, marks, ev, hit, ud);
@@ -525,7 +529,7 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
                 return 0;
         logsource_derive(ev);
         if (c->vars)
-                return ruleset_eval_sets(c, ev, hit, ud);
+                return ruleset_eval_sets(c, ev, rs->eval_cache, hit, ud);
         /* lower bound of the event id */
         lo = 0;
         hi = c->nby_eid;
@@ -540,7 +544,8 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
         if (!by_eid && !c->nany)
                 return 0;
         if (c->always)
-                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, RS_SCAN_ALL, NULL, marks);
+                ruleset_prefilter(c, ev, (by_eid ? c->by_eid[lo].acs : 0) | c->any_acs, RS_SCAN_ALL,
+                                  rs->eval_cache, marks);
         for (size_t i = lo; i < c->nby_eid && c->by_eid[i].event_id == ev->event_id; i++, n++)
                 if (ruleset_marked(c, marks, c->by_eid[i].vi))
                         ruleset_eval_variant(c->by_eid[i].v, ev, hit, ud);

@@ -93,6 +93,7 @@ struct ruleset {
         struct sigma_corr *corrs;               /* correlation rules, referenced by index */
         size_t ncorrs;
         struct pf_cache *scan_cache;            /* ruleset_prescan's (its caller's thread only); may be NULL */
+        struct pf_cache *eval_cache;            /* ruleset_eval's and _eval_pre's (theirs); may be NULL */
 };
 
 /* ruleset_sets.c: the bit sets (struct rs_eid) of a channel with a

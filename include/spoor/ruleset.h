@@ -82,10 +82,11 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
  * engine adds later (logsource_derive, enrich); ruleset_eval_pre() on the
  * same event, after those are added, scans them and evaluates: the same
  * hits, in the same order, as ruleset_eval().  A pre computed for another
- * ruleset (a reload in between) is ignored.  ruleset_prescan() keeps the
- * scans of long values in the ruleset for when they come again
- * (engine/prefilter_cache.c): one thread at a time may call it; any thread
- * may call the others (they only read). */
+ * ruleset (a reload in between) is ignored.  The ruleset keeps the scans
+ * of long values for when they come again (engine/prefilter_cache.c), one
+ * cache for ruleset_prescan() and one for ruleset_eval() /
+ * ruleset_eval_pre(): one thread at a time may call ruleset_prescan(), and
+ * one (another) the two others; ruleset_explain() only reads. */
 #define RULESET_PRE_WORDS 128           /* RS_PF_MAX_VARS / 64 */
 struct rs_channel;
 struct rs_eid;
