@@ -425,51 +425,40 @@ static void ruleset_eval_set(const struct rs_channel *c, const uint64_t *set, co
         }
 }
 
-/* ruleset_eval() on a channel with its bit sets: the event id's
- * candidates, then the channel's `any` ones that may match it, as the
- * lists would. */
-static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev, struct pf_cache *cache,
-                                ruleset_hit_fn hit, void *ud)
+/* The event id's entry of a channel with bit sets, or NULL. */
+static const struct rs_eid *ruleset_find_eid(const struct rs_channel *c, uint32_t event_id)
 {
-        const struct rs_eid *d = NULL;
-        size_t lo = 0, hi = c->neids;
-        uint64_t marks[RS_PF_WORDS];
+        size_t lo = ruleset_eid_lower(c, event_id);
 
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (c->eids[mid].event_id < ev->event_id)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        if (lo < c->neids && c->eids[lo].event_id == ev->event_id)
-                d = &c->eids[lo];
+        return lo < c->neids && c->eids[lo].event_id == event_id ? &c->eids[lo] : NULL;
+}
+
+/* Evaluate the marked candidates of d (the event id's entry: its own,
+ * then the channel's `any` ones that may match it), or of the channel's
+ * `rest` when d is NULL, as the lists would.  Their number. */
+static size_t ruleset_eval_marked(const struct rs_channel *c, const struct rs_eid *d, const uint64_t *marks,
+                                  struct winevent *ev, ruleset_hit_fn hit, void *ud)
+{
         if (d) {
-                ruleset_prefilter(c, ev, d->acs, RS_SCAN_ALL, cache, marks);
                 ruleset_eval_set(c, d->set, marks, ev, hit, ud);
                 ruleset_eval_set(c, d->then, marks, ev, hit, ud);
                 return d->ncand;
         }
-        if (!c->nrest)
-                return 0;
-        ruleset_prefilter(c, ev, c->rest_acs, RS_SCAN_ALL, cache, marks);
         ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
         return c->nrest;
 }
 
-/* The event id's entry of a channel with bit sets, or NULL. */
-static const struct rs_eid *ruleset_find_eid(const struct rs_channel *c, uint32_t event_id)
+/* ruleset_eval() on a channel with its bit sets. */
+static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev, struct pf_cache *cache,
+                                ruleset_hit_fn hit, void *ud)
 {
-        size_t lo = 0, hi = c->neids;
+        const struct rs_eid *d = ruleset_find_eid(c, ev->event_id);
+        uint64_t marks[RS_PF_WORDS];
 
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (c->eids[mid].event_id < event_id)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < c->neids && c->eids[lo].event_id == event_id ? &c->eids[lo] : NULL;
+        if (!d && !c->nrest)
+                return 0;
+        ruleset_prefilter(c, ev, d ? d->acs : c->rest_acs, RS_SCAN_ALL, cache, marks);
+        return ruleset_eval_marked(c, d, marks, ev, hit, ud);
 }
 
 void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct ruleset_pre *pre)
@@ -510,13 +499,7 @@ size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const str
         memcpy(marks, pre->marks, (c->nvars + 63) / 64 * sizeof(*marks));
         if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, rs->eval_cache, marks))
                 memset(marks, 0xff, (c->nvars + 63) / 64 * sizeof(*marks));
-        if (pre->eid) {
-                ruleset_eval_set(c, pre->eid->set, marks, ev, hit, ud);
-                ruleset_eval_set(c, pre->eid->then, marks, ev, hit, ud);
-                return pre->eid->ncand;
-        }
-        ruleset_eval_set(c, c->rest, marks, ev, hit, ud);
-        return c->nrest;
+        return ruleset_eval_marked(c, pre->eid, marks, ev, hit, ud);
 }
 
 size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_fn hit, void *ud)

@@ -103,6 +103,8 @@ struct ruleset {
  * of those event ids only.  0, or -ENOMEM (the lists are used then). */
 int ruleset_sets_build(struct rs_channel *c, const struct sigma_variant **vars);
 void ruleset_sets_free(struct rs_channel *c);
+/* The index in c->eids of the first entry with an id >= event_id. */
+size_t ruleset_eid_lower(const struct rs_channel *c, uint32_t event_id);
 
 /* prefilter.c */
 void prefilter_ac_free(struct rs_ac *ac);

@@ -175,17 +175,24 @@ static int sets_id_cmp(const void *a, const void *b)
 }
 
 /* The rs_eid of id, added (sorted) when absent; NULL on ENOMEM. */
-static struct rs_eid *sets_eid(struct rs_channel *c, uint16_t id, size_t words)
+size_t ruleset_eid_lower(const struct rs_channel *c, uint32_t event_id)
 {
         size_t lo = 0, hi = c->neids;
 
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
-                if (c->eids[mid].event_id < id)
+                if (c->eids[mid].event_id < event_id)
                         lo = mid + 1;
                 else
                         hi = mid;
         }
+        return lo;
+}
+
+static struct rs_eid *sets_eid(struct rs_channel *c, uint16_t id, size_t words)
+{
+        size_t lo = ruleset_eid_lower(c, id);
+
         if (lo < c->neids && c->eids[lo].event_id == id)
                 return &c->eids[lo];
         struct rs_eid *e = realloc(c->eids, (c->neids + 1) * sizeof(*e));
