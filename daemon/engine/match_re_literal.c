@@ -32,7 +32,9 @@
  * The run returned: the longest (a run of digits only counts a quarter of
  * its length: event ids and flags are in any text), at least
  * RE_LITERAL_MIN characters, or 2 when it holds no letter or digit ("&&",
- * "${": rare in ordinary command lines).
+ * "${": rare in ordinary command lines), or a lone backtick (PowerShell's
+ * escape character, which obfuscated commands are full of and ordinary
+ * command lines hardly hold).
  *
  * Case: the needle is ASCII-folded and the prefilter scans folded text,
  * so a case-sensitive literal is found too.  A caseless pattern (`|i`,
@@ -73,6 +75,8 @@ static size_t re_score(const unsigned char *b, size_t len)
                 digits += b[i] >= '0' && b[i] <= '9';
                 alnum += re_is_alnum(b[i]);
         }
+        if (len == 1 && b[0] == '`')
+                return 1;
         if (len < (alnum ? RE_LITERAL_MIN : 2))
                 return 0;
         return digits == len ? (len + 3) / 4 : len;

@@ -352,10 +352,28 @@ static size_t item_score(const struct match_item *it)
         return n ? best : 0;
 }
 
+/* What a second clause may not use: the selections of the first (its
+ * sels), or its items (a second clause from the same selections). */
+struct pf_used {
+        uint64_t sels;
+        const struct match_item *items[64];
+        size_t nitems;
+};
+
+static bool pf_used_item(const struct pf_used *u, const struct match_item *it)
+{
+        for (size_t i = 0; u && i < u->nitems; i++)
+                if (u->items[i] == it)
+                        return true;
+        return false;
+}
+
 /* The item of group g whose needles are the most selective, or NULL.  A
  * group that holds an item which can never be YES is never YES either: it
- * needs no needle (NULL, *score SIZE_MAX). */
-static const struct match_item *group_pick(const struct sigma_group *g, size_t *score)
+ * needs no needle (NULL, *score SIZE_MAX).  Items in `used` are passed
+ * over while the group has another with needles. */
+static const struct match_item *group_pick(const struct sigma_group *g, const struct pf_used *used,
+                                           size_t *score)
 {
         const struct match_item *pick = NULL;
 
@@ -367,25 +385,27 @@ static const struct match_item *group_pick(const struct sigma_group *g, size_t *
                 }
         }
         for (size_t i = 0; i < g->nitems; i++) {
+                if (pf_used_item(used, g->items[i]))
+                        continue;
                 size_t sc = item_score(g->items[i]);
                 if (sc > *score) {
                         *score = sc;
                         pick = g->items[i];
                 }
         }
-        return pick;
+        return pick || !used || !used->nitems ? pick : group_pick(g, NULL, score);
 }
 
 /* A selection is YES only when one of its groups is, that is when every
  * item of that group is: the picked item of each group gives needles for
  * the selection.  Its score is the worst group's; 0 when some group that
  * can be YES has no needles. */
-static size_t selection_score(const struct sigma_selection *s)
+static size_t selection_score(const struct sigma_selection *s, const struct pf_used *used)
 {
         size_t worst = SIZE_MAX, sc;
 
         for (size_t g = 0; g < s->ngroups; g++) {
-                if (!group_pick(&s->groups[g], &sc) && sc == 0)
+                if (!group_pick(&s->groups[g], used, &sc) && sc == 0)
                         return 0;
                 if (sc < worst)
                         worst = sc;
@@ -412,8 +432,13 @@ static enum tri pf_leaf(void *ud, size_t sel)
  * When no needle of T occurs, no selection of T is YES (selection_score),
  * so the condition is not YES and the variant cannot hit.  `not`, keyword
  * items, null, neq, re, fieldref... give no needles and are never relied
- * on: a selection built on them is left UNKNOWN in the test. */
-static uint64_t variant_needle_sels(const struct sigma_variant *v)
+ * on: a selection built on them is left UNKNOWN in the test.
+ *
+ * With `used` (a first clause's), the set for a second clause: none of
+ * the first's selections, or, failing that, none of its items.  The same
+ * argument holds for it alone, so a variant whose two clauses each lack
+ * a needle cannot hit either. */
+static uint64_t variant_needle_sels(const struct sigma_variant *v, const struct pf_used *used)
 {
         size_t score[SIGMA_MAX_SELECTIONS];
         uint64_t t = 0;
@@ -421,7 +446,7 @@ static uint64_t variant_needle_sels(const struct sigma_variant *v)
         if (!v->cond || v->nsels > 64)
                 return 0;
         for (size_t i = 0; i < v->nsels; i++) {
-                score[i] = selection_score(&v->sels[i]);
+                score[i] = used && ((used->sels >> i) & 1) ? 0 : selection_score(&v->sels[i], used);
                 if (score[i])
                         t |= UINT64_C(1) << i;
         }
@@ -475,25 +500,73 @@ static int needles_push(struct rs_needles *l, const struct match_item *it, size_
         return 0;
 }
 
-/* Append variant vi's needles; *has: whether it has a prefilter. */
-static int variant_needles(const struct sigma_variant *v, uint32_t vi, struct rs_needles *l, bool *has)
+/* Append the needles of the selections t (picking items past `used`),
+ * output as out; record the items picked in `picked`. */
+static int clause_needles(const struct sigma_variant *v, uint64_t t, const struct pf_used *used, uint32_t out,
+                          struct rs_needles *l, struct pf_used *picked)
 {
-        uint64_t t = variant_needle_sels(v);
         size_t sc;
 
-        *has = t != 0;
         for (size_t i = 0; i < v->nsels; i++) {
                 if (!((t >> i) & 1))
                         continue;
                 for (size_t g = 0; g < v->sels[i].ngroups; g++) {
-                        const struct match_item *it = group_pick(&v->sels[i].groups[g], &sc);
+                        const struct match_item *it = group_pick(&v->sels[i].groups[g], used, &sc);
                         size_t n = it ? match_item_needles(it) : 0;
+                        if (it && picked->nitems < ELEMENTSOF(picked->items))
+                                picked->items[picked->nitems++] = it;
                         for (size_t k = 0; k < n; k++)
-                                if (needles_push(l, it, k, vi) < 0)
+                                if (needles_push(l, it, k, out) < 0)
                                         return -ENOMEM;
                 }
         }
         return 0;
+}
+
+/* Whether the clause of selections t picks some item not in `used` (one
+ * that picks only those would repeat the first clause). */
+static bool clause_new_item(const struct sigma_variant *v, uint64_t t, const struct pf_used *used)
+{
+        size_t sc;
+
+        for (size_t i = 0; i < v->nsels; i++)
+                for (size_t g = 0; ((t >> i) & 1) && g < v->sels[i].ngroups; g++) {
+                        const struct match_item *it = group_pick(&v->sels[i].groups[g], used, &sc);
+                        if (it && !pf_used_item(used, it))
+                                return true;
+                }
+        return false;
+}
+
+/* Append variant vi's needles: its first clause's, output as vi, and a
+ * second clause's, output as RS_PF_SECOND + vi.  *has: it has a
+ * prefilter; *second: a second clause. */
+static int variant_needles(const struct sigma_variant *v, uint32_t vi, struct rs_needles *l, bool *has,
+                           bool *second)
+{
+        struct pf_used first = { .sels = variant_needle_sels(v, NULL) }, by_items, unused = { 0 };
+        uint64_t t2;
+
+        *has = first.sels != 0;
+        *second = false;
+        if (!*has)
+                return 0;
+        if (clause_needles(v, first.sels, NULL, vi, l, &first) < 0)
+                return -ENOMEM;
+        if (first.nitems == ELEMENTSOF(first.items))
+                return 0;       /* its items may not all be listed */
+        /* other selections, else other items of the same where there are */
+        if ((t2 = variant_needle_sels(v, &(struct pf_used){ .sels = first.sels }))) {
+                *second = true;
+                return clause_needles(v, t2, &(struct pf_used){ .sels = first.sels }, RS_PF_SECOND + vi, l,
+                                      &unused);
+        }
+        by_items = first;
+        by_items.sels = 0;
+        if (!(t2 = variant_needle_sels(v, &by_items)) || !clause_new_item(v, t2, &by_items))
+                return 0;
+        *second = true;
+        return clause_needles(v, t2, &by_items, RS_PF_SECOND + vi, l, &unused);
 }
 
 static bool same_field(const struct rs_needle *a, const char *field, const char *key)
@@ -515,15 +588,18 @@ int prefilter_channel(struct rs_channel *c, const struct sigma_variant **vars)
         if (c->nvars == 0 || c->nvars > RS_PF_MAX_VARS)
                 return 0;
         c->always = calloc(words, sizeof(*c->always));
+        c->second = calloc(words, sizeof(*c->second));
         var_acs = c->var_acs = calloc(c->nvars, sizeof(*var_acs));
-        if (!c->always || !var_acs)
+        if (!c->always || !c->second || !var_acs)
                 goto fail;
         for (uint32_t vi = 0; vi < c->nvars; vi++) {
-                bool has;
-                if (variant_needles(vars[vi], vi, &l, &has) < 0)
+                bool has, second;
+                if (variant_needles(vars[vi], vi, &l, &has, &second) < 0)
                         goto fail;
                 if (!has)
                         c->always[vi / 64] |= UINT64_C(1) << (vi % 64);
+                if (second)
+                        c->second[vi / 64] |= UINT64_C(1) << (vi % 64);
         }
         if (!(idx = malloc((l.n ? l.n : 1) * sizeof(*idx))))
                 goto fail;
@@ -557,7 +633,7 @@ int prefilter_channel(struct rs_channel *c, const struct sigma_variant **vars)
                 }
                 uint64_t bit = UINT64_C(1) << (c->nacs < 63 ? c->nacs : 63);
                 for (size_t k = 0; k < n; k++)
-                        var_acs[l.v[idx[k]].vi] |= bit;
+                        var_acs[l.v[idx[k]].vi % RS_PF_SECOND] |= bit;
                 c->nacs++;
         }
         free(done);
@@ -584,6 +660,8 @@ fail:
         c->nacs = 0;
         free(c->always);
         c->always = NULL;
+        free(c->second);
+        c->second = NULL;
         free(c->var_acs);
         c->var_acs = NULL;
         return r;

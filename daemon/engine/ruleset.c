@@ -137,6 +137,7 @@ void ruleset_free(struct ruleset *rs)
                 free(c->by_eid);
                 free(c->any);
                 free(c->always);
+                free(c->second);
                 free(c->var_acs);
                 for (size_t a = 0; a < c->nacs; a++)
                         prefilter_ac_free(&c->acs[a]);
@@ -282,6 +283,8 @@ int ruleset_index(struct ruleset *rs)
 
 /* ---- evaluation ---------------------------------------------------------- */
 
+_Static_assert(RULESET_PRE_WORDS == RS_PF_WORDS, "struct ruleset_pre holds a channel's marks");
+
 #define SEL_UNCOMPUTED 3
 
 struct rs_eval {
@@ -391,17 +394,40 @@ static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64
         return true;
 }
 
-/* Mark the variants of c whose prefilter passes: those without one, and
- * those with a needle in the folded value of its field.  acs: the automata
- * to run. */
-static void ruleset_prefilter(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
-                              struct pf_cache *cache, uint64_t *marks)
+/* Both halves of marks before a scan: the first clause passes for the
+ * variants without a prefilter, the second for those without a second
+ * clause. */
+static void ruleset_marks_init(const struct rs_channel *c, uint64_t *marks)
 {
         size_t words = (c->nvars + 63) / 64;
 
         memcpy(marks, c->always, words * sizeof(*marks));
-        if (!ruleset_scan(c, ev, acs, which, cache, marks))
-                memset(marks, 0xff, words * sizeof(*marks));    /* ENOMEM: evaluate every candidate */
+        for (size_t w = 0; w < words; w++)
+                marks[RS_PF_WORDS + w] = c->second ? ~c->second[w] : ~UINT64_C(0);
+}
+
+/* After the scans: a variant passes when both of its clauses do (the
+ * first half).  ok false: a scan ran out of memory, every candidate
+ * passes (both halves, for a join still to come). */
+static void ruleset_marks_join(const struct rs_channel *c, uint64_t *marks, bool ok)
+{
+        size_t words = (c->nvars + 63) / 64;
+
+        for (size_t w = 0; w < words; w++) {
+                marks[w] = ok ? marks[w] & marks[RS_PF_WORDS + w] : ~UINT64_C(0);
+                if (!ok)
+                        marks[RS_PF_WORDS + w] = ~UINT64_C(0);
+        }
+}
+
+/* Mark the variants of c whose prefilter passes: those without one, and
+ * those with a needle of each clause in the folded values of its fields.
+ * acs: the automata to run. */
+static void ruleset_prefilter(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
+                              struct pf_cache *cache, uint64_t *marks)
+{
+        ruleset_marks_init(c, marks);
+        ruleset_marks_join(c, marks, ruleset_scan(c, ev, acs, which, cache, marks));
 }
 
 static inline bool ruleset_marked(const struct rs_channel *c, const uint64_t *marks, uint32_t vi)
@@ -453,7 +479,7 @@ static size_t ruleset_eval_sets(const struct rs_channel *c, struct winevent *ev,
                                 ruleset_hit_fn hit, void *ud)
 {
         const struct rs_eid *d = ruleset_find_eid(c, ev->event_id);
-        uint64_t marks[RS_PF_WORDS];
+        uint64_t marks[RS_PF_MARKS];
 
         if (!d && !c->nrest)
                 return 0;
@@ -478,7 +504,10 @@ void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct rules
                 if (pre->eid || c->nrest) {
                         pre->chan = c;
                         pre->acs = pre->eid ? pre->eid->acs : c->rest_acs;
-                        ruleset_prefilter(c, ev, pre->acs, RS_SCAN_EARLY, rs->scan_cache, pre->marks);
+                        ruleset_marks_init(c, pre->marks);
+                        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_EARLY, rs->scan_cache, pre->marks))
+                                ruleset_marks_join(c, pre->marks, false);
+                        /* the late scan adds to both halves; ruleset_eval_pre() joins them */
                 }
         }
         pre->rs = rs;
@@ -488,7 +517,7 @@ size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const str
                         ruleset_hit_fn hit, void *ud)
 {
         const struct rs_channel *c;
-        uint64_t marks[RS_PF_WORDS];
+        uint64_t marks[RS_PF_MARKS];
 
         if (!pre || !rs || pre->rs != rs)
                 return ruleset_eval(rs, ev, hit, ud);
@@ -496,9 +525,10 @@ size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const str
                 logsource_derive(ev);   /* as ruleset_eval() would */
         if (!(c = pre->chan))
                 return 0;
-        memcpy(marks, pre->marks, (c->nvars + 63) / 64 * sizeof(*marks));
-        if (!ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, rs->eval_cache, marks))
-                memset(marks, 0xff, (c->nvars + 63) / 64 * sizeof(*marks));
+        size_t words = (c->nvars + 63) / 64;
+        memcpy(marks, pre->marks, words * sizeof(*marks));
+        memcpy(marks + RS_PF_WORDS, pre->marks + RS_PF_WORDS, words * sizeof(*marks));
+        ruleset_marks_join(c, marks, ruleset_scan(c, ev, pre->acs, RS_SCAN_LATE, rs->eval_cache, marks));
         return ruleset_eval_marked(c, pre->eid, marks, ev, hit, ud);
 }
 
@@ -506,7 +536,7 @@ size_t ruleset_eval(const struct ruleset *rs, struct winevent *ev, ruleset_hit_f
 {
         const struct rs_channel *c;
         size_t lo, hi, n = 0;
-        uint64_t marks[RS_PF_WORDS];
+        uint64_t marks[RS_PF_MARKS];
 
         if (!rs || !ev->channel || !(c = ruleset_find_channel(rs, ev->channel)))
                 return 0;

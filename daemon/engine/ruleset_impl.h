@@ -11,9 +11,17 @@
 bool ruleset_field_late(const char *field);
 
 /* Channels with more variants go without a prefilter (the marks live on
- * the stack: RS_PF_MAX_VARS / 8 bytes). */
+ * the stack: 2 × RS_PF_MAX_VARS / 8 bytes). */
 #define RS_PF_MAX_VARS 8192
 #define RS_PF_WORDS (RS_PF_MAX_VARS / 64)
+
+/* A variant may have two clauses of needles, each enough on its own to
+ * rule it out (prefilter.c): it is evaluated only when a needle of each
+ * occurs.  A marks array holds RS_PF_MARKS words: bit vi of its first half
+ * for the first clause, bit RS_PF_MAX_VARS + vi (the output an automaton
+ * lists for a second clause's needle) for the second. */
+#define RS_PF_SECOND RS_PF_MAX_VARS
+#define RS_PF_MARKS (2 * RS_PF_WORDS)
 
 struct rs_entry {
         struct sigma_rule *rule;
@@ -73,6 +81,7 @@ struct rs_channel {
         uint64_t any_acs;                       /* automata the `any` variants need */
         size_t nvars;                           /* distinct variants (channel-local indices) */
         uint64_t *always;                       /* variants without a prefilter; NULL: prefilter off */
+        uint64_t *second;                       /* variants with a second clause; NULL: none has */
         struct rs_ac *acs;                      /* bit min(i, 63) of an acs mask is acs[i] */
         size_t nacs;
         uint64_t *var_acs;                      /* per variant: the automata it needs */

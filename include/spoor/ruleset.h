@@ -96,7 +96,7 @@ struct ruleset_pre {
         const struct rs_channel *chan;  /* NULL: no candidates */
         const struct rs_eid *eid;       /* NULL: the channel's `rest` */
         uint64_t acs;                   /* automata the candidates need */
-        uint64_t marks[RULESET_PRE_WORDS];
+        uint64_t marks[2 * RULESET_PRE_WORDS];  /* both clauses' (RS_PF_MARKS) */
 };
 void ruleset_prescan(const struct ruleset *rs, struct winevent *ev, struct ruleset_pre *pre);
 size_t ruleset_eval_pre(const struct ruleset *rs, struct winevent *ev, const struct ruleset_pre *pre,

@@ -841,13 +841,31 @@ static const char *const pf_rules[] = {
         "detection:\n  selection:\n    InChangeWindow|contains: 'tru'\n  condition: selection\n",
         "detection:\n  selection:\n    SubjectLogonPrivileged: 'true'\n    CommandLine|contains: 'x'\n"
         "  condition: selection\n",
+        /* two clauses (prefilter.c): other selections, other items of the
+         * same selection, one clause early and one late, a pinned item
+         * reused where its group has no other */
+        "detection:\n  selection_a:\n    Image|endswith: ['\\cmd.exe', '\\a.exe']\n  selection_b:\n"
+        "    CommandLine|contains: ['yy', 'alpha']\n  condition: selection_a and selection_b\n",
+        "detection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n    CommandLine|contains: ['qq', 'needle']\n"
+        "  condition: selection\n",
+        "detection:\n  selection:\n    User|contains: 'ADMIN'\n    CommandLine|contains: ['x', 'enc']\n"
+        "  filter:\n    CommandLine|contains: 'safe'\n  condition: selection and not filter\n",
+        "detection:\n  selection_1:\n    Image|contains: '\\windows\\'\n    CommandLine|contains: ['alpha', 'yy']\n"
+        "  selection_2:\n    CommandLine|contains: 'zz'\n  filter:\n    CommandLine|contains: 'beta'\n"
+        "  condition: 1 of selection_* and not filter\n",
+        "detection:\n  selection:\n    IntegrityLevel: 'High'\n    User|contains: 'corp'\n  selection_special:\n"
+        "    - Image|endswith: '\\a.exe'\n    - CommandLine|re: 'net\\s+user'\n"
+        "    - CommandLine|contains: [' -ma ', 'sekurlsa']\n  condition: all of selection*\n",
+        /* a lone backtick is a regular expression's needle (match_re_literal.c) */
+        "detection:\n  selection:\n    - CommandLine|re: '\\w+`(?:\\w+|-|.)`'\n    - CommandLine|contains: 'zz'\n"
+        "  condition: selection\n",
 };
 
 static const char *const pf_cmdlines[] = {
         "", "C:\\Tools\\MIMIKATZ.exe sekurlsa::logonpasswords", "powershell -ENC abc", "powershell /enc x",
         "safe run", "a needle here", "CaSeD", "cased", "xABBBCx", "alpha", "FOO1BARxxBAZ", "fooXbar baz",
         "cmd \xe2\x80\x93" "enc", "yy", "zz", "qq", "cABpAG4AZwA", "x", "xALPHA beta", "alpha  beta",
-        "alphabeta", "Alpha\tBETA",
+        "alphabeta", "Alpha\tBETA", "net  user x", "NET USER", "i`E`x y", "a`b", "cmd -ma lsass",
 };
 
 static const char *const pf_images[] = {
