@@ -46,6 +46,7 @@ static void needles_clear(struct rs_needles *l)
 void prefilter_ac_free(struct rs_ac *ac)
 {
         free(ac->dense);
+        free(ac->sparse);
         free(ac->edge_off);
         free(ac->edge_c);
         free(ac->edge_to);
@@ -87,10 +88,17 @@ static inline uint32_t ac_edge(const struct rs_ac *ac, uint32_t s, uint8_t c)
 static inline uint32_t ac_step(const struct rs_ac *ac, uint32_t s, uint8_t c)
 {
         while (s >= ac->ndense) {
-                uint32_t t = ac_edge(ac, s, c);
-                if (t)
-                        return t;
-                s = ac->fail[s];
+                const struct rs_ac_sparse *r = &ac->sparse[s - ac->ndense];
+                if (r->n != AC_EDGES) {
+                        for (uint32_t k = 0; k < r->n; k++)
+                                if (r->c[k] == c)
+                                        return (r->child + k) | (((r->hit >> k) & 1) ? AC_HIT : 0);
+                } else {
+                        uint32_t t = ac_edge(ac, s, c);
+                        if (t)
+                                return t;
+                }
+                s = r->fail;
         }
         return ac->dense[(size_t)s * ac->ncls + ac->cls[c]];
 }
@@ -173,13 +181,16 @@ static int ac_trie(const struct rs_needles *l, const size_t *idx, size_t n, stru
                 const struct rs_needle *nd = &l->v[idx[i]];
                 uint32_t s = 0;
                 for (size_t k = 0; k < nd->len; k++) {
-                        uint32_t t = nodes[s].child;
-                        while (t && nodes[t].c != nd->b[k])
-                                t = nodes[t].sibling;
-                        if (!t) {
+                        /* siblings sorted by byte: numbered breadth first, a
+                         * state's children are consecutive and in edge order */
+                        uint32_t *link = &nodes[s].child;
+                        while (*link && nodes[*link].c < nd->b[k])
+                                link = &nodes[*link].sibling;
+                        uint32_t t = *link;
+                        if (!t || nodes[t].c != nd->b[k]) {
                                 t = (uint32_t)(*nnodes)++;
-                                nodes[t] = (struct ac_node){ .sibling = nodes[s].child, .c = nd->b[k] };
-                                nodes[s].child = t;
+                                nodes[t] = (struct ac_node){ .sibling = *link, .c = nd->b[k] };
+                                *link = t;
                         }
                         s = t;
                 }
@@ -216,6 +227,35 @@ static int ac_dense(struct rs_ac *ac)
                 for (uint32_t e = ac->edge_off[s]; e < ac->edge_off[s + 1]; e++)
                         row[ac->cls[ac->edge_c[e]]] = ac->edge_to[e];
                 row[0] = 0;
+        }
+        return 0;
+}
+
+/* The records of the states past the dense rows (edges flagged with
+ * AC_HIT already).  A state whose children are not consecutive (never,
+ * ac_trie() sorts them) or more than AC_INLINE keeps its edge list. */
+static int ac_sparse(struct rs_ac *ac)
+{
+        if (ac->nstates <= ac->ndense)
+                return 0;
+        if (!(ac->sparse = calloc(ac->nstates - ac->ndense, sizeof(*ac->sparse))))
+                return -ENOMEM;
+        for (uint32_t s = ac->ndense; s < ac->nstates; s++) {
+                struct rs_ac_sparse *r = &ac->sparse[s - ac->ndense];
+                uint32_t first = ac->edge_off[s], n = ac->edge_off[s + 1] - first;
+
+                r->fail = ac->fail[s];
+                r->n = n <= AC_INLINE ? (uint8_t)n : AC_EDGES;
+                r->child = n ? ac->edge_to[first] & ~AC_HIT : 0;
+                for (uint32_t k = 0; k < n && r->n != AC_EDGES; k++) {
+                        if ((ac->edge_to[first + k] & ~AC_HIT) != r->child + k) {
+                                r->n = AC_EDGES;
+                                break;
+                        }
+                        r->c[k] = ac->edge_c[first + k];
+                        if (ac->edge_to[first + k] & AC_HIT)
+                                r->hit |= (uint8_t)(1u << k);
+                }
         }
         return 0;
 }
@@ -317,6 +357,8 @@ static int ac_build(struct rs_ac *ac, const struct rs_needles *l, const size_t *
         for (size_t i = 0; i < (size_t)ac->ndense * ac->ncls; i++)
                 if (ac_has_out(ac, ac->dense[i]) || ac->dict[ac->dense[i]])
                         ac->dense[i] |= AC_HIT;
+        if (ac_sparse(ac) < 0)
+                goto out;
         r = 0;
 out:
         free(nodes);

@@ -36,12 +36,26 @@ struct rs_cand {
         const struct sigma_variant *v;
 };
 
+/* A state of an automaton past its dense rows, in one 16-byte record (a
+ * scan in the deep states touches one cache line per state, not one per
+ * array): its children are consecutive states, sorted by byte. */
+#define AC_INLINE 6
+struct rs_ac_sparse {
+        uint32_t fail;
+        uint32_t child;                         /* the first child's state */
+        uint8_t n;                              /* children; AC_EDGES: more than AC_INLINE, see edge_* */
+        uint8_t hit;                            /* bit k: child k has output */
+        uint8_t c[AC_INLINE];                   /* the children's bytes */
+};
+#define AC_EDGES UINT8_MAX
+
 /* Aho-Corasick automaton over the folded needles of one (channel, event
  * field).  States are numbered breadth first (0 is the root), so the
  * first `ndense` are the shallowest: they have full transition rows over
  * byte classes (the automaton's DFA: failure links already followed),
- * where a scan spends most of its bytes.  Deeper states keep sorted edge
- * lists and failure links, followed until a dense state is reached. */
+ * where a scan spends most of its bytes.  Deeper states keep their
+ * children and failure links (`sparse`), followed until a dense state is
+ * reached. */
 struct rs_ac {
         const char *field;                      /* borrowed from a match item */
         const char *key;                        /* field interned, or NULL */
@@ -50,6 +64,7 @@ struct rs_ac {
         uint32_t ncls;                          /* classes, 0 included */
         uint32_t ndense;
         uint32_t *dense;                        /* ndense × ncls next states */
+        struct rs_ac_sparse *sparse;            /* states ndense .. nstates-1 */
         uint32_t *edge_off;                     /* nstates + 1 */
         uint8_t *edge_c;
         uint32_t *edge_to;
