@@ -33,11 +33,11 @@
  * stop), and the producer once a quarter of the queue is free again (or
  * the queue is empty, for a sync). */
 #define PIPELINE_WAKE_BATCH 32
-/* The sink's prepare runs on the decoding thread only while the worker has
- * at least this many events in hand; with fewer, the worker is about to
- * wait for input (the decoding thread is the slower one), so the event goes
- * without and the worker does that part itself (ev->prep NULL).  The two
- * threads share the work as their speeds require. */
+/* The sink's prepare runs on the decoding thread only while the worker is
+ * busy with at least this many events in hand; with fewer, or while it
+ * waits for a batch, the decoding thread is the slower one, so the event
+ * goes without and the worker does that part itself (ev->prep NULL).  The
+ * two threads share the work as their speeds require. */
 #define PIPELINE_PREPARE_BACKLOG 16
 
 enum pipeline_item_kind { PI_EVENT, PI_REJECT, PI_CALL, PI_STOP };
@@ -68,7 +68,8 @@ struct pipeline_worker {
         uint64_t head;                  /* next item the producer fills */
         _Atomic uint64_t tail;          /* next item the worker handles (read unlocked: pipeline_backlog) */
         uint64_t room;                  /* producer's copy: tail + depth as last seen */
-        bool worker_waits, producer_waits;
+        _Atomic bool worker_waits;      /* written under mu; read unlocked: pipeline_worker_busy */
+        bool producer_waits;
         size_t wake_batch;              /* min(PIPELINE_WAKE_BATCH, depth) */
         size_t reject_bytes;            /* data held by queued PI_REJECT items */
 };
@@ -165,6 +166,14 @@ static struct pipeline_item *pipeline_slot(struct pipeline_worker *w)
 static inline uint64_t pipeline_backlog(const struct pipeline_worker *w)
 {
         return w->head - atomic_load_explicit(&w->tail, memory_order_relaxed);
+}
+
+/* Whether the worker is handling events (read without the lock, an
+ * estimate), with at least PIPELINE_PREPARE_BACKLOG of them queued. */
+static inline bool pipeline_worker_busy(struct pipeline_worker *w)
+{
+        return !atomic_load_explicit(&w->worker_waits, memory_order_relaxed) &&
+               pipeline_backlog(w) >= PIPELINE_PREPARE_BACKLOG;
 }
 
 /* Hand the item pipeline_slot() gave over to the worker; now: wake it
@@ -471,7 +480,7 @@ void pipeline_frame(struct pipeline *p, const struct pipeline_src *src, const st
         if (src->check)
                 src->check(src->check_ctx, ev);
         ev->prep = NULL;
-        if (p->sink.prepare && prep && (!p->w || pipeline_backlog(p->w) >= PIPELINE_PREPARE_BACKLOG)) {
+        if (p->sink.prepare && prep && (!p->w || pipeline_worker_busy(p->w))) {
                 ev->prep = prep;
                 p->sink.prepare(p->sink.ud, ev);
         }

@@ -518,6 +518,33 @@ START_TEST(test_prepare_without_worker)
 }
 END_TEST
 
+/* While the worker waits for a batch it is the faster thread: the decoding
+ * thread leaves prepare to it, however many events queue meanwhile (fewer
+ * than the batch that wakes it).  Before, the decoding thread prepared
+ * every event past a backlog of 16, the worker idle. */
+START_TEST(test_prepare_left_to_idle_worker)
+{
+        struct pipeline p;
+        char buf[256];
+
+        w_start(&p, 64);
+        pipeline_sync(&p);
+        usleep(100 * 1000);     /* the worker is waiting for work */
+        for (uint64_t i = 1; i <= 24; i++) {
+                size_t len = (size_t)snprintf(buf, sizeof(buf),
+                                              "{\"Hostname\":\"h\",\"Channel\":\"Security\",\"EventID\":4624,"
+                                              "\"RecordNumber\":%llu," CE_TIME "}", (unsigned long long)i);
+                w_frame(&p, buf, len);
+        }
+        pipeline_sync(&p);
+        ck_assert_uint_eq(wl->n, 24);
+        ck_assert_uint_eq(wl->prepared, 0);
+        ck_assert(!wl->wrong_thread);
+        pipeline_fini(&p);
+        free(wl);
+}
+END_TEST
+
 /* Events, rejects and calls, interleaved through a queue far shorter than
  * the input: the worker sees every one, in order, never on the caller's
  * thread, each event with what prepare computed for it. */
@@ -653,6 +680,7 @@ static Suite *pipeline_suite(void)
                 { "worker_reject_bytes", test_worker_reject_bytes, 1 },
                 { "worker_large_events", test_worker_large_events, 1 },
                 { "prepare_without_worker", test_prepare_without_worker, 1 },
+                { "prepare_left_to_idle_worker", test_prepare_left_to_idle_worker, 1 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
