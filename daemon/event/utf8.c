@@ -1,8 +1,34 @@
 /* Strict UTF-8 validation and mending (utf8.h). */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "spoor/utf8.h"
+
+/* The end of the ASCII run from s[i]: whole blocks of 64 bytes (SSE2,
+ * else 8 at a time), the caller finishing byte by byte.  Every frame is
+ * validated, and a frame is mostly ASCII. */
+static size_t utf8_ascii_run(const unsigned char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+        while (i + 64 <= n) {
+                __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+                __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+                __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 32));
+                __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48));
+                if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+                        break;
+                i += 64;
+        }
+#endif
+        uint64_t w;
+
+        while (i + 8 <= n && (memcpy(&w, s + i, 8), (w & UINT64_C(0x8080808080808080)) == 0))
+                i += 8;
+        return i;
+}
 
 /* The length of the valid sequence that starts with the byte s[0] >= 0x80,
  * or 0: no overlong forms (C0, C1, E0 80..9F, F0 80..8F), no surrogates
@@ -39,11 +65,7 @@ size_t utf8_valid_prefix(const char *str, size_t n)
         size_t i = 0;
 
         while (i < n) {
-                uint64_t w;
-
-                /* ASCII runs, 8 bytes at a time */
-                while (i + 8 <= n && (memcpy(&w, s + i, 8), (w & UINT64_C(0x8080808080808080)) == 0))
-                        i += 8;
+                i = utf8_ascii_run(s, n, i);
                 if (i == n)
                         break;
                 if (s[i] < 0x80) {
