@@ -17,11 +17,11 @@
  *   - anything else ends the run: '.', a character class, \d \w \s and
  *     the other letter escapes that match a set, the anchors and
  *     assertions ^ $ \b \B \A \z \Z \G, a backslash-K;
- *   - a group ( ... ) ends the run before and after it: its content is
- *     read the same way when every match must pass through it (no
- *     quantifier that allows zero, no '|' at its own level), and skipped
- *     otherwise; lookarounds "(?=" "(?!" "(?<=" "(?<!" are skipped (they
- *     consume nothing).
+ *   - a group ( ... ) ends the run after it; its content is read the same
+ *     way when every match must pass through it (no quantifier that allows
+ *     zero, no '|' at its own level), the run before it going on into it,
+ *     and skipped otherwise (ending the run before it); lookarounds "(?="
+ *     "(?!" "(?<=" "(?<!" are skipped (they consume nothing).
  * Refused outright: a '|' outside every group (an alternative without the
  * literal), "(?" forms other than the above, named groups and "(?:",
  * option settings anywhere but a leading "(?i)" (they change what a
@@ -230,16 +230,20 @@ static bool re_seq(struct re_scan *s, size_t i, size_t end)
                                 else
                                         return false;   /* options, named groups, ...: unsure */
                         }
-                        re_flush(s);
                         q = re_quantifier(p, end, close + 1, &min);
                         if (q == SIZE_MAX)
                                 return false;
                         if (!look && !alt && min > 0) {
+                                /* every match enters the body right after the run
+                                 * so far: the run goes on into it ('"(?:\{\d\})+' holds
+                                 * '"{'), and ends with it (repeated, or not) */
                                 if (!re_seq(s, body, close))
                                         return false;
                                 re_flush(s);
-                        } else if (!look && !re_seq_check(s, body, close)) {
-                                return false;
+                        } else {
+                                re_flush(s);
+                                if (!look && !re_seq_check(s, body, close))
+                                        return false;
                         }
                         i = close + 1 + q;
                         continue;
