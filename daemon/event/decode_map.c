@@ -9,6 +9,7 @@
 
 #include "decode_impl.h"
 #include "spoor/host.h"
+#include "spoor/intern.h"
 #include "spoor/taskxml.h"
 
 int decode_reject(const struct decode_fail *f, enum reject_reason r, const char *fmt, ...)
@@ -103,6 +104,21 @@ static int decode_number(const struct dval *v, uint64_t *out)
         }
 }
 
+/* Whether the text of v, a number decode_number() read, is that number in
+ * decimal already: digits without a leading zero (a JSON integer, or a
+ * string of one).  Then it serves as the field's value as it is, sparing
+ * an snprintf() per event (which cost more than the rest of the mapping
+ * of the system fields). */
+static bool decode_is_decimal(const struct dval *v)
+{
+        if (v->len == 0 || (v->s[0] == '0' && v->len > 1))
+                return false;
+        for (size_t i = 0; i < v->len; i++)
+                if (v->s[i] < '0' || v->s[i] > '9')
+                        return false;
+        return true;
+}
+
 /* Channel / provider: a string, no control characters, bounded. */
 static int decode_ident(const struct dval *v, const char *what, enum reject_reason bad,
                         const char **s, size_t *len, const struct decode_fail *f)
@@ -124,14 +140,52 @@ static int decode_ident(const struct dval *v, const char *what, enum reject_reas
         return 0;
 }
 
-static int decode_set(struct winevent *ev, const char *name, const char *v, size_t len, const char **out)
+/* The system fields decode_map() sets on every event. */
+enum dsys_name {
+        DN_EVENT_ID,
+        DN_COMPUTER,
+        DN_CHANNEL,
+        DN_PROVIDER,
+        DN_RECORD_ID,
+        _DN_MAX,
+};
+
+static const char *const dsys_names[_DN_MAX] = {
+        [DN_EVENT_ID] = "EventID",
+        [DN_COMPUTER] = "Computer",
+        [DN_CHANNEL] = "Channel",
+        [DN_PROVIDER] = "Provider_Name",
+        [DN_RECORD_ID] = "EventRecordID",
+};
+
+/* The interned name of a system field, or NULL when intern() cannot take
+ * it.  Looked up once per thread and intern_epoch() rather than hashed
+ * for every event: per thread, so that no lock or atomic guards the
+ * cache. */
+static const char *decode_name(enum dsys_name which)
 {
-        int r = winevent_set_field(ev, name, strlen(name), v, len);
+        static _Thread_local const char *interned[_DN_MAX];
+        static _Thread_local uint32_t epoch;
+        const char *name = dsys_names[which];
+
+        if (epoch != intern_epoch()) {
+                memset(interned, 0, sizeof(interned));
+                epoch = intern_epoch();
+        }
+        if (!interned[which])
+                interned[which] = intern(name, strlen(name));
+        return interned[which];
+}
+
+static int decode_set(struct winevent *ev, enum dsys_name which, const char *v, size_t len, const char **out)
+{
+        const char *key = decode_name(which), *name = dsys_names[which];
+        int r = key ? winevent_set_field_interned(ev, key, v, len) : winevent_set_field(ev, name, strlen(name), v, len);
 
         if (r < 0)
                 return r;
         if (out)
-                *out = winevent_get(ev, name)->value;
+                *out = (key ? winevent_get_interned(ev, key) : winevent_get(ev, name))->value;
         return 0;
 }
 
@@ -205,18 +259,28 @@ int decode_map(const struct decode_ctx *ctx, enum dialect dl, const struct dsys 
 
         /* fields, then the system fields over them */
         char num[24];
-        int n = snprintf(num, sizeof(num), "%" PRIu32, ev->event_id);
+        const char *text = sys->event_id.s;
+        size_t n = sys->event_id.len;
+        if (!decode_is_decimal(&sys->event_id)) {
+                n = (size_t)snprintf(num, sizeof(num), "%" PRIu32, ev->event_id);
+                text = num;
+        }
         if ((r = fields(ud, ev)) < 0 ||
-            (r = decode_set(ev, "EventID", num, (size_t)n, NULL)) < 0 ||
-            (r = decode_set(ev, "Computer", host, host_len, NULL)) < 0)
+            (r = decode_set(ev, DN_EVENT_ID, text, n, NULL)) < 0 ||
+            (r = decode_set(ev, DN_COMPUTER, host, host_len, NULL)) < 0)
                 return r;
-        if (channel_len && (r = decode_set(ev, "Channel", channel, channel_len, &ev->channel)) < 0)
+        if (channel_len && (r = decode_set(ev, DN_CHANNEL, channel, channel_len, &ev->channel)) < 0)
                 return r;
-        if (provider && (r = decode_set(ev, "Provider_Name", provider, provider_len, &ev->provider)) < 0)
+        if (provider && (r = decode_set(ev, DN_PROVIDER, provider, provider_len, &ev->provider)) < 0)
                 return r;
         if (ev->has_record_id) {
-                n = snprintf(num, sizeof(num), "%" PRIu64, rec);
-                if ((r = decode_set(ev, "EventRecordID", num, (size_t)n, NULL)) < 0)
+                text = sys->record_id.s;
+                n = sys->record_id.len;
+                if (!decode_is_decimal(&sys->record_id)) {
+                        n = (size_t)snprintf(num, sizeof(num), "%" PRIu64, rec);
+                        text = num;
+                }
+                if ((r = decode_set(ev, DN_RECORD_ID, text, n, NULL)) < 0)
                         return r;
         }
         /* Security 4698/4702: the task XML's derived fields (never a rejection) */

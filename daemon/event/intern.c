@@ -48,6 +48,7 @@ struct intern_table {
 
 static _Atomic(struct intern_table *) intern_tab;
 static atomic_size_t intern_n;
+static atomic_uint_least32_t intern_epoch_n;   /* intern_reset()s so far */
 static struct intern_chunk *intern_chunks;     /* under intern_mu */
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -178,14 +179,6 @@ const char *intern_find(const char *s, size_t len)
                        : NULL;
 }
 
-uint32_t intern_id(const char *interned)
-{
-        uint32_t id;
-
-        memcpy(&id, interned - sizeof(id), sizeof(id));
-        return id;
-}
-
 /* Under intern_mu, after a lookup missed. */
 static const char *intern_add(const char *s, size_t len, uint32_t h)
 {
@@ -255,5 +248,11 @@ void intern_reset(void)
         }
         atomic_store_explicit(&intern_tab, NULL, memory_order_release);
         atomic_store_explicit(&intern_n, 0, memory_order_release);
+        atomic_fetch_add_explicit(&intern_epoch_n, 1, memory_order_release);
         pthread_mutex_unlock(&intern_mu);
+}
+
+uint32_t intern_epoch(void)
+{
+        return (uint32_t)atomic_load_explicit(&intern_epoch_n, memory_order_acquire);
 }

@@ -138,7 +138,9 @@ static void *event_alloc(struct winevent *ev, size_t n)
         return p;
 }
 
-char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
+/* winevent_strndup(), inline for event_set(): a call per field cost more
+ * than the copy of most values. */
+static inline char *event_strndup(struct winevent *ev, const char *s, size_t len)
 {
         if (len == SIZE_MAX)
                 return NULL;
@@ -151,11 +153,27 @@ char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
         return p;
 }
 
+char *winevent_strndup(struct winevent *ev, const char *s, size_t len)
+{
+        return event_strndup(ev, s, len);
+}
+
 #define EVENT_INDEX_MIN 128       /* slots: 1.5 KiB, for up to 64 named fields */
 
 static inline uint32_t event_slot_home(uint32_t id, size_t nslots)
 {
         return (uint32_t)((id * UINT32_C(0x9e3779b1)) >> 7) & (uint32_t)(nslots - 1);
+}
+
+/* The slot holding id, else the free slot that ends its probe sequence
+ * (ev->nslots > 0). */
+static inline uint32_t event_slot_probe(const struct winevent *ev, uint32_t id)
+{
+        uint32_t mask = (uint32_t)ev->nslots - 1, i = event_slot_home(id, ev->nslots);
+
+        while (ev->slots[i].stamp == ev->stamp && ev->slots[i].id != id)
+                i = (i + 1) & mask;
+        return i;
 }
 
 /* The slot of an interned name, or NULL when the field is absent. */
@@ -177,15 +195,10 @@ static inline const struct winevent_slot *event_slot(const struct winevent *ev, 
 /* Names are interned whenever intern() can take them, and intern() fails
  * (table full, name too long) for a name forever once it has failed for
  * it: so an interned name equals another name exactly when the pointers
- * are equal (found through the index), and only a private copy needs
- * strcmp. */
-static struct winevent_field *event_find(const struct winevent *ev, const char *name, bool interned)
+ * are equal (found through the index, event_set_interned()), and only a
+ * private copy needs strcmp. */
+static struct winevent_field *event_find_private(const struct winevent *ev, const char *name)
 {
-        if (interned) {
-                const struct winevent_slot *sl = event_slot(ev, name);
-                /* the name check guards against a stale slot (intern_reset) */
-                return sl && ev->fields[sl->idx].name == name ? &ev->fields[sl->idx] : NULL;
-        }
         for (size_t i = 0; i < ev->nfields; i++) {
                 struct winevent_field *f = &ev->fields[i];
                 if (strcmp(f->name, name) == 0)
@@ -229,51 +242,99 @@ static int event_slots_reserve(struct winevent *ev)
         return 0;
 }
 
+/* Room for one more field.  0 or -ENOMEM. */
+static int event_fields_reserve(struct winevent *ev)
+{
+        if (ev->nfields < ev->fields_cap)
+                return 0;
+        size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
+        struct winevent_field *nf = realloc(ev->fields, cap * sizeof(*nf));
+        if (!nf)
+                return -ENOMEM;
+        ev->fields = nf;
+        ev->fields_cap = cap;
+        return 0;
+}
+
+static void event_field_replace(struct winevent_field *f, const char *v, size_t len)
+{
+        f->value = v;
+        f->len = len;
+        f->lower = NULL;
+}
+
+/* Set the field of the interned name n: one probe of the index finds
+ * either its slot or where its slot goes. */
+static int event_set_interned(struct winevent *ev, const char *n, const char *value, size_t value_len)
+{
+        uint32_t id = intern_id(n), at = UINT32_MAX;
+        size_t nslots = ev->nslots;
+        char *v = event_strndup(ev, value, value_len);
+
+        if (!v)
+                return -ENOMEM;
+        if (nslots) {
+                at = event_slot_probe(ev, id);
+                const struct winevent_slot *sl = &ev->slots[at];
+                if (sl->stamp == ev->stamp) {
+                        /* the name check guards against a stale slot (intern_reset) */
+                        if (ev->fields[sl->idx].name == n) {
+                                event_field_replace(&ev->fields[sl->idx], v, value_len);
+                                return 0;
+                        }
+                        at = UINT32_MAX;
+                }
+        }
+        if (event_slots_reserve(ev) < 0 || event_fields_reserve(ev) < 0)
+                return -ENOMEM;
+        if (at == UINT32_MAX || ev->nslots != nslots)
+                event_slot_put(ev, id, (uint32_t)ev->nfields);
+        else
+                ev->slots[at] = (struct winevent_slot){ .stamp = ev->stamp, .id = id, .idx = (uint32_t)ev->nfields };
+        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
+                                                              .lower = NULL };
+        return 0;
+}
+
+/* Set the field of a name intern() cannot take (n: its arena copy). */
+static int event_set_private(struct winevent *ev, const char *n, const char *value, size_t value_len)
+{
+        char *v = event_strndup(ev, value, value_len);
+        if (!v)
+                return -ENOMEM;
+
+        struct winevent_field *f = event_find_private(ev, n);
+        if (f) {
+                event_field_replace(f, v, value_len);
+                return 0;
+        }
+        if (event_fields_reserve(ev) < 0)
+                return -ENOMEM;
+        ev->nprivate++;
+        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
+                                                              .lower = NULL };
+        return 0;
+}
+
 int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                     const char *value, size_t value_len)
 {
         const char *n = intern(name, name_len);
-        bool interned = n != NULL;
 
-        if (!n) {
-                /* a transient failure would break event_find()'s rule */
-                if (name_len <= INTERN_MAX_LEN && !memchr(name, '\0', name_len) &&
-                    intern_count() < INTERN_MAX_NAMES)
-                        return -ENOMEM;
-                n = winevent_strndup(ev, name, name_len);
-                if (!n)
-                        return -ENOMEM;
-        }
-
-        char *v = winevent_strndup(ev, value, value_len);
-        if (!v)
+        if (n)
+                return event_set_interned(ev, n, value, value_len);
+        /* a transient failure would break event_find_private()'s rule */
+        if (name_len <= INTERN_MAX_LEN && !memchr(name, '\0', name_len) && intern_count() < INTERN_MAX_NAMES)
                 return -ENOMEM;
-
-        struct winevent_field *f = event_find(ev, n, interned);
-        if (f) {
-                f->value = v;
-                f->len = value_len;
-                f->lower = NULL;
-                return 0;
-        }
-
-        if (interned && event_slots_reserve(ev) < 0)
+        n = event_strndup(ev, name, name_len);
+        if (!n)
                 return -ENOMEM;
-        if (ev->nfields == ev->fields_cap) {
-                size_t cap = ev->fields_cap ? ev->fields_cap * 2 : EVENT_FIELDS_MIN;
-                struct winevent_field *nf = realloc(ev->fields, cap * sizeof(*nf));
-                if (!nf)
-                        return -ENOMEM;
-                ev->fields = nf;
-                ev->fields_cap = cap;
-        }
-        if (interned)
-                event_slot_put(ev, intern_id(n), (uint32_t)ev->nfields);
-        else
-                ev->nprivate++;
-        ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
-                                                              .lower = NULL };
-        return 0;
+        return event_set_private(ev, n, value, value_len);
+}
+
+int winevent_set_field_interned(struct winevent *ev, const char *name, const char *value, size_t value_len)
+{
+        return event_set_interned(ev, name, value, value_len);
 }
 
 const struct winevent_field *winevent_get(const struct winevent *ev, const char *name)
@@ -281,7 +342,7 @@ const struct winevent_field *winevent_get(const struct winevent *ev, const char 
         size_t len = strlen(name);
         const char *key = intern_find(name, len);
 
-        /* an interned name never has a private copy (see event_find) */
+        /* an interned name never has a private copy (see event_find_private) */
         if (key)
                 return winevent_get_interned(ev, key);
         if (!ev->nprivate)
@@ -299,6 +360,19 @@ const struct winevent_field *winevent_get_interned(const struct winevent *ev, co
         return sl && ev->fields[sl->idx].name == name ? &ev->fields[sl->idx] : NULL;
 }
 
+/* 0x80 in each byte of w that is an ASCII upper-case letter, 0 in the
+ * others: adding 0x80 - 'A' to a byte < 0x80 sets its high bit from 'A'
+ * up, adding 0x80 - ('Z' + 1) from 'Z' + 1 up (no carries: both sums stay
+ * below 0x100); bytes >= 0x80 are masked out.  Exact for every byte, so
+ * w | upper >> 2 folds the eight at once. */
+static inline uint64_t event_upper8(uint64_t w)
+{
+        const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+        uint64_t x = w & ~high;
+
+        return (x + ones * (0x80 - 'A')) & ~(x + ones * (0x80 - 'Z' - 1)) & ~w & high;
+}
+
 const char *winevent_field_lower(const struct winevent *ev, const struct winevent_field *f)
 {
         if (f->lower)
@@ -306,19 +380,11 @@ const char *winevent_field_lower(const struct winevent *ev, const struct wineven
 
         const unsigned char *v = (const unsigned char *)f->value;
         size_t i = 0;
+        uint64_t w;
 
-        /* 8 bytes at a time while none is in 'A'..'Z': adding 0x80 - 'A'
-         * to a byte < 0x80 sets its high bit from 'A' up, adding
-         * 0x80 - ('Z' + 1) from 'Z' + 1 up (no carries: both sums stay
-         * below 0x100); bytes >= 0x80 are masked out. */
-        const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
         for (; i + 8 <= f->len; i += 8) {
-                uint64_t w;
                 memcpy(&w, v + i, 8);
-                uint64_t ascii = ~w & high;
-                uint64_t x = w & ~high;
-                uint64_t upper = (x + ones * (0x80 - 'A')) & ~(x + ones * (0x80 - 'Z' - 1)) & ascii;
-                if (upper)
+                if (event_upper8(w))
                         break;
         }
         while (i < f->len && !(v[i] >= 'A' && v[i] <= 'Z'))
@@ -334,6 +400,11 @@ const char *winevent_field_lower(const struct winevent *ev, const struct wineven
         if (!l)
                 return NULL;
         memcpy(l, v, i);
+        for (; i + 8 <= f->len; i += 8) {
+                memcpy(&w, v + i, 8);
+                w |= event_upper8(w) >> 2;
+                memcpy(l + i, &w, 8);
+        }
         for (; i < f->len; i++)
                 l[i] = v[i] >= 'A' && v[i] <= 'Z' ? (unsigned char)(v[i] + 32) : v[i];
         l[f->len] = '\0';

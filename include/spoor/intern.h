@@ -5,6 +5,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define INTERN_MAX_NAMES 65536
 #define INTERN_MAX_LEN 255
@@ -17,6 +18,17 @@ const char *intern_find(const char *s, size_t len);
 /* The id of a pointer returned by intern(): 0 .. intern_count() - 1, in
  * the order the names were first interned, stable until intern_reset().
  * Only for pointers intern() returned (it reads the bytes before them). */
-uint32_t intern_id(const char *interned);
+static inline uint32_t intern_id(const char *interned)
+{
+        uint32_t id;
+
+        /* intern.c stores it just before the bytes (inline: every field
+         * lookup by name asks for it) */
+        memcpy(&id, interned - sizeof(id), sizeof(id));
+        return id;
+}
 size_t intern_count(void);
 void intern_reset(void);                          /* frees everything (tests, exit) */
+/* Changes with every intern_reset(): a cache of interned pointers kept
+ * across calls compares it to know whether its pointers are still valid. */
+uint32_t intern_epoch(void);

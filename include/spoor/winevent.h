@@ -89,6 +89,10 @@ char *winevent_strndup(struct winevent *ev, const char *s, size_t len);
  * existing name is replaced.  0 or -ENOMEM. */
 int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
                     const char *value, size_t value_len);
+/* winevent_set_field() for a name intern() returned, which it spares
+ * looking up again (the decoder knows the names it has seen before).
+ * 0 or -ENOMEM. */
+int winevent_set_field_interned(struct winevent *ev, const char *name, const char *value, size_t value_len);
 
 /* The field named `name` (exact, case-sensitive), or NULL.  A hash
  * lookup of the name (intern_find) then an index, unless the event holds

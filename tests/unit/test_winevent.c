@@ -278,6 +278,34 @@ START_TEST(test_field_lower_every_position)
 }
 END_TEST
 
+/* winevent_field_lower() folds 8 bytes at a time: values of every
+ * length up to 40 made of arbitrary bytes (several letters a word, next
+ * to bytes >= 0x80 and NULs) against a byte-by-byte fold. */
+START_TEST(test_field_lower_random_bytes)
+{
+        struct winevent ev;
+        unsigned char v[40], want[40];
+        uint32_t x = 12345;
+
+        winevent_init(&ev);
+        for (int round = 0; round < 200; round++)
+                for (size_t len = 0; len < sizeof(v); len++) {
+                        for (size_t k = 0; k < len; k++) {
+                                x = x * 1103515245u + 12345u;
+                                /* half the bytes letters or their neighbours */
+                                v[k] = (x >> 24) & 1 ? (unsigned char)('?' + (x >> 16) % 64) : (unsigned char)(x >> 16);
+                                want[k] = v[k] >= 'A' && v[k] <= 'Z' ? (unsigned char)(v[k] + 32) : v[k];
+                        }
+                        winevent_reset(&ev);
+                        set_n(&ev, "F", (const char *)v, len);
+                        const char *l = winevent_field_lower(&ev, winevent_get(&ev, "F"));
+                        ck_assert_ptr_nonnull(l);
+                        ck_assert_msg(memcmp(l, want, len) == 0 && l[len] == '\0', "round %d, len %zu", round, len);
+                }
+        winevent_free(&ev);
+}
+END_TEST
+
 /* A NUL byte anywhere in a name (the hash looks 8 bytes at a time) is
  * refused, names of every length up to the bound are found again, ids
  * count in order and intern_find() never adds. */
@@ -380,6 +408,85 @@ START_TEST(test_field_index_reset)
         ck_assert_ptr_null(winevent_get_interned(&ev, img));
         ck_assert_str_eq(winevent_get_interned(&ev, cl)->value, "y");
         winevent_free(&ev);
+}
+END_TEST
+
+/* winevent_set_field_interned() builds the same event as
+ * winevent_set_field() (same order, replacements, index through growth
+ * and resets), whichever of the two set a name first. */
+START_TEST(test_set_field_interned)
+{
+        struct winevent a, b;
+        char name[32], value[32];
+
+        winevent_init(&a);
+        winevent_init(&b);
+        for (int round = 0; round < 3; round++) {
+                int n = round == 1 ? 7 : 300;
+                for (int i = 0; i < n; i++) {
+                        /* every third name twice: replaced, not added */
+                        for (int twice = 0; twice < (i % 3 == 0 ? 2 : 1); twice++) {
+                                int len = snprintf(name, sizeof(name), "SfiField%d", i);
+                                int vlen = snprintf(value, sizeof(value), "v%d.%d.%d", round, i, twice);
+                                const char *key = intern(name, (size_t)len);
+                                ck_assert_int_eq(winevent_set_field(&a, name, (size_t)len, value, (size_t)vlen), 0);
+                                /* alternate the two calls on b */
+                                if ((i + twice) % 2)
+                                        ck_assert_int_eq(winevent_set_field_interned(&b, key, value, (size_t)vlen), 0);
+                                else
+                                        ck_assert_int_eq(winevent_set_field(&b, name, (size_t)len, value, (size_t)vlen), 0);
+                        }
+                }
+                ck_assert_uint_eq(a.nfields, (size_t)n);
+                ck_assert_uint_eq(b.nfields, (size_t)n);
+                for (int i = 0; i < n; i++) {
+                        snprintf(name, sizeof(name), "SfiField%d", i);
+                        const char *key = intern_find(name, strlen(name));
+                        ck_assert_ptr_eq(a.fields[i].name, b.fields[i].name);
+                        ck_assert_str_eq(a.fields[i].value, b.fields[i].value);
+                        ck_assert_ptr_eq(winevent_get_interned(&b, key), &b.fields[i]);
+                        ck_assert_ptr_eq(winevent_get(&b, name), &b.fields[i]);
+                }
+                winevent_reset(&a);
+                winevent_reset(&b);
+        }
+        winevent_free(&a);
+        winevent_free(&b);
+}
+END_TEST
+
+/* intern_reset() while an event holds fields (tests only): the index
+ * keeps slots of ids the new table gives to other names; setting a name
+ * of such an id adds a field and never lands on the old one. */
+START_TEST(test_set_field_interned_stale_slot)
+{
+        struct winevent ev;
+
+        intern_reset();
+        uint32_t epoch = intern_epoch();
+        winevent_init(&ev);
+        ck_assert_ptr_nonnull(intern("Filler", 6));
+        set(&ev, "OldName", "old");
+        intern_reset();
+        ck_assert_uint_ne(intern_epoch(), epoch);
+        /* the new chunk may be the old one's memory: a longer first name
+         * puts the name of id 1 elsewhere than OldName */
+        ck_assert_ptr_nonnull(intern("FillerLongerName", 16));
+        const char *fresh = intern("FreshName", 9);
+        ck_assert_uint_eq(intern_id(fresh), 1);                 /* the id OldName had */
+        ck_assert_ptr_ne(fresh, ev.fields[0].name);
+        ck_assert_int_eq(winevent_set_field_interned(&ev, fresh, "new", 3), 0);
+        ck_assert_uint_eq(ev.nfields, 2);
+        ck_assert_str_eq(ev.fields[0].value, "old");
+        ck_assert_ptr_eq(ev.fields[1].name, fresh);
+        ck_assert_str_eq(ev.fields[1].value, "new");
+        const struct winevent_field *f = winevent_get_interned(&ev, fresh);
+        ck_assert(f == NULL || f == &ev.fields[1]);
+        winevent_reset(&ev);
+        ck_assert_int_eq(winevent_set_field_interned(&ev, fresh, "again", 5), 0);
+        ck_assert_ptr_eq(winevent_get_interned(&ev, fresh), &ev.fields[0]);
+        winevent_free(&ev);
+        intern_reset();
 }
 END_TEST
 
@@ -537,9 +644,15 @@ static Suite *event_suite(void)
         tcase_add_test(tc, test_get_interned);
         suite_add_tcase(s, tc);
 
+        tc = tcase_create("set_field_interned");
+        tcase_add_test(tc, test_set_field_interned);
+        tcase_add_test(tc, test_set_field_interned_stale_slot);
+        suite_add_tcase(s, tc);
+
         tc = tcase_create("field_lower_cache");
         tcase_add_test(tc, test_field_lower);
         tcase_add_test(tc, test_field_lower_every_position);
+        tcase_add_test(tc, test_field_lower_random_bytes);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("get_exact");
