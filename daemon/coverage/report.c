@@ -30,9 +30,9 @@
 #include <strings.h>
 #include <json-c/json.h>
 
-#include "jsonw.h"
 #include "spoor/coverage.h"
 #include "spoor/gaps.h"
+#include "spoor/jsonw.h"
 #include "spoor/metrics.h"
 #include "spoor/record.h"
 #include "spoor/report.h"

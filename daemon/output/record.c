@@ -2,10 +2,15 @@
  * (contract in include/spoor/record.h).
  *
  * Decisions:
- *   - Built with json-c, printed PLAIN and without escaping '/', so paths
+ *   - Printed as json-c prints PLAIN and without escaping '/', so paths
  *     and command lines read as they are; values are copied with their
  *     length, so a NUL byte inside a value is written as \u0000 rather than
  *     ending the string.
+ *   - Leads of kind "match", nearly all of them, are written as text
+ *     (jsonw, one buffer handed to the caller); the rarer kinds and gaps
+ *     are built as json-c trees.  Both give the same bytes for the same
+ *     values: tests/unit/record_tree.h keeps the match lead's old tree, and
+ *     test_record and fuzz_record compare the two.
  *   - Event fields are strings, as the event holds them ("4698"); the
  *     typed copies sit beside them (event_id, record_id as numbers).
  *   - The identifying fields come first in "fields" so every lead starts the
@@ -28,6 +33,7 @@
 #include <openssl/evp.h>
 
 #include "spoor/cleanup.h"
+#include "spoor/jsonw.h"
 #include "spoor/record.h"
 #include "spoor/sigma.h"
 #include "spoor/timefmt.h"
@@ -204,50 +210,6 @@ static struct json_object *record_rule(const struct sigma_rule *r)
         return TAKE_PTR(o);
 }
 
-/* Add event field `name` to `fields` when the event has it and it is not
- * there yet.  0 or -ENOMEM. */
-static int record_add_field(struct json_object *fields, const struct winevent *ev, const char *name)
-{
-        const struct winevent_field *f;
-
-        if (!name || json_object_object_get_ex(fields, name, NULL))
-                return 0;
-        f = winevent_get(ev, name);
-        if (!f)
-                return 0;
-        return record_add(fields, name, json_object_new_string_len(f->value, (int)f->len));
-}
-
-static struct json_object *record_event(const struct winevent *ev, const char *const *names, size_t nnames)
-{
-        _cleanup_json_ struct json_object *o = json_object_new_object();
-        _cleanup_json_ struct json_object *fields = json_object_new_object();
-
-        if (!o || !fields)
-                return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(record_ident_fields); i++)
-                if (record_add_field(fields, ev, record_ident_fields[i]) < 0)
-                        return NULL;
-        for (size_t i = 0; i < nnames; i++)
-                if (record_add_field(fields, ev, names[i]) < 0)
-                        return NULL;
-        if (record_add_str(o, "host", ev->host) < 0 || record_add_str(o, "channel", ev->channel) < 0 ||
-            record_add(o, "event_id", json_object_new_int64(ev->event_id)) < 0)
-                return NULL;
-        if (ev->has_record_id) {
-                if (record_add(o, "record_id", json_object_new_uint64(ev->record_id)) < 0)
-                        return NULL;
-        } else if (json_object_object_add(o, "record_id", NULL) < 0) {
-                return NULL;
-        }
-        if (ev->provider && ev->provider[0] && record_add_str(o, "provider", ev->provider) < 0)
-                return NULL;
-        if (record_add_time(o, "time", ev->time_us) < 0 || json_object_object_add(o, "fields", fields) < 0)
-                return NULL;
-        fields = NULL;  /* owned by o now */
-        return TAKE_PTR(o);
-}
-
 /* The record as one line in a new buffer: *out (NUL-terminated), *len. */
 static int record_finish(struct json_object *o, char **out, size_t *len)
 {
@@ -274,22 +236,149 @@ static int record_finish(struct json_object *o, char **out, size_t *len)
         return 0;
 }
 
-/* "caveats": [{"gap": id, "text": evidence}]. */
-static struct json_object *record_caveats(const struct record_caveat *c, size_t n)
+/* ---- lead match, streamed ------------------------------------------- */
+
+/* The buffer a lead of kind "match" starts with; it doubles when the lead
+ * is longer.  1 kB: 95 % of the leads of the benchmark fit, and glibc
+ * keeps freed blocks up to that size in its per-thread cache (a 2 kB
+ * block cost 1,400 instructions a lead, this one 70). */
+#define RECORD_MATCH_CAP 1024
+
+static void record_w_str(struct jsonw *w, const char *s)
 {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
+        jsonw_str(w, s ? s : "");
+}
 
-        for (size_t i = 0; a && i < n; i++) {
-                struct json_object *o = json_object_new_object();
+static void record_w_time(struct jsonw *w, int64_t us)
+{
+        char buf[TIMEFMT_MAX];
 
-                if (json_object_array_add(a, o) < 0) {
-                        json_object_put(o);
-                        return NULL;
-                }
-                if (!o || record_add_str(o, "gap", c[i].gap_id) < 0 || record_add_str(o, "text", c[i].text) < 0)
-                        return NULL;
+        jsonw_str(w, timefmt_format(us, buf));
+}
+
+static void record_w_str_array(struct jsonw *w, char *const *v, size_t n)
+{
+        jsonw_lit(w, "[");
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        jsonw_lit(w, ",");
+                record_w_str(w, v[i]);
         }
-        return TAKE_PTR(a);
+        jsonw_lit(w, "]");
+}
+
+/* As record_rule() prints. */
+static void record_w_rule(struct jsonw *w, const struct sigma_rule *r)
+{
+        jsonw_lit(w, "{\"id\":");
+        record_w_str(w, r->id);
+        jsonw_lit(w, ",\"title\":");
+        record_w_str(w, r->title);
+        jsonw_lit(w, ",\"level\":");
+        jsonw_str(w, record_level_names[r->level]);
+        jsonw_lit(w, ",\"status\":");
+        record_w_str(w, r->status);
+        jsonw_lit(w, ",\"tags\":");
+        record_w_str_array(w, r->tags, r->ntags);
+        if (r->description && r->description[0]) {
+                jsonw_lit(w, ",\"description\":");
+                jsonw_str(w, r->description);
+        }
+        if (r->nfalsepositives) {
+                jsonw_lit(w, ",\"falsepositives\":");
+                record_w_str_array(w, r->falsepositives, r->nfalsepositives);
+        }
+        jsonw_lit(w, "}");
+}
+
+/* Whether `name` is one of names[0..n): then "fields" holds it already,
+ * or the event has no field of that name (winevent_get() gave NULL for the
+ * same name before), so it is not written again.  A key's first
+ * occurrence keeps its place, as a json-c object keeps insertion order. */
+static bool record_name_seen(const char *name, const char *const *names, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (names[i] && (names[i] == name || strcmp(names[i], name) == 0))
+                        return true;
+        return false;
+}
+
+/* "name":"value" when the event has the field; *first: nothing written
+ * in the object yet. */
+static void record_w_field(struct jsonw *w, const struct winevent *ev, const char *name, bool *first)
+{
+        const struct winevent_field *f = winevent_get(ev, name);
+
+        if (!f)
+                return;
+        jsonw_key(w, name, *first);
+        jsonw_str_len(w, f->value, f->len);
+        *first = false;
+}
+
+/* The event: host, channel, event_id, record_id (null without one),
+ * provider (when not empty), time (`time`: ev->time_us formatted), fields
+ * (identifying ones first, then names[], each once, only those the event
+ * has). */
+static void record_w_event(struct jsonw *w, const struct winevent *ev, const char *time, const char *const *names,
+                           size_t nnames)
+{
+        bool first = true;
+
+        jsonw_lit(w, "{\"host\":");
+        jsonw_str(w, ev->host);
+        jsonw_lit(w, ",\"channel\":");
+        record_w_str(w, ev->channel);
+        jsonw_lit(w, ",\"event_id\":");
+        jsonw_u64(w, ev->event_id);
+        jsonw_lit(w, ",\"record_id\":");
+        if (ev->has_record_id)
+                jsonw_u64(w, ev->record_id);
+        else
+                jsonw_lit(w, "null");
+        if (ev->provider && ev->provider[0]) {
+                jsonw_lit(w, ",\"provider\":");
+                jsonw_str(w, ev->provider);
+        }
+        jsonw_lit(w, ",\"time\":");
+        jsonw_str(w, time);
+        jsonw_lit(w, ",\"fields\":{");
+        for (size_t i = 0; i < ELEMENTSOF(record_ident_fields); i++)
+                record_w_field(w, ev, record_ident_fields[i], &first);
+        for (size_t i = 0; i < nnames; i++)
+                if (names[i] && !record_name_seen(names[i], record_ident_fields, ELEMENTSOF(record_ident_fields)) &&
+                    !record_name_seen(names[i], names, i))
+                        record_w_field(w, ev, names[i], &first);
+        jsonw_lit(w, "}}");
+}
+
+/* The writer's text as the record: *out (NUL-terminated, the caller
+ * frees), *len; mended as record_finish() mends.  Releases the writer. */
+static int record_w_finish(struct jsonw *w, char **out, size_t *len)
+{
+        size_t n = 0;
+        char *text = jsonw_take(w, &n);
+
+        jsonw_fini(w);
+        if (!text)
+                return -ENOMEM;
+        /* The safety net of record_finish(). */
+        if (utf8_valid_prefix(text, n) != n) {
+                char *mended = n > SIZE_MAX / 3 - 1 ? NULL : malloc(UTF8_MEND_MAX(n) + 1);
+
+                if (!mended) {
+                        free(text);
+                        return -ENOMEM;
+                }
+                n = utf8_mend(text, n, mended);
+                mended[n] = '\0';
+                free(text);
+                text = mended;
+        }
+        *out = text;
+        if (len)
+                *len = n;
+        return 0;
 }
 
 int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
@@ -298,43 +387,56 @@ int record_lead_match(const struct sigma_rule *r, const struct winevent *ev, con
         return record_lead_match_caveats(r, ev, fields, nfields, why, NULL, 0, emitted_us, out, len);
 }
 
+/* Written as text (jsonw), not built as a json-c tree: leads of kind
+ * "match" are nearly all the leads, and the tree cost ~50 allocations
+ * each.  The bytes are the tree's, printed PLAIN | NOSLASHESCAPE
+ * (tests/unit/record_tree.h keeps the tree; test_record and fuzz_record
+ * compare). */
 int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                               size_t nfields, const char *why, const struct record_caveat *caveats,
                               size_t ncaveats, int64_t emitted_us, char **out, size_t *len)
 {
-        _cleanup_json_ struct json_object *o = NULL;
-        struct json_object *group, *events, *e;
         const struct winevent *evs[1] = { ev };
         const char *kind = record_kind_names[RECORD_KIND_MATCH];
-        char id[RECORD_ID_LEN + 1];
+        char id[RECORD_ID_LEN + 1], time[TIMEFMT_MAX];
+        struct jsonw w;
 
-        if (!r || !ev || !out || (nfields && !fields) || r->level < 0 || r->level >= _SIGMA_LEVEL_MAX)
+        if (!r || !ev || !out || (nfields && !fields) || (ncaveats && !caveats) || r->level < 0 ||
+            r->level >= _SIGMA_LEVEL_MAX)
                 return -EINVAL;
         record_lead_id(r->id, kind, ev->host, evs, 1, id);
         if (!id[0])
                 return -ENOMEM;
-        o = json_object_new_object();
-        if (!o || record_add_str(o, "type", "lead") < 0 || record_add_str(o, "id", id) < 0 ||
-            record_add_time(o, "time", ev->time_us) < 0 || record_add_time(o, "emitted", emitted_us) < 0 ||
-            record_add_str(o, "host", ev->host) < 0 || record_add(o, "rule", record_rule(r)) < 0 ||
-            record_add_str(o, "kind", kind) < 0)
+        if (jsonw_init_mem_ext(&w, RECORD_MATCH_CAP, JSONW_NOSLASHESCAPE) < 0)
                 return -ENOMEM;
-        group = json_object_new_object();
-        if (record_add(o, "group", group) < 0 || record_add_str(group, "host", ev->host) < 0 ||
-            record_add(o, "count", json_object_new_int(1)) < 0)
-                return -ENOMEM;
-        events = json_object_new_array_ext(1);
-        if (record_add(o, "events", events) < 0)
-                return -ENOMEM;
-        e = record_event(ev, fields, nfields);
-        if (!e || json_object_array_add(events, e) < 0) {
-                json_object_put(e);
-                return -ENOMEM;
+        jsonw_lit(&w, "{\"type\":\"lead\",\"id\":\"");
+        jsonw_raw(&w, id, RECORD_ID_LEN);       /* hex digits */
+        jsonw_lit(&w, "\",\"time\":");
+        jsonw_str(&w, timefmt_format(ev->time_us, time));       /* twice: the event's time too */
+        jsonw_lit(&w, ",\"emitted\":");
+        record_w_time(&w, emitted_us);
+        jsonw_lit(&w, ",\"host\":");
+        jsonw_str(&w, ev->host);
+        jsonw_lit(&w, ",\"rule\":");
+        record_w_rule(&w, r);
+        jsonw_lit(&w, ",\"kind\":\"match\",\"group\":{\"host\":");
+        jsonw_str(&w, ev->host);
+        jsonw_lit(&w, "},\"count\":1,\"events\":[");
+        record_w_event(&w, ev, time, fields, nfields);
+        jsonw_lit(&w, "],\"why\":");
+        record_w_str(&w, why ? why : r->title);
+        jsonw_lit(&w, ",\"caveats\":[");
+        for (size_t i = 0; i < ncaveats; i++) {
+                if (i)
+                        jsonw_lit(&w, ",");
+                jsonw_lit(&w, "{\"gap\":");
+                record_w_str(&w, caveats[i].gap_id);
+                jsonw_lit(&w, ",\"text\":");
+                record_w_str(&w, caveats[i].text);
+                jsonw_lit(&w, "}");
         }
-        if (record_add_str(o, "why", why ? why : r->title) < 0 ||
-            record_add(o, "caveats", record_caveats(caveats, ncaveats)) < 0)
-                return -ENOMEM;
-        return record_finish(o, out, len);
+        jsonw_lit(&w, "]}");
+        return record_w_finish(&w, out, len);
 }
 
 static struct json_object *record_corr_event(const struct corr_event *e)

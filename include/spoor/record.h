@@ -124,7 +124,8 @@ struct record_caveat {
         const char *text;
 };
 
-/* record_lead_match with "caveats" filled (ncaveats 0: []). */
+/* record_lead_match with "caveats" filled (ncaveats 0: []; -EINVAL when
+ * ncaveats is not 0 and caveats is NULL). */
 int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                               size_t nfields, const char *why, const struct record_caveat *caveats,
                               size_t ncaveats, int64_t emitted_us, char **out, size_t *len);

@@ -21,7 +21,13 @@
  * strict JSON, one object, nothing after it, valid UTF-8 when the inputs
  * were); the values round-trip exactly (host, CommandLine and TaskName
  * with their NUL bytes, why, the evidence); *len is the line's length; the
- * lead id is 32 lowercase hex digits and is the same for the same input. */
+ * lead id is 32 lowercase hex digits and is the same for the same input.
+ * The match lead is written as text (jsonw), no longer as a json-c tree:
+ * each one, and a variant whose arguments the input picks (its byte 3:
+ * bits 1-3 how many of a field list with repeats, NULL, an identifying
+ * name and one the event lacks; bits 4-5 caveats, 0..3 with a NULL gap id;
+ * bit 6 why NULL; bit 7 provider ""), must be byte for byte what the tree
+ * gives (tests/unit/record_tree.h), with the same return. */
 #include <errno.h>
 #include <stdbool.h>
 
@@ -30,6 +36,7 @@
 #include "spoor/record.h"
 #include "spoor/risk.h"
 #include "spoor/sigma.h"
+#include "tests/unit/record_tree.h"
 
 enum {
         P_CTL,
@@ -128,6 +135,26 @@ static void copy_cut(char *dst, size_t size, const char *s)
                         n--;
         memcpy(dst, s, n);
         dst[n] = '\0';
+}
+
+/* record_lead_match_caveats() gives what the json-c tree gives: the same
+ * return, and on success the same length and bytes. */
+static void check_same_as_tree(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
+                               size_t nfields, const char *why, const struct record_caveat *cav, size_t ncav,
+                               int64_t emitted)
+{
+        char *got = NULL, *want = NULL;
+        size_t glen = 0, wlen = 0;
+        int grc = record_lead_match_caveats(r, ev, fields, nfields, why, cav, ncav, emitted, &got, &glen);
+        int wrc = tree_lead_match_caveats(r, ev, fields, nfields, why, cav, ncav, emitted, &want, &wlen);
+
+        fuzz_assert(grc == wrc);
+        if (grc == 0) {
+                fuzz_assert(glen == wlen);
+                fuzz_assert(memcmp(got, want, wlen + 1) == 0);
+        }
+        free(got);
+        free(want);
 }
 
 static void check_id(const char *id)
@@ -230,6 +257,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cav[1] = (struct record_caveat){ S(P_RULE_ID), S(P_WHY) };
 
         /* match, with caveats */
+        check_same_as_tree(&rule, &ev, fields, 3, S(P_WHY), cav, 2, ctl_time(1));
+        {
+                const char *more[8] = { S(P_FNAME), "CommandLine", NULL, "EventID", "Absent", S(P_FNAME),
+                                        "TaskName", "Computer" };
+                const struct record_caveat cav3[3] = { cav[0], { NULL, S(P_FVALUE) }, cav[1] };
+                unsigned pick = size > 3 ? data[3] : 0;
+
+                if (pick & 0x80)
+                        ev.provider = "";
+                check_same_as_tree(&rule, &ev, more, (pick >> 1) & 7, pick & 0x40 ? NULL : S(P_WHY), cav3,
+                                   (pick >> 4) & 3, ctl_time(0));
+                ev.provider = S(P_PROVIDER);
+        }
         r = record_lead_match_caveats(&rule, &ev, fields, 3, S(P_WHY), cav, 2, ctl_time(1), &out, &len);
         o = check_lead(r, out, len, level_ok);
         if (o) {

@@ -1,9 +1,12 @@
 /* daemon/output/record.c: lead ids (pinned format, determinism,
- * sensitivity) and the lead JSON line (shape, field selection and order,
- * NUL bytes, escaping). */
+ * sensitivity), the lead JSON line (shape, field selection and order,
+ * NUL bytes, escaping), and the streamed lead of kind "match" against the
+ * json-c tree it replaced (record_tree.h), byte for byte, over generated
+ * rules and events; daemon/output/jsonw.c with JSONW_NOSLASHESCAPE. */
 #include <check.h>
 #include "unit.h"
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +14,11 @@
 #include <json-c/json.h>
 
 #include "spoor/cleanup.h"
+#include "spoor/jsonw.h"
 #include "spoor/record.h"
 #include "spoor/sigma.h"
 #include "spoor/winevent.h"
+#include "record_tree.h"
 
 #define T_EVENT 1795342272345000ll      /* 2026-11-22T10:11:12.345Z */
 #define T_EMIT 1795342273000001ll       /* 2026-11-22T10:11:13.000001Z */
@@ -495,6 +500,454 @@ START_TEST(test_escalation_shape)
 }
 END_TEST
 
+/* ---- the streamed lead against the json-c tree ---------------------- */
+
+static uint64_t rnd_state;
+
+/* xorshift64*: the same cases on every run (SPOOR_TEST_SEED picks others) */
+static uint64_t rnd(void)
+{
+        rnd_state ^= rnd_state >> 12;
+        rnd_state ^= rnd_state << 25;
+        rnd_state ^= rnd_state >> 27;
+        return rnd_state * UINT64_C(2685821657736338717);
+}
+
+static size_t rnd_below(size_t n)
+{
+        return (size_t)(rnd() % n);
+}
+
+/* Pieces strings are made of: plain text, what JSON escapes ('/' is not
+ * escaped in a lead), control bytes, DEL, valid UTF-8 (2, 3, 4 bytes,
+ * U+2028), invalid UTF-8 (a lone continuation, a cut sequence, overlong,
+ * a surrogate, above U+10FFFF, 0xff). */
+static const char *const rnd_pieces[] = {
+        "a", "Z", "0", " ", "cmd.exe", "C:\\Windows\\System32", "https://x/y", "\"", "\\", "/", "//", "\\/",
+        "\x01", "\x08", "\x09", "\x0a", "\x0c", "\x0d", "\x1b", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\x80", "\xc3", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80",
+        "\xf4\x90\x80\x80", "\xff", "\xfe", "u00", "\\u0041", "<Exec>", "%s%n", "{}[],:",
+};
+
+/* A random string (NUL-terminated, no NUL inside) into buf[size]: often
+ * empty, sometimes long. */
+static char *rnd_str(char *buf, size_t size)
+{
+        size_t n = 0, pieces;
+
+        switch (rnd_below(8)) {
+        case 0:
+                pieces = 0;
+                break;
+        case 1:
+                pieces = 40 + rnd_below(100);
+                break;
+        default:
+                pieces = 1 + rnd_below(8);
+                break;
+        }
+        for (size_t i = 0; i < pieces; i++) {
+                const char *p = rnd_pieces[rnd_below(ELEMENTSOF(rnd_pieces))];
+                size_t k = strlen(p);
+
+                if (n + k >= size)
+                        break;
+                memcpy(buf + n, p, k);
+                n += k;
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+/* The same, or NULL one time in `null_in`. */
+static char *rnd_str_or_null(char *buf, size_t size, size_t null_in)
+{
+        return rnd_below(null_in) == 0 ? NULL : rnd_str(buf, size);
+}
+
+/* Times that matter to the format: before 1970, at the epoch, within
+ * milliseconds and microseconds, beyond year 9999, the extremes. */
+static int64_t rnd_time(void)
+{
+        static const int64_t edge[] = { 0, -1, 1, 999, 1000, -1000, -1001, INT64_MIN, INT64_MAX, INT64_MIN + 1,
+                                        INT64_MAX - 1, T_EVENT, T_EMIT, -62135596800000000ll /* 0001-01-01 */,
+                                        253402300799999999ll /* 9999-12-31T23:59:59.999999 */,
+                                        253402300800000000ll /* 10000-01-01 */, -86400000000ll };
+
+        switch (rnd_below(4)) {
+        case 0:
+                return edge[rnd_below(ELEMENTSOF(edge))];
+        case 1:
+                return (int64_t)rnd();
+        case 2:
+                return (int64_t)(rnd() % UINT64_C(253402300800000000)) - (int64_t)(rnd() % 2 ? 0 : 1) * 62135596800000000ll;
+        default:
+                return T_EVENT + (int64_t)rnd_below(1000000000) * (rnd() % 2 ? 1000 : 1);
+        }
+}
+
+static uint64_t rnd_u64(void)
+{
+        static const uint64_t edge[] = { 0, 1, 9, 10, 4294967295u, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX,
+                                         UINT64_MAX - 1, 5043782 };
+
+        return rnd() % 2 ? edge[rnd_below(ELEMENTSOF(edge))] : rnd() >> rnd_below(64);
+}
+
+/* Field names: the identifying ones, everyday ones, and names JSON must
+ * escape or that are not UTF-8. */
+static const char *const rnd_names[] = {
+        "EventID", "Channel", "Computer", "EventRecordID", "TaskParseError", "CommandLine", "Image", "TaskName",
+        "ParentImage", "a/b", "we\"ird", "back\\slash", "ctl\x01\x1f", "del\x7f", "caf\xc3\xa9", "bad\xff", "",
+        "SubjectUserName",
+};
+
+/* One generated case; kept in arrays the record points into. */
+struct gen_case {
+        struct sigma_rule rule;
+        char *tags[5], *fps[4];
+        char rule_id[256], title[256], status[256], desc[1024], tag[5][128], fp[4][128];
+        struct winevent ev;
+        char channel[256], provider[256];
+        const char *names[24];
+        size_t nnames;
+        char why[1024];
+        const char *whyp;
+        struct record_caveat cav[6];
+        char cav_id[6][64], cav_text[6][512];
+        size_t ncav;
+        int64_t emitted;
+};
+
+static void gen_case(struct gen_case *c)
+{
+        size_t nf;
+
+        memset(&c->rule, 0, sizeof(c->rule));
+        c->rule.id = rnd_str_or_null(c->rule_id, sizeof(c->rule_id), 16);
+        c->rule.title = rnd_str_or_null(c->title, sizeof(c->title), 16);
+        c->rule.status = rnd_str_or_null(c->status, sizeof(c->status), 8);
+        c->rule.description = rnd_str_or_null(c->desc, sizeof(c->desc), 3);
+        c->rule.level = (enum sigma_level)rnd_below(_SIGMA_LEVEL_MAX);
+        c->rule.ntags = rnd_below(ELEMENTSOF(c->tags) + 1);
+        for (size_t i = 0; i < c->rule.ntags; i++)
+                c->tags[i] = rnd_str_or_null(c->tag[i], sizeof(c->tag[i]), 10);
+        c->rule.tags = c->rule.ntags || rnd() % 2 ? c->tags : NULL;
+        c->rule.nfalsepositives = rnd_below(ELEMENTSOF(c->fps) + 1);
+        for (size_t i = 0; i < c->rule.nfalsepositives; i++)
+                c->fps[i] = rnd_str_or_null(c->fp[i], sizeof(c->fp[i]), 10);
+        c->rule.falsepositives = c->rule.nfalsepositives || rnd() % 2 ? c->fps : NULL;
+
+        winevent_init(&c->ev);
+        rnd_str(c->ev.host, sizeof(c->ev.host));
+        c->ev.channel = rnd_str_or_null(c->channel, sizeof(c->channel), 8);
+        c->ev.provider = rnd_below(3) == 0 ? "" : rnd_str_or_null(c->provider, sizeof(c->provider), 4);
+        c->ev.event_id = rnd() % 4 ? (uint32_t)rnd_below(65536) : (uint32_t)rnd();
+        c->ev.record_id = rnd_u64();
+        c->ev.has_record_id = rnd() % 3 != 0;
+        c->ev.time_us = rnd_time();
+        nf = rnd_below(4) == 0 ? 0 : rnd_below(ELEMENTSOF(rnd_names) + 4);
+        for (size_t i = 0; i < nf; i++) {
+                const char *name = rnd_names[rnd_below(ELEMENTSOF(rnd_names))];
+                char value[2048];
+                size_t len;
+
+                rnd_str(value, sizeof(value) - 8);
+                len = strlen(value);
+                if (rnd_below(6) == 0) {         /* NUL bytes inside */
+                        memcpy(value + len, "\0x\0/\0", 5);
+                        len += 5;
+                }
+                if (!name[0])
+                        continue;               /* decode never sets an empty name */
+                ck_assert_int_eq(winevent_set_field(&c->ev, name, strlen(name), value, len), 0);
+        }
+
+        /* the names asked for: often some the event lacks, repeated, NULL */
+        c->nnames = rnd_below(4) == 0 ? 0 : rnd_below(ELEMENTSOF(c->names) + 1);
+        for (size_t i = 0; i < c->nnames; i++) {
+                size_t k = rnd_below(ELEMENTSOF(rnd_names) + 3);
+
+                c->names[i] = k < ELEMENTSOF(rnd_names) ? rnd_names[k] : k == ELEMENTSOF(rnd_names) ? NULL : "Absent";
+        }
+        c->whyp = rnd_str_or_null(c->why, sizeof(c->why), 3);
+        c->ncav = rnd_below(3) == 0 ? rnd_below(ELEMENTSOF(c->cav) + 1) : 0;
+        for (size_t i = 0; i < c->ncav; i++) {
+                c->cav[i].gap_id = rnd_str_or_null(c->cav_id[i], sizeof(c->cav_id[i]), 8);
+                c->cav[i].text = rnd_str_or_null(c->cav_text[i], sizeof(c->cav_text[i]), 8);
+        }
+        c->emitted = rnd_time();
+}
+
+/* record_lead_match_caveats() and the tree give the same return, length
+ * and bytes for case c. */
+static void same_as_tree(const struct gen_case *c, unsigned iter)
+{
+        char *got = NULL, *want = NULL;
+        size_t glen = 7, wlen = 7;
+        const struct record_caveat *cav = c->ncav || rnd() % 2 ? c->cav : NULL;
+        int grc = record_lead_match_caveats(&c->rule, &c->ev, c->nnames || rnd() % 2 ? c->names : NULL, c->nnames,
+                                            c->whyp, cav, c->ncav, c->emitted, &got, &glen);
+        int wrc = tree_lead_match_caveats(&c->rule, &c->ev, c->nnames ? c->names : NULL, c->nnames, c->whyp, cav,
+                                          c->ncav, c->emitted, &want, &wlen);
+
+        ck_assert_msg(grc == wrc, "case %u: rc %d, the tree %d", iter, grc, wrc);
+        if (grc < 0)
+                return;
+        ck_assert_msg(glen == wlen && memcmp(got, want, wlen + 1) == 0, "case %u:\n got  %s\n want %s", iter, got,
+                      want);
+        ck_assert_uint_eq(strlen(got), glen);
+        free(got);
+        free(want);
+}
+
+START_TEST(test_match_same_as_tree)
+{
+        const char *seed = getenv("SPOOR_TEST_SEED");
+        struct gen_case *c = calloc(1, sizeof(*c));
+
+        ck_assert_ptr_nonnull(c);
+        rnd_state = seed ? strtoull(seed, NULL, 0) | 1 : UINT64_C(0x9e3779b97f4a7c15);
+        for (unsigned i = 0; i < 20000; i++) {
+                gen_case(c);
+                same_as_tree(c, i);
+                winevent_free(&c->ev);
+        }
+        free(c);
+}
+END_TEST
+
+/* The fixed event of the other tests, with every field asked for once,
+ * twice, NULL and absent, and the identifying ones asked again. */
+START_TEST(test_match_same_as_tree_fixed)
+{
+        struct winevent ev;
+        const char *fields[] = { "TaskContent", NULL, "EventID", "NoSuchField", "SubjectUserName", "TaskContent",
+                                 "CommandLine", "Computer", "NoSuchField", "CommandLine" };
+        const struct record_caveat cav[] = { { "0123456789abcdef0123456789abcdef", "EventLog service stopped" },
+                                             { NULL, NULL }, { "g/2", "a \"quoted\" path C:/x\\y" } };
+        char *got, *want;
+        size_t glen, wlen;
+
+        make_event(&ev);
+        set(&ev, "CommandLine", "cmd\0/c \"x\"\t\xc3\xa9\xff", 14);
+        for (size_t n = 0; n <= ELEMENTSOF(fields); n++)
+                for (size_t k = 0; k <= ELEMENTSOF(cav); k++) {
+                        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, n, n % 2 ? "w/hy" : NULL,
+                                                                   cav, k, T_EMIT, &got, &glen), 0);
+                        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, n, n % 2 ? "w/hy" : NULL,
+                                                                 cav, k, T_EMIT, &want, &wlen), 0);
+                        ck_assert_uint_eq(glen, wlen);
+                        ck_assert_str_eq(got, want);
+                        free(got);
+                        free(want);
+                }
+        /* the event without a record id, provider, fields */
+        winevent_free(&ev);
+        winevent_init(&ev);
+        ev.provider = "";
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, ELEMENTSOF(fields), NULL, NULL, 0,
+                                                   INT64_MIN, &got, &glen), 0);
+        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, ELEMENTSOF(fields), NULL, NULL, 0, INT64_MIN,
+                                                 &want, &wlen), 0);
+        ck_assert_str_eq(got, want);
+        ck_assert_ptr_nonnull(strstr(got, "\"channel\":\"\",\"event_id\":0,\"record_id\":null,\"time\":"));
+        ck_assert_ptr_nonnull(strstr(got, "\"fields\":{}}]"));
+        free(got);
+        free(want);
+        winevent_free(&ev);
+}
+END_TEST
+
+/* Bad arguments: the tree's -EINVAL, and *out untouched; caveats NULL with
+ * a count is refused too (the tree would read through NULL). */
+START_TEST(test_match_bad_arguments_as_tree)
+{
+        struct winevent ev;
+        const char *fields[] = { "EventID" };
+        char *out = NULL, *want = NULL;
+        size_t len = 0;
+
+        make_event(&ev);
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, NULL, &len), -EINVAL);
+        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, NULL, &len), -EINVAL);
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, NULL, 1, NULL, NULL, 0, 0, &out, &len), -EINVAL);
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 1, 0, &out, &len), -EINVAL);
+        rule.level = (enum sigma_level)-1;
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, &out, &len), -EINVAL);
+        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, &want, &len), -EINVAL);
+        rule.level = SIGMA_LEVEL_MEDIUM;
+        ck_assert_ptr_null(out);
+        ck_assert_ptr_null(want);
+        /* len may be NULL */
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, &out, NULL), 0);
+        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, 1, NULL, NULL, 0, 0, &want, NULL), 0);
+        ck_assert_str_eq(out, want);
+        free(out);
+        free(want);
+        winevent_free(&ev);
+}
+END_TEST
+
+/* Invalid UTF-8 anywhere in the line is mended (U+FFFD per bad byte), as
+ * the tree's text was. */
+START_TEST(test_match_mends_utf8_as_tree)
+{
+        struct winevent ev;
+        const char *fields[] = { "CommandLine" };
+        char *got, *want;
+        size_t glen, wlen;
+
+        make_event(&ev);
+        set(&ev, "CommandLine", "a\xff" "b\xc3", 4);
+        ck_assert_int_eq(record_lead_match(&rule, &ev, fields, 1, "\xe2\x82", T_EMIT, &got, &glen), 0);
+        ck_assert_int_eq(tree_lead_match_caveats(&rule, &ev, fields, 1, "\xe2\x82", NULL, 0, T_EMIT, &want, &wlen),
+                         0);
+        ck_assert_uint_eq(glen, wlen);
+        ck_assert_str_eq(got, want);
+        ck_assert_ptr_nonnull(strstr(got, "\"CommandLine\":\"a\xef\xbf\xbd" "b\xef\xbf\xbd\""));
+        free(got);
+        free(want);
+        winevent_free(&ev);
+}
+END_TEST
+
+/* ---- jsonw: NOSLASHESCAPE, lengths, integers, as json-c --------------- */
+
+static char *jsonw_flags_text(unsigned flags, const char *s, size_t n)
+{
+        struct jsonw w;
+        char *t;
+
+        ck_assert_int_eq(jsonw_init_mem_ext(&w, flags & 4 ? 0 : 3, flags & JSONW_NOSLASHESCAPE), 0);
+        jsonw_lit(&w, "{");
+        jsonw_key(&w, s, 1);
+        jsonw_str_len(&w, s, n);
+        jsonw_lit(&w, "}");
+        ck_assert_int_eq(jsonw_finish(&w), 0);
+        ck_assert_ptr_nonnull(t = jsonw_take(&w, NULL));
+        jsonw_fini(&w);
+        return t;
+}
+
+/* every byte value, alone and between others, as a key and as a value
+ * (with a NUL byte after it), with and without NOSLASHESCAPE */
+START_TEST(test_jsonw_escapes_as_json_c)
+{
+        for (unsigned flags = 0; flags < 8; flags++) {
+                for (unsigned c = 1; c < 256; c++) {
+                        char s[8];
+                        struct json_object *o;
+                        char *got;
+                        int jflags = JSON_C_TO_STRING_PLAIN | (flags & 1 ? JSON_C_TO_STRING_NOSLASHESCAPE : 0);
+
+                        snprintf(s, sizeof(s), "a%cb%c", (char)c, (char)c);
+                        ck_assert_ptr_nonnull(o = json_object_new_object());
+                        json_object_object_add(o, s, json_object_new_string_len(s, (flags & 2) ? 5 : 4));
+                        got = jsonw_flags_text(flags, s, (flags & 2) ? 5 : 4);
+                        ck_assert_msg(strcmp(got, json_object_to_json_string_ext(o, jflags)) == 0,
+                                      "byte 0x%02x flags %u: %s", c, flags, got);
+                        free(got);
+                        json_object_put(o);
+                }
+        }
+}
+END_TEST
+
+/* Strings past 8 bytes (looked at a word at a time): every byte value at
+ * every place of a 19-byte string, then random bytes of any value (runs
+ * of high bytes beside control bytes: the word tests must not borrow
+ * across bytes), with and without NOSLASHESCAPE. */
+START_TEST(test_jsonw_long_strings_as_json_c)
+{
+        char s[64];
+
+        for (unsigned flags = 0; flags < 2; flags++) {
+                int jflags = JSON_C_TO_STRING_PLAIN | (flags ? JSON_C_TO_STRING_NOSLASHESCAPE : 0);
+
+                for (unsigned c = 0; c < 256; c++)
+                        for (size_t at = 0; at < 19; at++) {
+                                struct json_object *o;
+                                struct jsonw w;
+                                char *got;
+
+                                memcpy(s, "abcdefghijklmnopqrs", 19);
+                                s[at] = (char)c;
+                                ck_assert_ptr_nonnull(o = json_object_new_object());
+                                json_object_object_add(o, "k", json_object_new_string_len(s, 19));
+                                ck_assert_int_eq(jsonw_init_mem_ext(&w, 0, flags), 0);
+                                jsonw_lit(&w, "{\"k\":");
+                                jsonw_str_len(&w, s, 19);
+                                jsonw_lit(&w, "}");
+                                ck_assert_ptr_nonnull(got = jsonw_take(&w, NULL));
+                                ck_assert_msg(strcmp(got, json_object_to_json_string_ext(o, jflags)) == 0,
+                                              "byte 0x%02x at %zu: %s", c, at, got);
+                                free(got);
+                                json_object_put(o);
+                        }
+                rnd_state = UINT64_C(0x2545f4914f6cdd1d);
+                for (unsigned i = 0; i < 20000; i++) {
+                        static const unsigned char pick[] = { 0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x2f, 0x5c, 0x7f,
+                                                              0x80, 0x9f, 0xa0, 0xdf, 0xe0, 0xff, 'a' };
+                        size_t n = rnd_below(sizeof(s));
+                        struct json_object *o;
+                        struct jsonw w;
+                        char *got;
+
+                        for (size_t k = 0; k < n; k++)
+                                s[k] = (char)(rnd() % 2 ? pick[rnd_below(sizeof(pick))] : rnd());
+                        ck_assert_ptr_nonnull(o = json_object_new_string_len(s, (int)n));
+                        ck_assert_int_eq(jsonw_init_mem_ext(&w, 0, flags), 0);
+                        jsonw_str_len(&w, s, n);
+                        ck_assert_ptr_nonnull(got = jsonw_take(&w, NULL));
+                        ck_assert_str_eq(got, json_object_to_json_string_ext(o, jflags));
+                        free(got);
+                        json_object_put(o);
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_jsonw_integers_as_json_c)
+{
+        static const int64_t i[] = { 0, -1, 1, 9, 10, -9, -10, 99, 100, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
+                                     INT64_MIN + 1, 4688, -4688 };
+        static const uint64_t u[] = { 0, 1, 9, 10, 4294967295u, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX,
+                                      UINT64_MAX - 1, 10000000000000000000u };
+        struct jsonw w;
+        char *t;
+
+        for (size_t k = 0; k < ELEMENTSOF(i); k++) {
+                struct json_object *o = json_object_new_int64(i[k]);
+
+                jsonw_init_mem(&w);
+                jsonw_i64(&w, i[k]);
+                ck_assert_ptr_nonnull(t = jsonw_take(&w, NULL));
+                ck_assert_str_eq(t, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+                free(t);
+                json_object_put(o);
+        }
+        for (size_t k = 0; k < ELEMENTSOF(u); k++) {
+                struct json_object *o = json_object_new_uint64(u[k]);
+                size_t n;
+
+                jsonw_init_mem(&w);
+                jsonw_u64(&w, u[k]);
+                ck_assert_ptr_nonnull(t = jsonw_take(&w, &n));
+                ck_assert_uint_eq(strlen(t), n);
+                ck_assert_str_eq(t, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+                free(t);
+                json_object_put(o);
+        }
+        /* an empty writer's text is "" */
+        jsonw_init_mem(&w);
+        ck_assert_ptr_nonnull(t = jsonw_take(&w, NULL));
+        ck_assert_str_eq(t, "");
+        free(t);
+        jsonw_fini(&w);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
         Suite *s = suite_create("record");
@@ -513,6 +966,20 @@ static Suite *record_suite(void)
         tcase_add_test(tc, test_id_events_is_correlation_id);
         tcase_add_test(tc, test_summary_shape);
         tcase_add_test(tc, test_escalation_shape);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("match_as_tree");
+        tcase_add_test(tc, test_match_same_as_tree);
+        tcase_add_test(tc, test_match_same_as_tree_fixed);
+        tcase_add_test(tc, test_match_bad_arguments_as_tree);
+        tcase_add_test(tc, test_match_mends_utf8_as_tree);
+        tcase_set_timeout(tc, 100);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("jsonw");
+        tcase_add_test(tc, test_jsonw_escapes_as_json_c);
+        tcase_add_test(tc, test_jsonw_long_strings_as_json_c);
+        tcase_add_test(tc, test_jsonw_integers_as_json_c);
         suite_add_tcase(s, tc);
         return s;
 }

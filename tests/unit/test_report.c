@@ -13,8 +13,8 @@
 #include <json-c/json.h>
 
 #include "daemon/coverage/coverage_impl.h"
-#include "daemon/coverage/jsonw.h"
 #include "spoor/coverage.h"
+#include "spoor/jsonw.h"
 #include "spoor/metrics.h"
 #include "spoor/report.h"
 #include "spoor/ruleset.h"
