@@ -56,6 +56,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "spoor/intern.h"
 #include "spoor/logsource.h"
 
 #define CH_SECURITY "Security"
@@ -430,9 +431,46 @@ const char *logsource_map_field(const struct logsource_variant *v, const char *s
 
 /* ---- derived fields ---- */
 
+/* The interned name of a literal the derivations below read or add,
+ * remembered by the literal's address: a 4688 reads a dozen fields, and a
+ * lookup by name hashes the name each time.  Per thread, so nothing guards
+ * it; intern_epoch() empties it after intern_reset().  add: intern the
+ * name (ls_add), else only find it (a name never interned names no field
+ * of an interned name: winevent_get() then). */
+#define LS_KEYS 32
+
+static const char *ls_key(const char *name, bool add)
+{
+        static _Thread_local struct {
+                const char *name, *key;
+        } cache[LS_KEYS];
+        static _Thread_local uint32_t epoch;
+        size_t slot = ((uintptr_t)name >> 3) % LS_KEYS;
+
+        if (epoch != intern_epoch()) {
+                memset(cache, 0, sizeof(cache));
+                epoch = intern_epoch();
+        }
+        if (cache[slot].name == name)
+                return cache[slot].key;
+        const char *key = add ? intern(name, strlen(name)) : intern_find(name, strlen(name));
+        if (key) {
+                cache[slot].name = name;
+                cache[slot].key = key;
+        }
+        return key;
+}
+
+static const struct winevent_field *ls_get(const struct winevent *ev, const char *name)
+{
+        const char *key = ls_key(name, false);
+
+        return key ? winevent_get_interned(ev, key) : winevent_get(ev, name);
+}
+
 static const char *ls_value(const struct winevent *ev, const char *name)
 {
-        const struct winevent_field *f = winevent_get(ev, name);
+        const struct winevent_field *f = ls_get(ev, name);
 
         return f && f->value[0] && strcmp(f->value, "-") != 0 ? f->value : NULL;
 }
@@ -440,9 +478,39 @@ static const char *ls_value(const struct winevent *ev, const char *name)
 /* Set `name` unless the event already has it.  0 or -ENOMEM. */
 static int ls_add(struct winevent *ev, const char *name, const char *value)
 {
-        if (!value || winevent_get(ev, name))
+        const char *key;
+
+        if (!value || ls_get(ev, name))
                 return 0;
+        if ((key = ls_key(name, true)))
+                return winevent_set_field_interned(ev, key, value, strlen(value));
         return winevent_set_field(ev, name, strlen(name), value, strlen(value));
+}
+
+/* Append s to buf[*o..size - 1), cut where it ends. */
+static void ls_append(char *buf, size_t size, size_t *o, const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n > size - 1 - *o)
+                n = size - 1 - *o;
+        memcpy(buf + *o, s, n);
+        *o += n;
+}
+
+/* "DOMAIN\user", or "user" without a domain, into buf, cut to its size as
+ * snprintf() would (once per 4688: snprintf cost more than the rest). */
+static const char *ls_account(char *buf, size_t size, const char *dom, const char *name)
+{
+        size_t o = 0;
+
+        if (dom) {
+                ls_append(buf, size, &o, dom);
+                ls_append(buf, size, &o, "\\");
+        }
+        ls_append(buf, size, &o, name);
+        buf[o] = '\0';
+        return buf;
 }
 
 /* "0x1a2c" (hex) or "6700" (decimal) → decimal text; false when invalid. */
@@ -498,23 +566,19 @@ static int ls_derive_4688(struct winevent *ev)
         /* User: the new process's account (Target*, set when it differs from
          * the creator's), else the creator's, with the well-known service
          * logon sessions named as Sysmon names them (not the machine account). */
-        if (!winevent_get(ev, "User")) {
+        if (!ls_get(ev, "User")) {
                 const char *user = NULL;
                 const char *tname = ls_value(ev, "TargetUserName");
                 const char *sname = ls_value(ev, "SubjectUserName");
                 if (tname) {
-                        const char *dom = ls_value(ev, "TargetDomainName");
-                        snprintf(buf, sizeof(buf), "%s%s%s", dom ? dom : "", dom ? "\\" : "", tname);
-                        user = buf;
+                        user = ls_account(buf, sizeof(buf), ls_value(ev, "TargetDomainName"), tname);
                 } else {
                         const char *lid = ls_value(ev, "SubjectLogonId");
                         for (size_t i = 0; lid && i < sizeof(wellknown) / sizeof(wellknown[0]); i++)
                                 if (strcasecmp(lid, wellknown[i].logon_id) == 0)
                                         user = wellknown[i].user;
                         if (!user && sname) {
-                                const char *dom = ls_value(ev, "SubjectDomainName");
-                                snprintf(buf, sizeof(buf), "%s%s%s", dom ? dom : "", dom ? "\\" : "", sname);
-                                user = buf;
+                                user = ls_account(buf, sizeof(buf), ls_value(ev, "SubjectDomainName"), sname);
                         }
                 }
                 if ((r = ls_add(ev, "User", user)) < 0)
@@ -574,7 +638,7 @@ static int ls_derive_4657(struct winevent *ev)
         const char *hive = "";
         char buf[4096];
 
-        if (!obj || winevent_get(ev, "TargetObject"))
+        if (!obj || ls_get(ev, "TargetObject"))
                 return 0;
         for (size_t i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
                 size_t l = strlen(hives[i].prefix);

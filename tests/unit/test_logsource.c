@@ -12,6 +12,7 @@
 
 #include "spoor/cleanup.h"
 #include "spoor/decode.h"
+#include "spoor/intern.h"
 #include "spoor/logsource.h"
 #include "spoor/reject.h"
 #include "spoor/winevent.h"
@@ -420,6 +421,54 @@ START_TEST(test_derive_4688)
 }
 END_TEST
 
+/* User is cut as snprintf into 512 bytes cut it: a domain that fills the
+ * buffer leaves no room for the backslash and the name, a long name is cut
+ * after them. */
+START_TEST(test_derive_user_cut)
+{
+        struct winevent ev;
+        char dom[600], name[600], want[512];
+
+        memset(dom, 'D', sizeof(dom) - 1);
+        dom[sizeof(dom) - 1] = '\0';
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        winevent_init(&ev);
+        ev_4688(&ev);
+        set(&ev, "SubjectDomainName", dom);
+        ck_assert_int_eq(logsource_derive(&ev), 0);
+        ck_assert_int_gt(snprintf(want, sizeof(want), "%s\\%s", dom, "alice"), 511);     /* cut */
+        ck_assert_str_eq(get(&ev, "User"), want);
+        ev_4688(&ev);
+        set(&ev, "SubjectDomainName", "CORP");
+        set(&ev, "SubjectUserName", name);
+        ck_assert_int_eq(logsource_derive(&ev), 0);
+        ck_assert_int_gt(snprintf(want, sizeof(want), "CORP\\%s", name), 511);
+        ck_assert_str_eq(get(&ev, "User"), want);
+        ck_assert_uint_eq(strlen(get(&ev, "User")), 511);
+        winevent_free(&ev);
+}
+END_TEST
+
+/* The derivations remember interned names (per thread); after
+ * intern_reset() they must look them up again, not use freed ones. */
+START_TEST(test_derive_after_intern_reset)
+{
+        struct winevent ev;
+
+        for (int round = 0; round < 3; round++) {
+                winevent_init(&ev);
+                ev_4688(&ev);
+                ck_assert_int_eq(logsource_derive(&ev), 0);
+                ck_assert_str_eq(get(&ev, "User"), "EXAMPLE\\alice");
+                ck_assert_str_eq(get(&ev, "IntegrityLevel"), "High");
+                ck_assert_str_eq(get(&ev, "NewProcessIdDecimal"), "6700");
+                winevent_free(&ev);
+                intern_reset();
+        }
+}
+END_TEST
+
 START_TEST(test_derive_5156_4657)
 {
         struct winevent ev;
@@ -598,6 +647,8 @@ static Suite *logsource_suite(void)
 
         tc = tcase_create("derive");
         tcase_add_test(tc, test_derive_4688);
+        tcase_add_test(tc, test_derive_user_cut);
+        tcase_add_test(tc, test_derive_after_intern_reset);
         tcase_add_test(tc, test_derive_5156_4657);
         tcase_add_test(tc, test_derive_noop);
         tcase_add_test(tc, test_derive_decoded);
