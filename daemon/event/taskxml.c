@@ -1,6 +1,6 @@
 /* Scheduled-task XML → derived Task* fields (taskxml.h).
  *
- * expat, one parser per task, fed the whole value in one final
+ * expat, one parser per thread reset for each task, fed the whole value in one final
  * XML_Parse() call (linear in its length, which the size cap bounds).  The
  * hardening: the encoding is forced to UTF-8 (it overrides the
  * declaration); a DOCTYPE or an entity declaration stops the parser at
@@ -15,6 +15,7 @@
  * root Task element; see taskxml_paths[]. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,10 +434,56 @@ static const char *const taskxml_reject_texts[_TASKXML_REJ_MAX] = {
         [TASKXML_REJ_MISSING] = "no task XML",
 };
 
+/* Each thread keeps its parser between tasks: XML_ParserReset() keeps the
+ * buffers and string pools a parse grew, which creating and freeing a
+ * parser per task allocated and released again (a fifth of expat's cost
+ * on a 2 KB task).  Only after documents of at most TASKXML_KEEP_BYTES, so
+ * one huge task does not pin its pools; a pthread key frees a thread's
+ * parser when the thread ends. */
+#define TASKXML_KEEP_BYTES (64 * 1024)
+
+static pthread_key_t taskxml_key;
+static pthread_once_t taskxml_key_once = PTHREAD_ONCE_INIT;
+static bool taskxml_key_ok;
+
+static void taskxml_key_free(void *p)
+{
+        XML_ParserFree(p);
+}
+
+static void taskxml_key_init(void)
+{
+        taskxml_key_ok = pthread_key_create(&taskxml_key, taskxml_key_free) == 0;
+}
+
+/* A parser for one document: the thread's kept one, reset, or a new one. */
+static XML_Parser taskxml_parser_get(void)
+{
+        XML_Parser p;
+
+        pthread_once(&taskxml_key_once, taskxml_key_init);
+        if (taskxml_key_ok && (p = pthread_getspecific(taskxml_key))) {
+                pthread_setspecific(taskxml_key, NULL);
+                if (XML_ParserReset(p, "UTF-8"))
+                        return p;
+                XML_ParserFree(p);
+        }
+        return XML_ParserCreateNS("UTF-8", TASKXML_NS_SEP);
+}
+
+/* Done with p after a document of len bytes: kept for the next, or freed. */
+static void taskxml_parser_put(XML_Parser p, size_t len)
+{
+        if (taskxml_key_ok && len <= TASKXML_KEEP_BYTES && !pthread_getspecific(taskxml_key) &&
+            pthread_setspecific(taskxml_key, p) == 0)
+                return;
+        XML_ParserFree(p);
+}
+
 /* Run expat over xml[0..len) with the state's handlers. */
 static int taskxml_run(struct taskxml_state *st, const char *xml, size_t len, struct taskxml *t)
 {
-        XML_Parser p = XML_ParserCreateNS("UTF-8", TASKXML_NS_SEP);
+        XML_Parser p = taskxml_parser_get();
         int r = 0;
 
         if (!p)
@@ -475,7 +522,7 @@ static int taskxml_run(struct taskxml_state *st, const char *xml, size_t len, st
         } else if (st->depth != 0 || st->stack[1] != N_TASK) {
                 r = taskxml_fail(t, TASKXML_REJ_NOT_TASK, "%s", taskxml_reject_texts[TASKXML_REJ_NOT_TASK]);
         }
-        XML_ParserFree(p);
+        taskxml_parser_put(p, len);
         return r;
 }
 

@@ -7,6 +7,7 @@
  * and the hook in decode.c (a 4698 through decode_event()). */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,62 @@ START_TEST(test_too_deep)
 }
 END_TEST
 
+/* One parser per thread serves task after task (XML_ParserReset): a document
+ * refused half-way (a DTD, not well-formed, too deep, not a task) leaves
+ * nothing behind for the next, and neither does a large one. */
+static void reuse_round(void)
+{
+        for (size_t i = 0; i < ELEMENTSOF(hostile); i++) {
+                ck_assert_int_eq(parse(hostile[i].doc), -EINVAL);
+                ck_assert_msg(t.error == hostile[i].why, "%s: reason %d", hostile[i].name, t.error);
+                ck_assert_msg(strncmp(t.error_text, hostile[i].text, strlen(hostile[i].text)) == 0,
+                              "%s: \"%s\"", hostile[i].name, t.error_text);
+                taskxml_release(&t);
+                ck_assert_int_eq(parse(task_system), 0);
+                ck_assert_str_eq(t.command, "C:\\Windows\\System32\\cmd.exe");
+                ck_assert_str_eq(t.triggers, "LogonTrigger,TimeTrigger");
+                ck_assert_uint_eq(t.actions, 2);
+                taskxml_release(&t);
+                ck_assert_int_eq(parse(task_com), 0);
+                ck_assert_str_eq(t.com_handler, "{A6BA00FE-40E8-477C-B713-C64A14F28B1C}");
+                ck_assert_ptr_null(t.command);
+                taskxml_release(&t);
+        }
+}
+
+static void *reuse_thread(void *arg)
+{
+        (void)arg;
+        memset(&t, 0, sizeof(t));
+        reuse_round();
+        return NULL;    /* the thread's parser goes with it (ASan, valgrind: no leak) */
+}
+
+START_TEST(test_parser_reuse)
+{
+        const struct taskxml_limits lim = { .max_bytes = 1024 * 1024 };
+        size_t n = 200 * 1024;
+        _cleanup_free_ char *big = malloc(n);
+
+        reuse_round();
+        /* a document larger than what a kept parser may have seen */
+        ck_assert_ptr_nonnull(big);
+        memset(big, ' ', n);
+        memcpy(big, "<Task><Actions><Exec><Command>big.exe</Command></Exec></Actions>", 64);
+        memcpy(big + n - 7, "</Task>", 7);
+        ck_assert_int_eq(taskxml_parse(big, n, &lim, &t), 0);
+        ck_assert_str_eq(t.command, "big.exe");
+        taskxml_release(&t);
+        reuse_round();
+        /* another thread, its own parser */
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, reuse_thread, NULL), 0);
+        ck_assert_int_eq(pthread_join(th, NULL), 0);
+        memset(&t, 0, sizeof(t));
+        reuse_round();
+}
+END_TEST
+
 START_TEST(test_missing)
 {
         ck_assert_int_eq(taskxml_parse("", 0, NULL, &t), -EINVAL);
@@ -444,6 +501,7 @@ static Suite *taskxml_suite(void)
         TC("too_large", test_too_large);
         TC("too_deep", test_too_deep);
         TC("missing", test_missing);
+        TC("parser_reuse", test_parser_reuse);
         TC("fingerprint", test_fingerprint);
         TC("decode_hook", test_decode_hook);
 #undef TC
