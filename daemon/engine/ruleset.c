@@ -373,24 +373,35 @@ enum rs_scan { RS_SCAN_ALL, RS_SCAN_EARLY, RS_SCAN_LATE };
 /* Run the automata `acs` of c (those `which` selects) over the folded
  * values of their fields, marking the variants with a needle found.
  * false: out of memory (the caller marks every variant). */
+static bool ruleset_scan_one(const struct rs_ac *ac, struct winevent *ev, enum rs_scan which,
+                             struct pf_cache *cache, uint64_t *marks)
+{
+        if ((which == RS_SCAN_EARLY && ac->late) || (which == RS_SCAN_LATE && !ac->late))
+                return true;
+        const struct winevent_field *f = ac->key ? winevent_get_interned(ev, ac->key) : winevent_get(ev, ac->field);
+        if (!f)
+                return true;    /* absent: its items are UNKNOWN, never YES */
+        const char *lower = winevent_field_lower(ev, f);
+        if (!lower)
+                return false;
+        pf_cache_scan(cache, ac, (const unsigned char *)lower, f->len, marks);
+        return true;
+}
+
+/* The automata of the first 63 bits one by one (a channel has up to ~80:
+ * walking them all cost more than the scans of short values), then, when
+ * bit 63 is set, every one from the 64th. */
 static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
                          struct pf_cache *cache, uint64_t *marks)
 {
-        for (size_t a = 0; a < c->nacs; a++) {
-                const struct rs_ac *ac = &c->acs[a];
-                if (!((acs >> (a < 63 ? a : 63)) & 1))
-                        continue;
-                if ((which == RS_SCAN_EARLY && ac->late) || (which == RS_SCAN_LATE && !ac->late))
-                        continue;
-                const struct winevent_field *f = ac->key ? winevent_get_interned(ev, ac->key)
-                                                         : winevent_get(ev, ac->field);
-                if (!f)
-                        continue;       /* absent: its items are UNKNOWN, never YES */
-                const char *lower = winevent_field_lower(ev, f);
-                if (!lower)
+        for (uint64_t bits = acs & ~(UINT64_C(1) << 63); bits; bits &= bits - 1) {
+                size_t a = (size_t)__builtin_ctzll(bits);
+                if (a < c->nacs && !ruleset_scan_one(&c->acs[a], ev, which, cache, marks))
                         return false;
-                pf_cache_scan(cache, ac, (const unsigned char *)lower, f->len, marks);
         }
+        for (size_t a = 63; (acs >> 63) && a < c->nacs; a++)
+                if (!ruleset_scan_one(&c->acs[a], ev, which, cache, marks))
+                        return false;
         return true;
 }
 

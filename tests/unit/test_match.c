@@ -1021,6 +1021,67 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
 }
 END_TEST
 
+/* ---- a channel with more automata than an acs mask has bits ---------------------------------------------- */
+
+/* 80 rules, each on its own field: 80 automata, the 64th and later sharing
+ * bit 63 of the masks (ruleset_scan walks those one by one).  An event with
+ * one field set hits that field's rule and no other, with the prefilter as
+ * in full evaluation. */
+START_TEST(test_prefilter_many_automata)
+{
+        enum { FIELDS = 80 };
+        char dir[] = "/tmp/spoor-test-manyac-XXXXXX";
+        char path[256];
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep = { 0 };
+        struct winevent ev;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        for (int r = 0; r < FIELDS; r++) {
+                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
+                FILE *f = fopen(path, "w");
+                ck_assert_ptr_nonnull(f);
+                fprintf(f, "title: field %d\nid: manyac-%02d\nlevel: high\nlogsource:\n  product: windows\n"
+                        "  service: security\ndetection:\n  selection:\n    Field%02d|contains: 'needle%02d'\n"
+                        "  condition: selection\n", r, r, r, r);
+                fclose(f);
+        }
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
+        ck_assert_uint_eq(rep.loaded, FIELDS);
+        winevent_init(&ev);
+        for (int k = 0; k < FIELDS; k++)
+                for (int hit = 0; hit < 2; hit++) {
+                        struct pf_set fast = { 0 }, full = { 0 };
+                        char name[16], value[64];
+
+                        winevent_reset(&ev);
+                        ev.channel = "Security";
+                        ev.event_id = 4624;
+                        snprintf(name, sizeof(name), "Field%02d", k);
+                        snprintf(value, sizeof(value), "a value with %s in it", hit ? "NEEDLE" : "nothing");
+                        if (hit)
+                                snprintf(value, sizeof(value), "a value with NEEDLE%02d in it", k);
+                        ck_assert_int_eq(winevent_set_field(&ev, name, strlen(name), value, strlen(value)), 0);
+                        ruleset_eval(rs, &ev, pf_hit, &fast);
+                        ruleset_explain(rs, &ev, pf_explain, &full);
+                        ck_assert_msg(fast.n == (size_t)hit && full.n == (size_t)hit,
+                                      "field %d, hit %d: %zu hits, full evaluation %zu", k, hit, fast.n, full.n);
+                        if (hit)
+                                ck_assert_ptr_eq(fast.v[0], full.v[0]);
+                }
+        winevent_free(&ev);
+        ruleset_free(rs);
+        ruleset_report_fini(&rep);
+        for (int r = 0; r < FIELDS; r++) {
+                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+END_TEST
+
 /* ---- the Aho-Corasick automaton's deep states (prefilter.c) ----------------------------------------------- */
 
 /* Enough needles over a small alphabet that the automaton has states past
@@ -1236,6 +1297,7 @@ static Suite *match_suite(void)
         ADD_TEST(s, "prefilter_agrees_with_full_evaluation", test_prefilter_agrees_with_full_evaluation);
         ADD_TEST(s, "pinned_event_ids_agree_with_full_evaluation", test_pinned_event_ids_agree_with_full_evaluation);
         ADD_TEST(s, "prefilter_deep_automaton", test_prefilter_deep_automaton);
+        ADD_TEST(s, "prefilter_many_automata", test_prefilter_many_automata);
         return s;
 }
 
