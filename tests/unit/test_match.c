@@ -1021,6 +1021,88 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
 }
 END_TEST
 
+/* Needles of two to four "syllables" (40 of them, 3 characters from 58),
+ * one rule each: the automaton has ~59 byte classes and so about 300
+ * dense rows of its ~2,500 states, and a needle's end is another's
+ * beginning so often that failure and dictionary links lead from deep
+ * states to deep states.  Texts spliced from needles, their prefixes and
+ * pieces walk deep and fall back along those links: a link computed
+ * before its target (numbering the states other than breadth first, say)
+ * loses hits here. */
+START_TEST(test_prefilter_deep_links)
+{
+        enum { RULES = 400, SYLLABLES = 40, LEN = 12, EVENTS = 3000, CHUNKS = 6 };
+        static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789-_.,;:!#$%&()+=@[]^{}~";
+        char dir[] = "/tmp/spoor-test-links-XXXXXX";
+        char path[256], syl[SYLLABLES][4], needles[RULES][LEN + 1], cmd[CHUNKS * LEN + 1];
+        struct ruleset *rs = NULL;
+        struct ruleset_report rep = { 0 };
+        struct winevent ev;
+        size_t hits = 0;
+        uint32_t seed = 777;
+
+#define LINKS_RAND() ((seed = seed * 1103515245u + 12345u) >> 16)
+        for (int y = 0; y < SYLLABLES; y++) {
+                for (int k = 0; k < 3; k++)
+                        syl[y][k] = alpha[LINKS_RAND() % (sizeof(alpha) - 1)];
+                syl[y][3] = '\0';
+        }
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        for (int r = 0; r < RULES; r++) {
+                int n = 2 + (int)(LINKS_RAND() % 3);
+                needles[r][0] = '\0';
+                for (int k = 0; k < n; k++)
+                        strcat(needles[r], syl[LINKS_RAND() % SYLLABLES]);
+                snprintf(path, sizeof(path), "%s/r%03d.yml", dir, r);
+                FILE *f = fopen(path, "w");
+                ck_assert_ptr_nonnull(f);
+                fprintf(f, "title: links %d\nid: links-%03d\nlevel: high\nlogsource:\n  category: process_creation\n"
+                        "  product: windows\ndetection:\n  selection:\n    CommandLine|contains: '%s'\n"
+                        "  condition: selection\n", r, r, needles[r]);
+                fclose(f);
+        }
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
+        ck_assert_uint_eq(rep.loaded, RULES);
+
+        winevent_init(&ev);
+        for (int e = 0; e < EVENTS; e++) {
+                struct pf_set fast = { 0 }, full = { 0 };
+                size_t len = 0;
+                for (int c = 0; c < CHUNKS; c++) {
+                        const char *nd = needles[LINKS_RAND() % RULES];
+                        /* a whole needle, a prefix (a path left half-way), or a piece */
+                        size_t nl = strlen(nd), pick = LINKS_RAND() % 3;
+                        size_t from = pick == 2 ? LINKS_RAND() % nl : 0;
+                        size_t n = pick == 0 ? nl : 1 + LINKS_RAND() % (nl - from);
+                        memcpy(cmd + len, nd + from, n);
+                        len += n;
+                }
+                cmd[len] = '\0';
+                pf_event(&ev, true, "C:\\x.exe", cmd, false);
+                ruleset_eval(rs, &ev, pf_hit, &fast);
+                pf_event(&ev, true, "C:\\x.exe", cmd, false);
+                ruleset_explain(rs, &ev, pf_explain, &full);
+                qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
+                qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
+                ck_assert_msg(fast.n == full.n && memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
+                              "cmdline '%s': %zu hits, full evaluation %zu", cmd, fast.n, full.n);
+                hits += fast.n;
+        }
+#undef LINKS_RAND
+        ck_assert_msg(hits > EVENTS, "only %zu hits: the texts test nothing", hits);
+        winevent_free(&ev);
+        ruleset_free(rs);
+        ruleset_report_fini(&rep);
+        for (int r = 0; r < RULES; r++) {
+                snprintf(path, sizeof(path), "%s/r%03d.yml", dir, r);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+END_TEST
+
 /* ---- a channel with more automata than an acs mask has bits ---------------------------------------------- */
 
 /* 80 rules, each on its own field: 80 automata, the 64th and later sharing
@@ -1297,6 +1379,7 @@ static Suite *match_suite(void)
         ADD_TEST(s, "prefilter_agrees_with_full_evaluation", test_prefilter_agrees_with_full_evaluation);
         ADD_TEST(s, "pinned_event_ids_agree_with_full_evaluation", test_pinned_event_ids_agree_with_full_evaluation);
         ADD_TEST(s, "prefilter_deep_automaton", test_prefilter_deep_automaton);
+        ADD_TEST(s, "prefilter_deep_links", test_prefilter_deep_links);
         ADD_TEST(s, "prefilter_many_automata", test_prefilter_many_automata);
         return s;
 }
