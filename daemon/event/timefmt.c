@@ -373,6 +373,16 @@ int timefmt_parse_3164(const char *s, size_t len, struct timefmt_zone *zone,
         return 0;
 }
 
+/* n digits of v (zero-padded) at p; p past them. */
+static char *timefmt_put_digits(char *p, unsigned v, int n)
+{
+        for (int i = n - 1; i >= 0; i--) {
+                p[i] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return p + n;
+}
+
 char *timefmt_format(int64_t us, char buf[TIMEFMT_MAX])
 {
         int64_t s = timefmt_floordiv(us, US_PER_S), y;
@@ -382,16 +392,33 @@ char *timefmt_format(int64_t us, char buf[TIMEFMT_MAX])
                 sub += US_PER_S;
         int64_t days = timefmt_floordiv(s, 86400), sod = s - days * 86400;
         int m, d;
+        char *p = buf;
 
         timefmt_civil_from_days(days, &y, &m, &d);
-        int n = snprintf(buf, TIMEFMT_MAX, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d", y, m, d,
-                         (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-        if (n < 0 || n >= TIMEFMT_MAX)
-                return buf;
-        if (sub % 1000)
-                snprintf(buf + n, TIMEFMT_MAX - n, ".%06dZ", (int)sub);
-        else
-                snprintf(buf + n, TIMEFMT_MAX - n, ".%03dZ", (int)(sub / 1000));
+        if (y < 0 || y > 9999) {
+                /* outside four digits: snprintf's %04 rules (a sign, more digits) */
+                int n = snprintf(buf, TIMEFMT_MAX, "%04" PRId64, y);
+                if (n < 0 || n >= TIMEFMT_MAX - 30)
+                        return buf;
+                p += n;
+        } else {
+                /* every lead and record formats two times: digits by hand, not snprintf */
+                p = timefmt_put_digits(p, (unsigned)y, 4);
+        }
+        *p++ = '-';
+        p = timefmt_put_digits(p, (unsigned)m, 2);
+        *p++ = '-';
+        p = timefmt_put_digits(p, (unsigned)d, 2);
+        *p++ = 'T';
+        p = timefmt_put_digits(p, (unsigned)(sod / 3600), 2);
+        *p++ = ':';
+        p = timefmt_put_digits(p, (unsigned)(sod / 60 % 60), 2);
+        *p++ = ':';
+        p = timefmt_put_digits(p, (unsigned)(sod % 60), 2);
+        *p++ = '.';
+        p = sub % 1000 ? timefmt_put_digits(p, (unsigned)sub, 6) : timefmt_put_digits(p, (unsigned)(sub / 1000), 3);
+        *p++ = 'Z';
+        *p = '\0';
         return buf;
 }
 

@@ -309,6 +309,59 @@ START_TEST(test_format_roundtrip)
 }
 END_TEST
 
+/* Every microsecond count, extremes included, formats as the C library
+ * formats it: the date and time with gmtime_r and snprintf's %04 rules for
+ * years outside four digits (a sign, more digits), then the fraction. */
+static void format_oracle(int64_t us, char *out, size_t len)
+{
+        int64_t s = us / 1000000 - (us % 1000000 < 0), sub = us - s * 1000000;
+        time_t t = (time_t)s;
+        struct tm tm;
+
+        ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+        int n = snprintf(out, len, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        ck_assert(n > 0 && (size_t)n < len);
+        if (sub % 1000)
+                snprintf(out + n, len - (size_t)n, ".%06dZ", (int)sub);
+        else
+                snprintf(out + n, len - (size_t)n, ".%03dZ", (int)(sub / 1000));
+}
+
+START_TEST(test_format_oracle)
+{
+        static const int64_t fixed[] = {
+                0, 1, -1, 999, 1000, 999999, 1000000, -1000000, -999999,
+                INT64_C(253402300799999999),            /* 9999-12-31T23:59:59.999999 */
+                INT64_C(253402300800000000),            /* 10000-01-01 */
+                INT64_C(-62135596800000000),            /* 0001-01-01 */
+                INT64_C(-62135596800000001),            /* 0000-12-31T23:59:59.999999 */
+                INT64_C(-62167219200000000),            /* 0000-01-01 */
+                INT64_C(-62167219200000001),            /* year -1 */
+                INT64_C(9223372036854775807) / 1000 * 1000, INT64_C(-9223372036854775807) / 1000 * 1000,
+        };
+        char buf[TIMEFMT_MAX], want[64];
+        uint64_t x = 0x9e3779b97f4a7c15ull;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed) + 50000; i++) {
+                int64_t us;
+                if (i < ELEMENTSOF(fixed)) {
+                        us = fixed[i];
+                } else {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        /* years -290000 .. 290000, half of them sub-millisecond */
+                        us = (int64_t)(x % (UINT64_C(18000000000000000000))) - INT64_C(9000000000000000000);
+                        if (i % 2)
+                                us = us / 1000 * 1000;
+                }
+                format_oracle(us, want, sizeof(want));
+                ck_assert_str_eq(timefmt_format(us, buf), want);
+        }
+}
+END_TEST
+
 START_TEST(test_now)
 {
         int64_t now = timefmt_now_us();
@@ -350,6 +403,7 @@ static Suite *timefmt_suite(void)
 
         tc = tcase_create("format_roundtrip");
         tcase_add_test(tc, test_format_roundtrip);
+        tcase_add_test(tc, test_format_oracle);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("now");
