@@ -374,7 +374,7 @@ static void engine_hit(void *ud, const struct sigma_variant *v, const enum tri *
                 return;         /* repeated: counted in a summary */
         engine_why(v, sel, why, sizeof(why));
         ncav = coverage_caveats(e->cov, ev->host, cav, ENGINE_MAX_CAVEATS);
-        rc = record_lead_match_caveats(r, ev, fields, nf, why, cav, ncav, timefmt_now_us(), &line, &len);
+        rc = record_lead_match_id(nl.id, r, ev, fields, nf, why, cav, ncav, timefmt_now_us(), &line, &len);
         if (rc < 0) {
                 e->record_errors++;
                 log_limited(300, LOG_ERR, "lead for rule %s: cannot build the record: %s", r->id, strerror(-rc));

@@ -396,6 +396,14 @@ int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent 
                               size_t nfields, const char *why, const struct record_caveat *caveats,
                               size_t ncaveats, int64_t emitted_us, char **out, size_t *len)
 {
+        return record_lead_match_id(NULL, r, ev, fields, nfields, why, caveats, ncaveats, emitted_us, out, len);
+}
+
+int record_lead_match_id(const char *given, const struct sigma_rule *r, const struct winevent *ev,
+                         const char *const *fields, size_t nfields, const char *why,
+                         const struct record_caveat *caveats, size_t ncaveats, int64_t emitted_us, char **out,
+                         size_t *len)
+{
         const struct winevent *evs[1] = { ev };
         const char *kind = record_kind_names[RECORD_KIND_MATCH];
         char id[RECORD_ID_LEN + 1], time[TIMEFMT_MAX];
@@ -404,7 +412,10 @@ int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent 
         if (!r || !ev || !out || (nfields && !fields) || (ncaveats && !caveats) || r->level < 0 ||
             r->level >= _SIGMA_LEVEL_MAX)
                 return -EINVAL;
-        record_lead_id(r->id, kind, ev->host, evs, 1, id);
+        if (given && strlen(given) == RECORD_ID_LEN)
+                memcpy(id, given, RECORD_ID_LEN + 1);
+        else
+                record_lead_id(r->id, kind, ev->host, evs, 1, id);
         if (!id[0])
                 return -ENOMEM;
         if (jsonw_init_mem_ext(&w, RECORD_MATCH_CAP, JSONW_NOSLASHESCAPE) < 0)

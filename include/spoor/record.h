@@ -129,6 +129,13 @@ struct record_caveat {
 int record_lead_match_caveats(const struct sigma_rule *r, const struct winevent *ev, const char *const *fields,
                               size_t nfields, const char *why, const struct record_caveat *caveats,
                               size_t ncaveats, int64_t emitted_us, char **out, size_t *len);
+/* The same, with its id given: record_lead_id(r->id, "match", ev->host,
+ * {ev}) as the caller computed it already (the engine's noise control
+ * does, for every hit); NULL or "" computes it. */
+int record_lead_match_id(const char *id, const struct sigma_rule *r, const struct winevent *ev,
+                         const char *const *fields, size_t nfields, const char *why,
+                         const struct record_caveat *caveats, size_t ncaveats, int64_t emitted_us, char **out,
+                         size_t *len);
 
 /* A rule a gap blinds. */
 struct record_blind {

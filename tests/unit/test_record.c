@@ -125,6 +125,38 @@ START_TEST(test_id_pinned)
 }
 END_TEST
 
+/* record_lead_match_id: the id the caller computed goes in as it is (the
+ * engine passes the one its noise control made), and without one, or an
+ * empty one, the record computes the same id record_lead_match_caveats
+ * writes. */
+START_TEST(test_match_given_id)
+{
+        struct winevent ev;
+        const struct winevent *evs[1] = { &ev };
+        char id[RECORD_ID_LEN + 1], *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+        size_t la, lb, lc, ld;
+
+        make_event(&ev);
+        record_lead_id(rule.id, "match", ev.host, evs, 1, id);
+        ck_assert_int_eq(record_lead_match_caveats(&rule, &ev, NULL, 0, "why", NULL, 0, T_EMIT, &a, &la), 0);
+        ck_assert_int_eq(record_lead_match_id(id, &rule, &ev, NULL, 0, "why", NULL, 0, T_EMIT, &b, &lb), 0);
+        ck_assert_int_eq(record_lead_match_id(NULL, &rule, &ev, NULL, 0, "why", NULL, 0, T_EMIT, &c, &lc), 0);
+        ck_assert_int_eq(record_lead_match_id("", &rule, &ev, NULL, 0, "why", NULL, 0, T_EMIT, &d, &ld), 0);
+        ck_assert_str_eq(a, b);
+        ck_assert_str_eq(a, c);
+        ck_assert_str_eq(a, d);
+        free(b);
+        ck_assert_int_eq(record_lead_match_id("0123456789abcdef0123456789abcdef", &rule, &ev, NULL, 0, "why", NULL,
+                                              0, T_EMIT, &b, &lb), 0);
+        ck_assert_ptr_nonnull(strstr(b, "\"id\":\"0123456789abcdef0123456789abcdef\""));
+        free(a);
+        free(b);
+        free(c);
+        free(d);
+        winevent_free(&ev);
+}
+END_TEST
+
 START_TEST(test_id_deterministic_and_sensitive)
 {
         struct winevent a, b;
@@ -955,6 +987,7 @@ static Suite *record_suite(void)
 
         tc = tcase_create("id");
         tcase_add_test(tc, test_id_pinned);
+        tcase_add_test(tc, test_match_given_id);
         tcase_add_test(tc, test_id_deterministic_and_sensitive);
         suite_add_tcase(s, tc);
 
