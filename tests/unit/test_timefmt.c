@@ -314,10 +314,12 @@ END_TEST
  * years outside four digits (a sign, more digits), then the fraction. */
 static void format_oracle(int64_t us, char *out, size_t len)
 {
-        int64_t s = us / 1000000 - (us % 1000000 < 0), sub = us - s * 1000000;
+        int64_t s = us / 1000000 - (us % 1000000 < 0), sub = us % 1000000;    /* no s * 1000000: it overflows */
         time_t t = (time_t)s;
         struct tm tm;
 
+        if (sub < 0)
+                sub += 1000000;
         ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
         int n = snprintf(out, len, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)tm.tm_year + 1900, tm.tm_mon + 1,
                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -352,7 +354,9 @@ START_TEST(test_format_oracle)
                         x ^= x >> 7;
                         x ^= x << 17;
                         /* years -290000 .. 290000, half of them sub-millisecond */
-                        us = (int64_t)(x % (UINT64_C(18000000000000000000))) - INT64_C(9000000000000000000);
+                        us = (int64_t)(x >> 1);
+                        if (x & 1)
+                                us = -us;
                         if (i % 2)
                                 us = us / 1000 * 1000;
                 }
