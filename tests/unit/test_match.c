@@ -937,6 +937,36 @@ static void pf_enrich(struct winevent *ev, int parent)
         }
 }
 
+/* The rules written into dir: exactly `want` of them load. */
+static struct ruleset *pf_load(char *dir, size_t want, struct ruleset_report *rep)
+{
+        struct ruleset *rs = NULL;
+        char *paths[] = { dir };
+        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
+
+        ck_assert_msg(ruleset_load(&o, &rs, rep) == 0, "%s", rep->error);
+        ck_assert_uint_eq(rep->loaded, want);
+        return rs;
+}
+
+/* A Sysmon process creation with this command line: the hits with the
+ * prefilter (ruleset_eval) are those of full evaluation (ruleset_explain).
+ * Their number. */
+static size_t pf_agree_cmdline(const struct ruleset *rs, struct winevent *ev, const char *cmd)
+{
+        struct pf_set fast = { 0 }, full = { 0 };
+
+        pf_event(ev, true, "C:\\x.exe", cmd, false);
+        ruleset_eval(rs, ev, pf_hit, &fast);
+        pf_event(ev, true, "C:\\x.exe", cmd, false);
+        ruleset_explain(rs, ev, pf_explain, &full);
+        qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
+        qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
+        ck_assert_msg(fast.n == full.n && memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
+                      "cmdline '%s': %zu hits, full evaluation %zu", cmd, fast.n, full.n);
+        return fast.n;
+}
+
 START_TEST(test_prefilter_agrees_with_full_evaluation)
 {
         char dir[] = "/tmp/spoor-test-prefilter-XXXXXX";
@@ -1061,14 +1091,10 @@ START_TEST(test_prefilter_deep_links)
                         "  condition: selection\n", r, r, needles[r]);
                 fclose(f);
         }
-        char *paths[] = { dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
-        ck_assert_uint_eq(rep.loaded, RULES);
+        rs = pf_load(dir, RULES, &rep);
 
         winevent_init(&ev);
         for (int e = 0; e < EVENTS; e++) {
-                struct pf_set fast = { 0 }, full = { 0 };
                 size_t len = 0;
                 for (int c = 0; c < CHUNKS; c++) {
                         const char *nd = needles[LINKS_RAND() % RULES];
@@ -1080,26 +1106,14 @@ START_TEST(test_prefilter_deep_links)
                         len += n;
                 }
                 cmd[len] = '\0';
-                pf_event(&ev, true, "C:\\x.exe", cmd, false);
-                ruleset_eval(rs, &ev, pf_hit, &fast);
-                pf_event(&ev, true, "C:\\x.exe", cmd, false);
-                ruleset_explain(rs, &ev, pf_explain, &full);
-                qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
-                qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
-                ck_assert_msg(fast.n == full.n && memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
-                              "cmdline '%s': %zu hits, full evaluation %zu", cmd, fast.n, full.n);
-                hits += fast.n;
+                hits += pf_agree_cmdline(rs, &ev, cmd);
         }
 #undef LINKS_RAND
         ck_assert_msg(hits > EVENTS, "only %zu hits: the texts test nothing", hits);
         winevent_free(&ev);
         ruleset_free(rs);
         ruleset_report_fini(&rep);
-        for (int r = 0; r < RULES; r++) {
-                snprintf(path, sizeof(path), "%s/r%03d.yml", dir, r);
-                unlink(path);
-        }
-        rmdir(dir);
+        unit_rmtree(dir);
 }
 END_TEST
 
@@ -1128,10 +1142,7 @@ START_TEST(test_prefilter_many_automata)
                         "  condition: selection\n", r, r, r, r);
                 fclose(f);
         }
-        char *paths[] = { dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
-        ck_assert_uint_eq(rep.loaded, FIELDS);
+        rs = pf_load(dir, FIELDS, &rep);
         winevent_init(&ev);
         for (int k = 0; k < FIELDS; k++)
                 for (int hit = 0; hit < 2; hit++) {
@@ -1156,11 +1167,7 @@ START_TEST(test_prefilter_many_automata)
         winevent_free(&ev);
         ruleset_free(rs);
         ruleset_report_fini(&rep);
-        for (int r = 0; r < FIELDS; r++) {
-                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
-                unlink(path);
-        }
-        rmdir(dir);
+        unit_rmtree(dir);
 }
 END_TEST
 
@@ -1198,37 +1205,21 @@ START_TEST(test_prefilter_deep_automaton)
                 fprintf(f, "  condition: selection\n");
                 fclose(f);
         }
-        char *paths[] = { dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
-        ck_assert_uint_eq(rep.loaded, RULES);
+        rs = pf_load(dir, RULES, &rep);
 
         winevent_init(&ev);
         for (int e = 0; e < EVENTS; e++) {
-                struct pf_set fast = { 0 }, full = { 0 };
                 int len = (int)((seed = seed * 1103515245u + 12345u) >> 16) % TEXT;
                 for (int k = 0; k < len; k++)
                         cmd[k] = "abcdefgABCDEFG x"[((seed = seed * 1103515245u + 12345u) >> 16) % 16];
                 cmd[len] = '\0';
-                pf_event(&ev, true, "C:\\x.exe", cmd, false);
-                ruleset_eval(rs, &ev, pf_hit, &fast);
-                pf_event(&ev, true, "C:\\x.exe", cmd, false);
-                ruleset_explain(rs, &ev, pf_explain, &full);
-                qsort(fast.v, fast.n, sizeof(fast.v[0]), pf_ptr_cmp);
-                qsort(full.v, full.n, sizeof(full.v[0]), pf_ptr_cmp);
-                ck_assert_msg(fast.n == full.n && memcmp(fast.v, full.v, fast.n * sizeof(fast.v[0])) == 0,
-                              "cmdline '%s': %zu hits, full evaluation %zu", cmd, fast.n, full.n);
-                hits += fast.n;
+                hits += pf_agree_cmdline(rs, &ev, cmd);
         }
         ck_assert_msg(hits > EVENTS && hits < (size_t)EVENTS * RULES, "%zu hits: the table tests nothing", hits);
         winevent_free(&ev);
         ruleset_free(rs);
         ruleset_report_fini(&rep);
-        for (int r = 0; r < RULES; r++) {
-                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
-                unlink(path);
-        }
-        rmdir(dir);
+        unit_rmtree(dir);
 }
 END_TEST
 
