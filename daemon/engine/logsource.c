@@ -56,6 +56,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "spoor/decimal.h"
 #include "spoor/intern.h"
 #include "spoor/logsource.h"
 
@@ -431,39 +432,11 @@ const char *logsource_map_field(const struct logsource_variant *v, const char *s
 
 /* ---- derived fields ---- */
 
-/* The interned name of a literal the derivations below read or add,
- * remembered by the literal's address: a 4688 reads a dozen fields, and a
- * lookup by name hashes the name each time.  Per thread, so nothing guards
- * it; intern_epoch() empties it after intern_reset().  add: intern the
- * name (ls_add), else only find it (a name never interned names no field
- * of an interned name: winevent_get() then). */
-#define LS_KEYS 32
-
-static const char *ls_key(const char *name, bool add)
-{
-        static _Thread_local struct {
-                const char *name, *key;
-        } cache[LS_KEYS];
-        static _Thread_local uint32_t epoch;
-        size_t slot = ((uintptr_t)name >> 3) % LS_KEYS;
-
-        if (epoch != intern_epoch()) {
-                memset(cache, 0, sizeof(cache));
-                epoch = intern_epoch();
-        }
-        if (cache[slot].name == name)
-                return cache[slot].key;
-        const char *key = add ? intern(name, strlen(name)) : intern_find(name, strlen(name));
-        if (key) {
-                cache[slot].name = name;
-                cache[slot].key = key;
-        }
-        return key;
-}
-
+/* The field of a literal name: a 4688 reads a dozen, and looked up by name
+ * each would be hashed each time (intern_literal). */
 static const struct winevent_field *ls_get(const struct winevent *ev, const char *name)
 {
-        const char *key = ls_key(name, false);
+        const char *key = intern_literal(name);
 
         return key ? winevent_get_interned(ev, key) : winevent_get(ev, name);
 }
@@ -482,7 +455,7 @@ static int ls_add(struct winevent *ev, const char *name, const char *value)
 
         if (!value || ls_get(ev, name))
                 return 0;
-        if ((key = ls_key(name, true)))
+        if ((key = intern_literal(name)))
                 return winevent_set_field_interned(ev, key, value, strlen(value));
         return winevent_set_field(ev, name, strlen(name), value, strlen(value));
 }
@@ -528,12 +501,9 @@ static bool ls_pid_decimal(const char *s, char *buf, size_t len)
         if (errno || *end)
                 return false;
         /* "%llu" without snprintf: one per 4688 event, twice */
-        char tmp[24], *p = tmp + sizeof(tmp);
-        do {
-                *--p = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        size_t n = (size_t)(tmp + sizeof(tmp) - p);
+        char tmp[DECIMAL_U64_MAX];
+        size_t n;
+        const char *p = decimal_u64(v, tmp, &n);
         if (n >= len)
                 return false;
         memcpy(buf, p, n);

@@ -586,7 +586,7 @@ static bool clause_new_item(const struct sigma_variant *v, uint64_t t, const str
 static int variant_needles(const struct sigma_variant *v, uint32_t vi, struct rs_needles *l, bool *has,
                            bool *second)
 {
-        struct pf_used first = { .sels = variant_needle_sels(v, NULL) }, by_items, unused = { 0 };
+        struct pf_used first = { .sels = variant_needle_sels(v, NULL) }, other, unused = { 0 };
         uint64_t t2;
 
         *has = first.sels != 0;
@@ -598,17 +598,15 @@ static int variant_needles(const struct sigma_variant *v, uint32_t vi, struct rs
         if (first.nitems == ELEMENTSOF(first.items))
                 return 0;       /* its items may not all be listed */
         /* other selections, else other items of the same where there are */
-        if ((t2 = variant_needle_sels(v, &(struct pf_used){ .sels = first.sels }))) {
-                *second = true;
-                return clause_needles(v, t2, &(struct pf_used){ .sels = first.sels }, RS_PF_SECOND + vi, l,
-                                      &unused);
+        other = (struct pf_used){ .sels = first.sels };
+        if (!(t2 = variant_needle_sels(v, &other))) {
+                other = first;
+                other.sels = 0;
+                if (!(t2 = variant_needle_sels(v, &other)) || !clause_new_item(v, t2, &other))
+                        return 0;
         }
-        by_items = first;
-        by_items.sels = 0;
-        if (!(t2 = variant_needle_sels(v, &by_items)) || !clause_new_item(v, t2, &by_items))
-                return 0;
         *second = true;
-        return clause_needles(v, t2, &by_items, RS_PF_SECOND + vi, l, &unused);
+        return clause_needles(v, t2, &other, RS_PF_SECOND + vi, l, &unused);
 }
 
 static bool same_field(const struct rs_needle *a, const char *field, const char *key)

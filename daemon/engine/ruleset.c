@@ -370,9 +370,9 @@ bool ruleset_field_late(const char *field)
 /* Which automata ruleset_scan() runs. */
 enum rs_scan { RS_SCAN_ALL, RS_SCAN_EARLY, RS_SCAN_LATE };
 
-/* Run the automata `acs` of c (those `which` selects) over the folded
- * values of their fields, marking the variants with a needle found.
- * false: out of memory (the caller marks every variant). */
+/* Run automaton ac over the folded value of its field (unless `which`
+ * leaves it out), marking the variants with a needle found.  false: out
+ * of memory. */
 static bool ruleset_scan_one(const struct rs_ac *ac, struct winevent *ev, enum rs_scan which,
                              struct pf_cache *cache, uint64_t *marks)
 {
@@ -388,9 +388,10 @@ static bool ruleset_scan_one(const struct rs_ac *ac, struct winevent *ev, enum r
         return true;
 }
 
-/* The automata of the first 63 bits one by one (a channel has up to ~80:
- * walking them all cost more than the scans of short values), then, when
- * bit 63 is set, every one from the 64th. */
+/* Run the automata `acs` of c (those `which` selects): those of the first
+ * 63 bits one by one (a channel has up to ~80: walking them all cost more
+ * than the scans of short values), then, when bit 63 is set, every one
+ * from the 64th.  false: out of memory (the caller marks every variant). */
 static bool ruleset_scan(const struct rs_channel *c, struct winevent *ev, uint64_t acs, enum rs_scan which,
                          struct pf_cache *cache, uint64_t *marks)
 {

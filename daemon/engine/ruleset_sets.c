@@ -174,7 +174,6 @@ static int sets_id_cmp(const void *a, const void *b)
         return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* The rs_eid of id, added (sorted) when absent; NULL on ENOMEM. */
 size_t ruleset_eid_lower(const struct rs_channel *c, uint32_t event_id)
 {
         size_t lo = 0, hi = c->neids;
@@ -189,6 +188,7 @@ size_t ruleset_eid_lower(const struct rs_channel *c, uint32_t event_id)
         return lo;
 }
 
+/* The rs_eid of id, added (sorted) when absent; NULL on ENOMEM. */
 static struct rs_eid *sets_eid(struct rs_channel *c, uint16_t id, size_t words)
 {
         size_t lo = ruleset_eid_lower(c, id);

@@ -140,46 +140,10 @@ static int decode_ident(const struct dval *v, const char *what, enum reject_reas
         return 0;
 }
 
-/* The system fields decode_map() sets on every event. */
-enum dsys_name {
-        DN_EVENT_ID,
-        DN_COMPUTER,
-        DN_CHANNEL,
-        DN_PROVIDER,
-        DN_RECORD_ID,
-        _DN_MAX,
-};
-
-static const char *const dsys_names[_DN_MAX] = {
-        [DN_EVENT_ID] = "EventID",
-        [DN_COMPUTER] = "Computer",
-        [DN_CHANNEL] = "Channel",
-        [DN_PROVIDER] = "Provider_Name",
-        [DN_RECORD_ID] = "EventRecordID",
-};
-
-/* The interned name of a system field, or NULL when intern() cannot take
- * it.  Looked up once per thread and intern_epoch() rather than hashed
- * for every event: per thread, so that no lock or atomic guards the
- * cache. */
-static const char *decode_name(enum dsys_name which)
+/* Set a system field (name: a literal, interned once per thread). */
+static int decode_set(struct winevent *ev, const char *name, const char *v, size_t len, const char **out)
 {
-        static _Thread_local const char *interned[_DN_MAX];
-        static _Thread_local uint32_t epoch;
-        const char *name = dsys_names[which];
-
-        if (epoch != intern_epoch()) {
-                memset(interned, 0, sizeof(interned));
-                epoch = intern_epoch();
-        }
-        if (!interned[which])
-                interned[which] = intern(name, strlen(name));
-        return interned[which];
-}
-
-static int decode_set(struct winevent *ev, enum dsys_name which, const char *v, size_t len, const char **out)
-{
-        const char *key = decode_name(which), *name = dsys_names[which];
+        const char *key = intern_literal(name);
         int r = key ? winevent_set_field_interned(ev, key, v, len) : winevent_set_field(ev, name, strlen(name), v, len);
 
         if (r < 0)
@@ -266,12 +230,12 @@ int decode_map(const struct decode_ctx *ctx, enum dialect dl, const struct dsys 
                 text = num;
         }
         if ((r = fields(ud, ev)) < 0 ||
-            (r = decode_set(ev, DN_EVENT_ID, text, n, NULL)) < 0 ||
-            (r = decode_set(ev, DN_COMPUTER, host, host_len, NULL)) < 0)
+            (r = decode_set(ev, "EventID", text, n, NULL)) < 0 ||
+            (r = decode_set(ev, "Computer", host, host_len, NULL)) < 0)
                 return r;
-        if (channel_len && (r = decode_set(ev, DN_CHANNEL, channel, channel_len, &ev->channel)) < 0)
+        if (channel_len && (r = decode_set(ev, "Channel", channel, channel_len, &ev->channel)) < 0)
                 return r;
-        if (provider && (r = decode_set(ev, DN_PROVIDER, provider, provider_len, &ev->provider)) < 0)
+        if (provider && (r = decode_set(ev, "Provider_Name", provider, provider_len, &ev->provider)) < 0)
                 return r;
         if (ev->has_record_id) {
                 text = sys->record_id.s;
@@ -280,7 +244,7 @@ int decode_map(const struct decode_ctx *ctx, enum dialect dl, const struct dsys 
                         n = (size_t)snprintf(num, sizeof(num), "%" PRIu64, rec);
                         text = num;
                 }
-                if ((r = decode_set(ev, DN_RECORD_ID, text, n, NULL)) < 0)
+                if ((r = decode_set(ev, "EventRecordID", text, n, NULL)) < 0)
                         return r;
         }
         /* Security 4698/4702: the task XML's derived fields (never a rejection) */

@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "dialect.h"
+#include "spoor/decimal.h"
 
 const char *dialect_name(enum dialect d)
 {
@@ -181,16 +182,13 @@ void dialect_system(enum dialect d, struct json_object *root, struct dialect_sys
  * events carry several integers).  Returns the text, *len its length. */
 static const char *dialect_decimal(char buf[32], uint64_t u, bool neg, size_t *len)
 {
-        char *p = buf + 31;
+        char *p = decimal_u64(u, buf + 31 - DECIMAL_U64_MAX, len);
 
-        *p = '\0';
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (neg)
+        buf[31] = '\0';
+        if (neg) {
                 *--p = '-';
-        *len = (size_t)(buf + 31 - p);
+                (*len)++;
+        }
         return p;
 }
 

@@ -256,3 +256,28 @@ uint32_t intern_epoch(void)
 {
         return (uint32_t)atomic_load_explicit(&intern_epoch_n, memory_order_acquire);
 }
+
+#define INTERN_LITERALS 64      /* direct-mapped by address; a collision only costs a lookup */
+
+const char *intern_literal(const char *s)
+{
+        static _Thread_local struct {
+                const char *lit, *name;
+        } cache[INTERN_LITERALS];
+        static _Thread_local uint32_t epoch;
+        size_t slot = ((uintptr_t)s >> 3) % INTERN_LITERALS;
+        uint32_t now = intern_epoch();
+
+        if (epoch != now) {
+                memset(cache, 0, sizeof(cache));
+                epoch = now;
+        }
+        if (cache[slot].lit == s)
+                return cache[slot].name;
+        const char *name = intern(s, strlen(s));
+        if (name) {
+                cache[slot].lit = s;
+                cache[slot].name = name;
+        }
+        return name;
+}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "spoor/decimal.h"
 #include "spoor/jsonw.h"
 #include "spoor/timefmt.h"
 
@@ -253,35 +254,26 @@ void jsonw_key(struct jsonw *w, const char *k, int first)
         jsonw_lit(w, ":");
 }
 
-/* The decimal digits of v, at the end of buf[20]; their count. */
-static size_t jsonw_digits(uint64_t v, char buf[20])
-{
-        size_t i = 20;
-
-        do {
-                buf[--i] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        return 20 - i;
-}
-
 void jsonw_i64(struct jsonw *w, int64_t v)
 {
-        char buf[21];
-        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-        size_t n = jsonw_digits(u, buf + 1);
+        char buf[1 + DECIMAL_U64_MAX];
+        size_t n;
+        char *p = decimal_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, buf + 1, &n);
 
-        if (v < 0)
-                buf[20 - n++] = '-';
-        jsonw_raw(w, buf + 21 - n, n);
+        if (v < 0) {
+                *--p = '-';
+                n++;
+        }
+        jsonw_raw(w, p, n);
 }
 
 void jsonw_u64(struct jsonw *w, uint64_t v)
 {
-        char buf[20];
-        size_t n = jsonw_digits(v, buf);
+        char buf[DECIMAL_U64_MAX];
+        size_t n;
+        const char *p = decimal_u64(v, buf, &n);
 
-        jsonw_raw(w, buf + 20 - n, n);
+        jsonw_raw(w, p, n);
 }
 
 void jsonw_num(struct jsonw *w, double v)

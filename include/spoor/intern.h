@@ -32,3 +32,9 @@ void intern_reset(void);                          /* frees everything (tests, ex
 /* Changes with every intern_reset(): a cache of interned pointers kept
  * across calls compares it to know whether its pointers are still valid. */
 uint32_t intern_epoch(void);
+/* intern() of a string that lives as long as the process (a literal),
+ * remembered per thread by its address until intern_reset(): for code
+ * that names fields by literal on the per-event path, where hashing the
+ * name each time cost more than the rest.  NULL when intern() cannot take
+ * it. */
+const char *intern_literal(const char *s);

@@ -455,6 +455,24 @@ START_TEST(test_set_field_interned)
 }
 END_TEST
 
+/* intern_literal(): intern()'s pointer, the same on the next call, and
+ * after intern_reset() the new table's, not the freed one. */
+START_TEST(test_intern_literal)
+{
+        static const char lit[] = "LiteralName";
+
+        for (int round = 0; round < 3; round++) {
+                const char *a = intern_literal(lit);
+                ck_assert_ptr_nonnull(a);
+                ck_assert_ptr_eq(a, intern(lit, strlen(lit)));
+                ck_assert_ptr_eq(intern_literal(lit), a);
+                ck_assert_str_eq(a, lit);
+                intern_reset();
+                ck_assert_ptr_null(intern_find(lit, strlen(lit)));
+        }
+}
+END_TEST
+
 /* intern_reset() while an event holds fields (tests only): the index
  * keeps slots of ids the new table gives to other names; setting a name
  * of such an id adds a field and never lands on the old one. */
@@ -637,6 +655,7 @@ static Suite *event_suite(void)
 
         tc = tcase_create("set_field_replaces");
         tcase_add_test(tc, test_set_field_replaces);
+        tcase_add_test(tc, test_intern_literal);
         tcase_add_test(tc, test_long_name_private_copy);
         suite_add_tcase(s, tc);
 
