@@ -482,6 +482,17 @@ static void w_frame(struct pipeline *p, const char *data, size_t len)
         pipeline_frame(p, &src, &fr);
 }
 
+/* Event number i (its record id) from host h, through the pipeline. */
+static void w_send(struct pipeline *p, uint64_t i)
+{
+        char buf[256];
+        size_t len = (size_t)snprintf(buf, sizeof(buf),
+                                      "{\"Hostname\":\"h\",\"Channel\":\"Security\",\"EventID\":4624,"
+                                      "\"RecordNumber\":%llu," CE_TIME "}", (unsigned long long)i);
+
+        w_frame(p, buf, len);
+}
+
 static void w_start(struct pipeline *p, size_t depth)
 {
         struct pipeline_sink sink = { .event = w_event, .reject = w_reject, .prepare = w_prepare,
@@ -500,16 +511,11 @@ static void w_start(struct pipeline *p, size_t depth)
 START_TEST(test_prepare_without_worker)
 {
         struct pipeline p;
-        char buf[256];
 
         w_start(&p, 0);
         wl->caller = (pthread_t)0;      /* every call is on this thread: do not flag it */
-        for (uint64_t i = 1; i <= 20; i++) {
-                size_t len = (size_t)snprintf(buf, sizeof(buf),
-                                              "{\"Hostname\":\"h\",\"Channel\":\"Security\",\"EventID\":4624,"
-                                              "\"RecordNumber\":%llu," CE_TIME "}", (unsigned long long)i);
-                w_frame(&p, buf, len);
-        }
+        for (uint64_t i = 1; i <= 20; i++)
+                w_send(&p, i);
         ck_assert_uint_eq(wl->n, 20);
         ck_assert_uint_eq(wl->prepared, 20);
         ck_assert(!wl->prep_mismatch);
@@ -525,17 +531,12 @@ END_TEST
 START_TEST(test_prepare_left_to_idle_worker)
 {
         struct pipeline p;
-        char buf[256];
 
         w_start(&p, 64);
         pipeline_sync(&p);
         usleep(100 * 1000);     /* the worker is waiting for work */
-        for (uint64_t i = 1; i <= 24; i++) {
-                size_t len = (size_t)snprintf(buf, sizeof(buf),
-                                              "{\"Hostname\":\"h\",\"Channel\":\"Security\",\"EventID\":4624,"
-                                              "\"RecordNumber\":%llu," CE_TIME "}", (unsigned long long)i);
-                w_frame(&p, buf, len);
-        }
+        for (uint64_t i = 1; i <= 24; i++)
+                w_send(&p, i);
         pipeline_sync(&p);
         ck_assert_uint_eq(wl->n, 24);
         ck_assert_uint_eq(wl->prepared, 0);
