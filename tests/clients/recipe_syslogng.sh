@@ -97,18 +97,31 @@ relay_conf() {
 	printf '@version: %s\n@include "%s"\n' "$VERSION" "$out.d" > "$out"
 }
 
-# start_relay CONF: syslog-ng in the foreground, private files; waits until
-# both ports answer.  Tries other ports when one was taken meanwhile.
+# start_relay CONF SED_ARGS...: the recipe written to CONF (relay_conf),
+# syslog-ng in the foreground on it, private files; waits until both ports
+# answer.  A port another test took between pick_port and the bind ("Address
+# already in use": the tests run in parallel) makes it pick two others and
+# try again.
 start_relay() {
-	"${SNG[@]}" --syntax-only -f "$1" > "$T/check.log" 2>&1 ||
-		{ cat "$T/check.log"; fail "syslog-ng --syntax-only rejects the recipe"; }
-	"${SNG[@]}" -F -f "$1" --persist-file="$T/sng/persist" --pidfile="$T/sng/pid" \
-		--control="$T/sng/ctl" > "$T/syslog-ng.log" 2>&1 &
-	EXTRA_PIDS=$!
-	for _ in $(seq 1 100); do
-		port_free "$LF_PORT" || port_free "$OCT_PORT" || return 0
-		kill -0 "$EXTRA_PIDS" 2>/dev/null || break
-		sleep 0.1
+	local conf=$1
+	shift
+	for _ in 1 2 3 4 5; do
+		relay_conf "$conf" "$@"
+		"${SNG[@]}" --syntax-only -f "$conf" > "$T/check.log" 2>&1 ||
+			{ cat "$T/check.log"; fail "syslog-ng --syntax-only rejects the recipe"; }
+		"${SNG[@]}" -F -f "$conf" --persist-file="$T/sng/persist" --pidfile="$T/sng/pid" \
+			--control="$T/sng/ctl" > "$T/syslog-ng.log" 2>&1 &
+		EXTRA_PIDS=$!
+		for _ in $(seq 1 100); do
+			port_free "$LF_PORT" || port_free "$OCT_PORT" || return 0
+			kill -0 "$EXTRA_PIDS" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_relay
+		grep -q "Address already in use" "$T/syslog-ng.log" || break
+		LF_PORT=$(pick_port)
+		OCT_PORT=$(pick_port)
+		[ "$LF_PORT" != "$OCT_PORT" ] || OCT_PORT=$(pick_port)
 	done
 	cat "$T/syslog-ng.log"
 	fail "syslog-ng did not start listening on $LF_PORT and $OCT_PORT"
@@ -140,7 +153,6 @@ start_spoord_config "$(spoord_yaml 0)"
 LF_PORT=$(pick_port)
 OCT_PORT=$(pick_port)
 [ "$LF_PORT" != "$OCT_PORT" ] || OCT_PORT=$(pick_port)
-relay_conf "$T/relay.conf"
 start_relay "$T/relay.conf"
 send_nxlog "$T/events.jsonl"
 wait_accepted "$N" 10
@@ -194,12 +206,11 @@ else
       allowed_peers: [relay.test]")"
 	# The driver names the host it checks spoord's certificate against:
 	# 127.0.0.1 here, in the certificate's SAN.
-	relay_conf "$T/relay-tls.conf" -e '/#>>> plain output/,/#<<< plain output/d' \
+	start_relay "$T/relay-tls.conf" -e '/#>>> plain output/,/#<<< plain output/d' \
 		-e '/#>>> TLS output/,/#<<< TLS output/ s/^\([[:space:]]*\)# /\1/' \
 		-e "s|\"spoor.corp.example\" transport(\"tls\") port(6514)|\"127.0.0.1\" transport(\"tls\") port($PORT)|" \
 		-e "s|/etc/syslog-ng/tls|$P|g"
 	grep -q "transport(\"tls\") port($PORT)" "$T/relay-tls.conf.d" || fail "recipe: TLS output block not found"
-	start_relay "$T/relay-tls.conf"
 	send_nxlog "$SCEN"
 	wait_accepted "$(wc -l < "$SCEN")" 15
 	no_rejects
