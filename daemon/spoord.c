@@ -741,6 +741,7 @@ static void spoord_teardown(struct spoord *d)
         if (d->state_dirfd >= 0)
                 close(d->state_dirfd);
         free(d->state_dir);
+        free(d->read_buf);
         if (d->status_timer)
                 event_free(d->status_timer);
         if (d->spool_timer)

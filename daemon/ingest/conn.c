@@ -52,6 +52,8 @@
  * buffered without bound; reading pauses until frames are consumed. */
 #define CONN_READ_SLACK (64 * 1024)
 #define CONN_DRAIN_READ_MAX (64 * 1024 * 1024)
+#define CONN_READ_BUF (256 * 1024)      /* conn_read_more's piece */
+#define CONN_READ_BURST (1024 * 1024)   /* and what it reads in one callback at most */
 #define CONN_TLS_ERRS 4                 /* OpenSSL errors looked at per failed handshake */
 #define CONN_PEER_MISMATCH_FIELD "SpoorPeerMismatch"
 
@@ -116,29 +118,20 @@ static void conn_bound_check(void *ctx, struct winevent *ev)
         }
 }
 
-/* Run every complete frame in the input buffer through the pipeline.
- * Returns false when the connection must be closed. */
-static bool conn_process(struct conn *c, bool eof)
+/* Run every complete frame of buf[0, len) through the pipeline; *off is
+ * where the first byte not consumed is.  Returns false when the connection
+ * must be closed. */
+static bool conn_frames(struct conn *c, const char *buf, size_t len, bool eof, size_t *off)
 {
-        struct evbuffer *in = bufferevent_get_input(c->bev);
-        size_t len = evbuffer_get_length(in);
-        size_t off = 0;
-        const char *buf;
         struct pipeline_src src = { .name = c->peer, .zone = &c->l->zone,
                                     .check = c->bind_host ? conn_bound_check : NULL, .check_ctx = c };
         struct pipeline *pl = &c->d->pipe;
         bool keep = true;
 
-        metrics.bytes_received += len - c->buffered;
-        c->buffered = len;
-        if (len == 0 && !eof)
-                return true;
-        buf = len ? (const char *)evbuffer_pullup(in, -1) : "";
-        if (!buf)
-                return false;
+        *off = 0;
         for (;;) {
                 struct frame fr;
-                size_t n = framer_next(&c->framer, buf + off, len - off, eof, &fr);
+                size_t n = framer_next(&c->framer, buf + *off, len - *off, eof, &fr);
 
                 if (fr.kind == FRAME_MSG || fr.kind == FRAME_REJECT) {
                         src.pos = ++c->frames;
@@ -149,20 +142,93 @@ static bool conn_process(struct conn *c, bool eof)
                                     "%s: TLS handshake on plain listener %s, connection closed "
                                     "(configure the forwarder without TLS, or use a TLS listener)",
                                     c->peer, c->l->address);
-                        off = len;
+                        *off = len;
                         keep = false;
                         break;
                 }
-                off += n;
+                *off += n;
                 if (n == 0 && fr.kind == FRAME_NONE)
                         break;
-                if (off > len)
-                        off = len;
+                if (*off > len)
+                        *off = len;
         }
         pipeline_flush(pl);     /* the engine thread takes what this read brought */
+        return keep;
+}
+
+/* Run every complete frame in the input buffer through the pipeline.
+ * Returns false when the connection must be closed. */
+static bool conn_process(struct conn *c, bool eof)
+{
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        size_t len = evbuffer_get_length(in);
+        size_t off = 0;
+        const char *buf;
+        bool keep;
+
+        metrics.bytes_received += len - c->buffered;
+        c->buffered = len;
+        if (len == 0 && !eof)
+                return true;
+        buf = len ? (const char *)evbuffer_pullup(in, -1) : "";
+        if (!buf)
+                return false;
+        keep = conn_frames(c, buf, len, eof, &off);
         evbuffer_drain(in, off);
         c->buffered = len - off;
         return keep;
+}
+
+/* libevent 2.1 reads a socket bufferevent at most 4096 bytes a wakeup
+ * (EVBUFFER_MAX_READ): an epoll_wait, an ioctl and a readv for every two or
+ * three events.  After libevent's read, a plain connection goes on reading
+ * what the kernel holds itself, in CONN_READ_BUF pieces: into the daemon's
+ * read buffer (one for all connections, the loop runs one callback at a
+ * time), behind the partial frame the input held; its frames go to the
+ * pipeline from there and the new partial frame back to the input.  At
+ * most CONN_READ_BURST bytes a callback, so one busy sender does not hold
+ * the loop; a partial frame longer than a quarter of the buffer is left to
+ * libevent's reads.  *consumed is set when frames ended (conn_frame_check).
+ * Returns false when the connection must be closed. */
+static bool conn_read_more(struct conn *c, bool *consumed)
+{
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        struct spoord *d = c->d;
+        size_t total = 0;
+
+        if (!d->read_buf && !(d->read_buf = malloc(CONN_READ_BUF)))
+                return true;    /* libevent's reads go on */
+        while (total < CONN_READ_BURST) {
+                size_t held = evbuffer_get_length(in), room, len, off;
+                ssize_t n;
+                bool keep;
+                int r;
+
+                if (held > CONN_READ_BUF / 4)
+                        break;
+                room = CONN_READ_BUF - held;
+                if (evbuffer_copyout(in, d->read_buf, held) != (ev_ssize_t)held)
+                        break;
+                n = recv(c->fd, d->read_buf + held, room, MSG_DONTWAIT);
+                if (n <= 0)
+                        break;  /* nothing more, the end or an error: libevent's next read sees it */
+                evbuffer_drain(in, held);
+                len = held + (size_t)n;
+                metrics.bytes_received += (size_t)n;
+                total += (size_t)n;
+                keep = conn_frames(c, d->read_buf, len, false, &off);
+                if (off)
+                        *consumed = true;
+                evbuffer_unfreeze(in, 0);
+                r = evbuffer_add(in, d->read_buf + off, len - off);
+                evbuffer_freeze(in, 0);
+                c->buffered = len - off;
+                if (!keep || r < 0)
+                        return false;
+                if ((size_t)n < room)
+                        break;  /* the kernel had no more */
+        }
+        return true;
 }
 
 static void conn_free(struct conn *c)
@@ -289,6 +355,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
         struct conn *c = arg;
         size_t before;
+        bool consumed;
 
         if (c->handshaking)
                 return;
@@ -297,7 +364,12 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
                 conn_close(c, CONN_CLOSE_ERROR);
                 return;
         }
-        conn_frame_check(c, c->buffered < before);
+        consumed = c->buffered < before;
+        if (!c->tls && !conn_read_more(c, &consumed)) {
+                conn_close(c, CONN_CLOSE_ERROR);
+                return;
+        }
+        conn_frame_check(c, consumed);
 }
 
 static void conn_set_idle(struct conn *c)

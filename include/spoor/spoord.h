@@ -78,6 +78,7 @@ struct spoord {
         struct engine engine;           /* rules → leads → spool */
         struct conn_list conns;
         size_t nconns;
+        char *read_buf;                 /* conn.c: plain connections read into it (conn_read_more) */
         size_t nhandshakes;             /* TLS handshakes in progress (limits.max_handshakes) */
         bool stopping;
         struct event *signals[5];
