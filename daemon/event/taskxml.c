@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/types.h>
 
 #include <openssl/evp.h>
@@ -64,14 +65,23 @@ enum taskxml_name {
         _N_MAX,
 };
 
-static const char *const taskxml_names[_N_MAX] = {
-        [N_TASK] = "Task", [N_REGISTRATION_INFO] = "RegistrationInfo", [N_AUTHOR] = "Author",
-        [N_PRINCIPALS] = "Principals", [N_PRINCIPAL] = "Principal", [N_USER_ID] = "UserId",
-        [N_RUN_LEVEL] = "RunLevel", [N_LOGON_TYPE] = "LogonType",
-        [N_ACTIONS] = "Actions", [N_EXEC] = "Exec", [N_COMMAND] = "Command",
-        [N_ARGUMENTS] = "Arguments", [N_COM_HANDLER] = "ComHandler", [N_CLASS_ID] = "ClassId",
-        [N_SEND_EMAIL] = "SendEmail", [N_SHOW_MESSAGE] = "ShowMessage",
-        [N_SETTINGS] = "Settings", [N_HIDDEN] = "Hidden", [N_TRIGGERS] = "Triggers",
+/* Element local names, with their lengths: expat reports every element of
+ * a task (about fifty), and a length check rules out most names at once. */
+#define TASKXML_NAME(s) { s, sizeof(s) - 1 }
+static const struct {
+        const char *s;
+        size_t len;
+} taskxml_names[_N_MAX] = {
+        [N_TASK] = TASKXML_NAME("Task"), [N_REGISTRATION_INFO] = TASKXML_NAME("RegistrationInfo"),
+        [N_AUTHOR] = TASKXML_NAME("Author"), [N_PRINCIPALS] = TASKXML_NAME("Principals"),
+        [N_PRINCIPAL] = TASKXML_NAME("Principal"), [N_USER_ID] = TASKXML_NAME("UserId"),
+        [N_RUN_LEVEL] = TASKXML_NAME("RunLevel"), [N_LOGON_TYPE] = TASKXML_NAME("LogonType"),
+        [N_ACTIONS] = TASKXML_NAME("Actions"), [N_EXEC] = TASKXML_NAME("Exec"),
+        [N_COMMAND] = TASKXML_NAME("Command"), [N_ARGUMENTS] = TASKXML_NAME("Arguments"),
+        [N_COM_HANDLER] = TASKXML_NAME("ComHandler"), [N_CLASS_ID] = TASKXML_NAME("ClassId"),
+        [N_SEND_EMAIL] = TASKXML_NAME("SendEmail"), [N_SHOW_MESSAGE] = TASKXML_NAME("ShowMessage"),
+        [N_SETTINGS] = TASKXML_NAME("Settings"), [N_HIDDEN] = TASKXML_NAME("Hidden"),
+        [N_TRIGGERS] = TASKXML_NAME("Triggers"),
 };
 
 /* Captured texts. */
@@ -172,8 +182,9 @@ static enum taskxml_name taskxml_name_of(const char *local)
 {
         if (!local)
                 return N_OTHER;
+        size_t len = strlen(local);
         for (int i = 1; i < _N_MAX; i++)
-                if (strcmp(taskxml_names[i], local) == 0)
+                if (taskxml_names[i].len == len && memcmp(taskxml_names[i].s, local, len) == 0)
                         return i;
         return N_OTHER;
 }
@@ -456,6 +467,27 @@ static void taskxml_key_init(void)
         taskxml_key_ok = pthread_key_create(&taskxml_key, taskxml_key_free) == 0;
 }
 
+/* expat salts its hash tables from getrandom(2) at the start of every
+ * document unless it is given a salt: two system calls per task.  Each
+ * thread draws one salt once and steps it per document (an LCG: the salt
+ * stays secret, which is all the hash-flooding defence asks); 0 when the
+ * draw failed, and expat draws its own. */
+static void taskxml_salt(XML_Parser p)
+{
+        static _Thread_local unsigned long salt;
+        static _Thread_local bool drawn;
+
+        if (!drawn) {
+                drawn = true;
+                if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) != (ssize_t)sizeof(salt))
+                        salt = 0;
+        } else if (salt) {
+                salt = salt * 6364136223846793005UL + 1442695040888963407UL;
+        }
+        if (salt)
+                XML_SetHashSalt(p, salt);
+}
+
 /* A parser for one document: the thread's kept one, reset, or a new one. */
 static XML_Parser taskxml_parser_get(void)
 {
@@ -464,11 +496,16 @@ static XML_Parser taskxml_parser_get(void)
         pthread_once(&taskxml_key_once, taskxml_key_init);
         if (taskxml_key_ok && (p = pthread_getspecific(taskxml_key))) {
                 pthread_setspecific(taskxml_key, NULL);
-                if (XML_ParserReset(p, "UTF-8"))
+                if (XML_ParserReset(p, "UTF-8")) {
+                        taskxml_salt(p);
                         return p;
+                }
                 XML_ParserFree(p);
         }
-        return XML_ParserCreateNS("UTF-8", TASKXML_NS_SEP);
+        p = XML_ParserCreateNS("UTF-8", TASKXML_NS_SEP);
+        if (p)
+                taskxml_salt(p);
+        return p;
 }
 
 /* Done with p after a document of len bytes: kept for the next, or freed. */
