@@ -444,6 +444,17 @@ static void spool_check_gone(struct spool *s)
         spool_reopen(s);
 }
 
+/* Before a record goes into f: is f gone?  Then reopen everything, as
+ * spool_check_gone() would.  One fstat: a directory removed with its files
+ * has unlinked f first (spool_tick looks at the rest each SPOOL_CHECK_MS). */
+static void spool_check_file_gone(struct spool *s, struct spool_file *f)
+{
+        struct stat st;
+
+        if (f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_nlink == 0)
+                spool_check_gone(s);
+}
+
 /* One write(2) of one whole record (`len` includes its '\n').  A short
  * write is cut back off.  0 or -errno. */
 static int spool_append(struct spool *s, enum spool_stream st, const char *data, size_t len)
@@ -453,7 +464,7 @@ static int spool_append(struct spool *s, enum spool_stream st, const char *data,
 
         if (s->rotate_bytes && f->size > 0 && f->size + len > s->rotate_bytes)
                 (void)spool_rotate(s, f);       /* on failure: keep writing to the open file */
-        spool_check_gone(s);                    /* never into a removed file: a record is rare, fstat is cheap */
+        spool_check_file_gone(s, f);            /* never into a removed file */
         do
                 n = spool_write_fn(f->fd, data, len);
         while (n < 0 && errno == EINTR);

@@ -628,6 +628,32 @@ START_TEST(test_reopen_after_logrotate)
 }
 END_TEST
 
+/* A stream file removed, then the whole directory: the next record of each
+ * stream goes into a new file, never into the removed one. */
+START_TEST(test_removed_recreated)
+{
+        const char *dir = fresh_dir();
+        struct spool *s = open_ok(dir, 0, 0);
+
+        write_rec(s, SPOOL_LEADS, 0);
+        write_rec(s, SPOOL_GAPS, 0);
+        ck_assert_int_eq(unlink(path_in(dir, "leads.jsonl")), 0);
+        write_rec(s, SPOOL_LEADS, 1);
+        assert_records(path_in(dir, "leads.jsonl"), 1, 2);
+        write_rec(s, SPOOL_GAPS, 1);            /* the reopen kept gaps.jsonl */
+        assert_records(path_in(dir, "gaps.jsonl"), 0, 2);
+
+        ck_assert_int_eq(unlink(path_in(dir, "leads.jsonl")), 0);
+        ck_assert_int_eq(unlink(path_in(dir, "gaps.jsonl")), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+        write_rec(s, SPOOL_GAPS, 2);
+        write_rec(s, SPOOL_LEADS, 2);
+        spool_close(s);
+        assert_records(path_in(dir, "gaps.jsonl"), 2, 3);
+        assert_records(path_in(dir, "leads.jsonl"), 2, 3);
+}
+END_TEST
+
 static Suite *spool_suite(void)
 {
         Suite *s = suite_create("spool");
@@ -669,6 +695,7 @@ static Suite *spool_suite(void)
 
         tc = tcase_create("reopen");
         tcase_add_test(tc, test_reopen_after_logrotate);
+        tcase_add_test(tc, test_removed_recreated);
         suite_add_tcase(s, tc);
         return s;
 }
