@@ -26,12 +26,18 @@ enum fs_key {
         FK_NONE,
 };
 
+#define FS_NO_SRC UINT32_MAX
+
 struct flat_pair {
         const char *key;
         const char *name;       /* key interned, or NULL: winevent_set_field() interns it */
         const char *val;        /* into the input, or into fs->buf when unescaped */
         uint32_t key_len;
         uint32_t val_len;
+        /* where the value's text begins in the input (a string's after its
+         * quote, a number's first byte), or FS_NO_SRC (true, false, null):
+         * fs_fields() puts the value there in the event's copy of the input */
+        uint32_t src;
 };
 
 /* What followed a key the last times.  A source sends the keys of an
@@ -60,6 +66,8 @@ struct fs_next {
 struct flatscan {
         struct flat_pair *pairs;
         size_t npairs, cap;
+        const char *in;         /* the object being decoded (for fs_fields) */
+        size_t in_len;
         char *buf;              /* unescaped strings: never more bytes than the input */
         size_t buf_len, buf_cap;
         uint32_t epoch;         /* intern_epoch() that next[] belongs to */
@@ -442,8 +450,11 @@ static int fs_value(struct flatscan *fs, const char *s, size_t n, size_t *i, str
         }
 }
 
-static int fs_add_pair(struct flatscan *fs, const struct fs_keyref *k, const struct dval *v)
+static int fs_add_pair(struct flatscan *fs, const struct fs_keyref *k, const struct dval *v, size_t vstart)
 {
+        uint32_t src = v->kind == DV_STRING ? (uint32_t)vstart + 1
+                       : v->kind == DV_INT || v->kind == DV_DOUBLE ? (uint32_t)vstart : FS_NO_SRC;
+
         if (fs->npairs == fs->cap) {
                 size_t cap = fs->cap ? fs->cap * 2 : 64;
                 struct flat_pair *p = realloc(fs->pairs, cap * sizeof(*p));
@@ -453,18 +464,39 @@ static int fs_add_pair(struct flatscan *fs, const struct fs_keyref *k, const str
                 fs->cap = cap;
         }
         fs->pairs[fs->npairs++] = (struct flat_pair){ .key = k->text, .key_len = (uint32_t)k->len, .name = k->name,
-                                                      .val = v->s, .val_len = (uint32_t)v->len };
+                                                      .val = v->s, .val_len = (uint32_t)v->len, .src = src };
         return 0;
 }
 
+/* The fields into ev.  The event gets one copy of the whole object, and
+ * each value is made a string where its text was: a plain string ends
+ * where its closing quote was, an unescaped one is written over its
+ * escaped text (never shorter), a number ends on the byte after it (a
+ * comma, a brace or a space).  So one copy instead of one per field; the
+ * values of names intern() cannot take, and true, false and null, are
+ * copied as before. */
 static int fs_fields(void *ud, struct winevent *ev)
 {
         const struct flatscan *fs = ud;
+        char *copy = winevent_strndup(ev, fs->in, fs->in_len);
 
+        if (!copy)
+                return -ENOMEM;
         for (size_t k = 0; k < fs->npairs; k++) {
                 const struct flat_pair *p = &fs->pairs[k];
-                int r = p->name ? winevent_set_field_interned(ev, p->name, p->val, p->val_len)
-                                : winevent_set_field(ev, p->key, p->key_len, p->val, p->val_len);
+                int r;
+
+                if (p->name && p->src != FS_NO_SRC) {
+                        char *v = copy + p->src;
+
+                        if (p->val != fs->in + p->src)
+                                memcpy(v, p->val, p->val_len);
+                        v[p->val_len] = '\0';
+                        r = winevent_set_field_interned_own(ev, p->name, v, p->val_len);
+                } else {
+                        r = p->name ? winevent_set_field_interned(ev, p->name, p->val, p->val_len)
+                                    : winevent_set_field(ev, p->key, p->key_len, p->val, p->val_len);
+                }
                 if (r < 0)
                         return r;
         }
@@ -510,6 +542,7 @@ static int fs_scan(struct flatscan *fs, const char *s, size_t n, struct dsys *sy
                 if (i == n || s[i] != ':')
                         return FLATSCAN_NOT_MINE;
                 i = fs_ws(s, n, i + 1);
+                size_t vstart = i;
                 if (i == n || fs_value(fs, s, n, &i, &v) != 0)
                         return FLATSCAN_NOT_MINE;
 
@@ -535,7 +568,7 @@ static int fs_scan(struct flatscan *fs, const char *s, size_t n, struct dsys *sy
                         default: break;
                         }
                 }
-                if ((r = fs_add_pair(fs, &key, &v)) < 0)
+                if ((r = fs_add_pair(fs, &key, &v, vstart)) < 0)
                         return r;
 
                 i = fs_ws(s, n, i);
@@ -574,5 +607,7 @@ int flatscan_decode(struct flatscan *fs, const char *json, size_t len, const str
         r = fs_scan(fs, json, len, &sys, &dl);
         if (r != 0)
                 return r;
+        fs->in = json;
+        fs->in_len = len;
         return decode_map(ctx, dl, &sys, fs_fields, fs, ev, f);
 }

@@ -263,16 +263,14 @@ static void event_field_replace(struct winevent_field *f, const char *v, size_t 
         f->lower = NULL;
 }
 
-/* Set the field of the interned name n: one probe of the index finds
- * either its slot or where its slot goes. */
-static int event_set_interned(struct winevent *ev, const char *n, const char *value, size_t value_len)
+/* Set the field of the interned name n to v, a string of the event's own
+ * memory: one probe of the index finds either its slot or where its slot
+ * goes. */
+static int event_put_interned(struct winevent *ev, const char *n, const char *v, size_t value_len)
 {
         uint32_t id = intern_id(n), at = UINT32_MAX;
         size_t nslots = ev->nslots;
-        char *v = event_strndup(ev, value, value_len);
 
-        if (!v)
-                return -ENOMEM;
         if (nslots) {
                 at = event_slot_probe(ev, id);
                 const struct winevent_slot *sl = &ev->slots[at];
@@ -294,6 +292,13 @@ static int event_set_interned(struct winevent *ev, const char *n, const char *va
         ev->fields[ev->nfields++] = (struct winevent_field){ .name = n, .value = v, .len = value_len,
                                                               .lower = NULL };
         return 0;
+}
+
+static int event_set_interned(struct winevent *ev, const char *n, const char *value, size_t value_len)
+{
+        char *v = event_strndup(ev, value, value_len);
+
+        return v ? event_put_interned(ev, n, v, value_len) : -ENOMEM;
 }
 
 /* Set the field of a name intern() cannot take (n: its arena copy). */
@@ -335,6 +340,11 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
 int winevent_set_field_interned(struct winevent *ev, const char *name, const char *value, size_t value_len)
 {
         return event_set_interned(ev, name, value, value_len);
+}
+
+int winevent_set_field_interned_own(struct winevent *ev, const char *name, const char *value, size_t value_len)
+{
+        return event_put_interned(ev, name, value, value_len);
 }
 
 const struct winevent_field *winevent_get(const struct winevent *ev, const char *name)

@@ -93,6 +93,10 @@ int winevent_set_field(struct winevent *ev, const char *name, size_t name_len,
  * looking up again (the decoder knows the names it has seen before).
  * 0 or -ENOMEM. */
 int winevent_set_field_interned(struct winevent *ev, const char *name, const char *value, size_t value_len);
+/* winevent_set_field_interned() without the copy: value is already the
+ * event's (from winevent_strndup(), NUL at value[value_len]) and stays
+ * where it is.  0 or -ENOMEM. */
+int winevent_set_field_interned_own(struct winevent *ev, const char *name, const char *value, size_t value_len);
 
 /* The field named `name` (exact, case-sensitive), or NULL.  A hash
  * lookup of the name (intern_find) then an index, unless the event holds

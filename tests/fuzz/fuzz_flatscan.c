@@ -61,6 +61,7 @@ static void same_event(const struct winevent *a, const struct winevent *b)
 
                 fuzz_assert(strcmp(x->name, y->name) == 0);
                 fuzz_assert(x->len == y->len && memcmp(x->value, y->value, x->len) == 0);
+                fuzz_assert(x->value[x->len] == '\0');
         }
 }
 

@@ -88,6 +88,9 @@ static void same_event(const char *name, const struct winevent *a, const struct 
                                       memcmp(a->fields[i].value, b->fields[i].value, a->fields[i].len) == 0,
                               "%s: field %s is \"%s\", json-c \"%s\"", name, n, a->fields[i].value,
                               b->fields[i].value);
+                /* values are C strings too (strcmp and strcasecmp read them) */
+                ck_assert_msg(a->fields[i].value[a->fields[i].len] == '\0', "%s: field %s not NUL-terminated",
+                              name, n);
         }
 }
 
