@@ -937,6 +937,18 @@ static void pf_enrich(struct winevent *ev, int parent)
         }
 }
 
+/* A new rule file in dir (the i-th), open for writing. */
+static FILE *pf_rule_open(const char *dir, unsigned i)
+{
+        char path[256];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/r%03u.yml", dir, i);
+        f = fopen(path, "w");
+        ck_assert_msg(f, "%s: %s", path, strerror(errno));
+        return f;
+}
+
 /* The rules written into dir: exactly `want` of them load. */
 static struct ruleset *pf_load(char *dir, size_t want, struct ruleset_report *rep)
 {
@@ -970,7 +982,6 @@ static size_t pf_agree_cmdline(const struct ruleset *rs, struct winevent *ev, co
 START_TEST(test_prefilter_agrees_with_full_evaluation)
 {
         char dir[] = "/tmp/spoor-test-prefilter-XXXXXX";
-        char path[256];
         struct ruleset *rs = NULL;
         struct ruleset_report rep = { 0 };
         struct winevent ev;
@@ -978,19 +989,13 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
         for (size_t i = 0; i < ELEMENTSOF(pf_rules); i++) {
-                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
-                FILE *f = fopen(path, "w");
-                ck_assert_ptr_nonnull(f);
+                FILE *f = pf_rule_open(dir, (unsigned)i);
                 fprintf(f, "title: prefilter %zu\nid: pf-%02zu\nlevel: high\n"
                         "logsource:\n  category: process_creation\n  product: windows\n%s",
                         i, i, pf_rules[i]);
                 fclose(f);
         }
-        char *paths[] = { dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
-        ck_assert_msg(rep.loaded == ELEMENTSOF(pf_rules), "%zu loaded, %zu unsupported", rep.loaded,
-                      rep.unsupported);
+        rs = pf_load(dir, ELEMENTSOF(pf_rules), &rep);
 
         winevent_init(&ev);
         /* long values go through ruleset_prescan's cache (prefilter_cache.c):
@@ -1043,11 +1048,7 @@ START_TEST(test_prefilter_agrees_with_full_evaluation)
         winevent_free(&ev);
         ruleset_free(rs);
         ruleset_report_fini(&rep);
-        for (size_t i = 0; i < ELEMENTSOF(pf_rules); i++) {
-                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
-                unlink(path);
-        }
-        rmdir(dir);
+        unit_rmtree(dir);
 }
 END_TEST
 
@@ -1064,7 +1065,7 @@ START_TEST(test_prefilter_deep_links)
         enum { RULES = 400, SYLLABLES = 40, LEN = 12, EVENTS = 3000, CHUNKS = 6 };
         static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789-_.,;:!#$%&()+=@[]^{}~";
         char dir[] = "/tmp/spoor-test-links-XXXXXX";
-        char path[256], syl[SYLLABLES][4], needles[RULES][LEN + 1], cmd[CHUNKS * LEN + 1];
+        char syl[SYLLABLES][4], needles[RULES][LEN + 1], cmd[CHUNKS * LEN + 1];
         struct ruleset *rs = NULL;
         struct ruleset_report rep = { 0 };
         struct winevent ev;
@@ -1083,9 +1084,7 @@ START_TEST(test_prefilter_deep_links)
                 needles[r][0] = '\0';
                 for (int k = 0; k < n; k++)
                         strcat(needles[r], syl[LINKS_RAND() % SYLLABLES]);
-                snprintf(path, sizeof(path), "%s/r%03d.yml", dir, r);
-                FILE *f = fopen(path, "w");
-                ck_assert_ptr_nonnull(f);
+                FILE *f = pf_rule_open(dir, (unsigned)r);
                 fprintf(f, "title: links %d\nid: links-%03d\nlevel: high\nlogsource:\n  category: process_creation\n"
                         "  product: windows\ndetection:\n  selection:\n    CommandLine|contains: '%s'\n"
                         "  condition: selection\n", r, r, needles[r]);
@@ -1127,16 +1126,13 @@ START_TEST(test_prefilter_many_automata)
 {
         enum { FIELDS = 80 };
         char dir[] = "/tmp/spoor-test-manyac-XXXXXX";
-        char path[256];
         struct ruleset *rs = NULL;
         struct ruleset_report rep = { 0 };
         struct winevent ev;
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
         for (int r = 0; r < FIELDS; r++) {
-                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
-                FILE *f = fopen(path, "w");
-                ck_assert_ptr_nonnull(f);
+                FILE *f = pf_rule_open(dir, (unsigned)r);
                 fprintf(f, "title: field %d\nid: manyac-%02d\nlevel: high\nlogsource:\n  product: windows\n"
                         "  service: security\ndetection:\n  selection:\n    Field%02d|contains: 'needle%02d'\n"
                         "  condition: selection\n", r, r, r, r);
@@ -1180,7 +1176,7 @@ START_TEST(test_prefilter_deep_automaton)
 {
         enum { RULES = 24, NEEDLES = 120, LEN = 7, EVENTS = 400, TEXT = 60 };
         char dir[] = "/tmp/spoor-test-deep-XXXXXX";
-        char path[256], cmd[TEXT + 1];
+        char cmd[TEXT + 1];
         struct ruleset *rs = NULL;
         struct ruleset_report rep = { 0 };
         struct winevent ev;
@@ -1189,9 +1185,7 @@ START_TEST(test_prefilter_deep_automaton)
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
         for (int r = 0; r < RULES; r++) {
-                snprintf(path, sizeof(path), "%s/r%02d.yml", dir, r);
-                FILE *f = fopen(path, "w");
-                ck_assert_ptr_nonnull(f);
+                FILE *f = pf_rule_open(dir, (unsigned)r);
                 fprintf(f, "title: deep %d\nid: deep-%02d\nlevel: high\nlogsource:\n  category: process_creation\n"
                         "  product: windows\ndetection:\n  selection:\n    CommandLine|contains:\n", r, r);
                 for (int n = 0; n < NEEDLES; n++) {
@@ -1250,7 +1244,7 @@ static const uint32_t pin_ids[] = { 0, 517, 1102, 1100, 4624, 4625, 4688, 65535 
 START_TEST(test_pinned_event_ids_agree_with_full_evaluation)
 {
         char dir[] = "/tmp/spoor-test-pinned-XXXXXX";
-        char path[256], num[16];
+        char num[16];
         struct ruleset *rs = NULL;
         struct ruleset_report rep = { 0 };
         struct winevent ev;
@@ -1260,18 +1254,12 @@ START_TEST(test_pinned_event_ids_agree_with_full_evaluation)
 
         ck_assert_ptr_nonnull(mkdtemp(dir));
         for (size_t i = 0; i < ELEMENTSOF(pin_rules); i++) {
-                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
-                FILE *f = fopen(path, "w");
-                ck_assert_ptr_nonnull(f);
+                FILE *f = pf_rule_open(dir, (unsigned)i);
                 fprintf(f, "title: pinned %zu\nid: pin-%02zu\nlevel: high\n"
                         "logsource:\n  product: windows\n  service: security\n%s", i, i, pin_rules[i]);
                 fclose(f);
         }
-        char *paths[] = { dir };
-        struct ruleset_opts o = { .paths = paths, .npaths = 1 };
-        ck_assert_msg(ruleset_load(&o, &rs, &rep) == 0, "%s", rep.error);
-        ck_assert_msg(rep.loaded == ELEMENTSOF(pin_rules), "%zu loaded, %zu unsupported", rep.loaded,
-                      rep.unsupported);
+        rs = pf_load(dir, ELEMENTSOF(pin_rules), &rep);
 
         winevent_init(&ev);
         for (size_t id = 0; id < ELEMENTSOF(pin_ids); id++)
@@ -1313,11 +1301,7 @@ START_TEST(test_pinned_event_ids_agree_with_full_evaluation)
         winevent_free(&ev);
         ruleset_free(rs);
         ruleset_report_fini(&rep);
-        for (size_t i = 0; i < ELEMENTSOF(pin_rules); i++) {
-                snprintf(path, sizeof(path), "%s/r%02zu.yml", dir, i);
-                unlink(path);
-        }
-        rmdir(dir);
+        unit_rmtree(dir);
 }
 END_TEST
 
